@@ -1,0 +1,48 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from django.contrib.auth import get_user_model
+
+from portal.mail import email_enqueue
+
+from .validators import validate_codice_fiscale
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's extension points: the codice fiscale as username, and e-mail through the outbox."""
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        # Uniqueness is checked by the signup form, which must not reveal an existing account.
+        return validate_codice_fiscale(username)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        request = globals()["context"].request
+        ctx = {"request": request, "email": email, **self._site_context(request), **context}
+        message = self.render_mail(template_prefix, email, ctx)
+        body_html = ""
+        for content, mimetype in getattr(message, "alternatives", []):
+            if mimetype == "text/html":
+                body_html = content
+        email_enqueue(
+            kind=template_prefix,
+            to=list(message.to),
+            subject=message.subject,
+            body_text=message.body,
+            body_html=body_html,
+        )
+
+    def _site_context(self, request) -> dict:
+        from django.contrib.sites.shortcuts import get_current_site
+
+        return {"current_site": get_current_site(request)}
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Someone signed up with a CF or an e-mail that has an account: tell the owner, not the visitor."""
+        request = context.request
+        recipients = set()
+        owner_email = getattr(request, "signup_cf_owner_email", None)
+        if owner_email:
+            recipients.add(owner_email)
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            recipients.add(email)
+        for recipient in sorted(recipients):
+            super().send_account_already_exists_mail(recipient)

@@ -1,0 +1,135 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors, services
+from .validators import normalize_codice_fiscale
+
+NAME_MAX_LENGTH = 100
+_PRINTABLE = RegexValidator(
+    r"^[^\x00-\x1f\x7f]*$", _("Il testo contiene caratteri non ammessi."), code="control_characters"
+)
+_PHONE = RegexValidator(
+    r"^\+?[0-9 ]{6,20}$", _("Scrivi il numero con sole cifre, eventualmente preceduto da +39."), code="phone"
+)
+
+
+def name_field(label, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=NAME_MAX_LENGTH,
+        validators=[_PRINTABLE],
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+def _document_link(kind: str, text) -> str:
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', reverse(f"accounts:{kind}"), text)
+
+
+class SignupForm(AllauthSignupForm):
+    """Registration: codice fiscale, name, surname, e-mail, password twice, terms and privacy."""
+
+    first_name = name_field(_("Nome"), "given-name")
+    last_name = name_field(_("Cognome"), "family-name")
+    accept_terms = forms.BooleanField(label=_("Ho letto e accetto le condizioni d'uso del portale"))
+    accept_privacy = forms.BooleanField(label=_("Ho letto l'informativa sul trattamento dei dati personali"))
+
+    field_order = [
+        "username", "first_name", "last_name", "email", "password1", "password2", "accept_terms", "accept_privacy"
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cf = self.fields["username"]
+        cf.label = _("Codice fiscale")
+        cf.max_length = 30
+        cf.min_length = None
+        cf.validators = [v for v in cf.validators if not hasattr(v, "limit_value")]
+        cf.widget.attrs.update({"placeholder": "", "autocomplete": "off", "maxlength": "30", "spellcheck": "false",
+                                "autocapitalize": "characters"})
+        cf.help_text = _("Il tuo codice fiscale, 16 caratteri: ti servirà per accedere.")
+        self.fields["email"].label = _("E-mail")
+        self.fields["email"].widget.attrs["placeholder"] = ""
+        self.fields["email"].help_text = _("Ti invieremo un messaggio per verificarla.")
+        for name in ("password1", "password2"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        self.fields["password2"].label = _("Ripeti la password")
+        self.documents = selectors.legal_documents_current()
+        if "terms" in self.documents:
+            self.fields["accept_terms"].help_text = _document_link("terms", _("Leggi le condizioni d'uso"))
+        if "privacy" in self.documents:
+            self.fields["accept_privacy"].help_text = _document_link("privacy", _("Leggi l'informativa privacy"))
+        self.cf_owner = None
+
+    def clean_username(self) -> str:
+        cf = super().clean_username()
+        owner = get_user_model().objects.filter(codice_fiscale=cf).only("email").first()
+        if owner is not None:
+            # Same answer as a new registration; the owner is told by e-mail (no account enumeration).
+            self.account_already_exists = True
+            self.cf_owner = owner
+        return cf
+
+    def try_save(self, request):
+        if self.cf_owner is not None:
+            request.signup_cf_owner_email = self.cf_owner.email
+        return super().try_save(request)
+
+    def signup(self, request, user) -> None:
+        """allauth calls this inside signup: record the consents given on the form."""
+        services.consent_accept(
+            user=user, documents=list(self.documents.values()), ip_address=services.client_ip(request)
+        )
+
+
+class LoginForm(AllauthLoginForm):
+    """Sign in with codice fiscale or e-mail, and password."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("Codice fiscale o e-mail")
+        login.max_length = 254
+        login.widget.attrs.update({"placeholder": "", "autocomplete": "username", "spellcheck": "false"})
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+
+    def clean_login(self) -> str:
+        value = self.cleaned_data["login"].strip()
+        if "\x00" in value:
+            raise ValidationError(_("Il testo contiene caratteri non ammessi."), code="control_characters")
+        if "@" in value:
+            return value
+        return normalize_codice_fiscale(value)
+
+
+class ProfileForm(forms.Form):
+    first_name = name_field(_("Nome"), "given-name")
+    last_name = name_field(_("Cognome"), "family-name")
+    phone = forms.CharField(
+        label=_("Telefono (facoltativo)"),
+        max_length=20,
+        required=False,
+        validators=[_PHONE],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_("Per essere contattati dall'ufficio scuola in caso di necessità."),
+    )
+
+
+class ConsentForm(forms.Form):
+    """One checkbox per document version the user has not accepted yet."""
+
+    def __init__(self, *args, documents, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = documents
+        for document in documents:
+            self.fields[f"accept_{document.pk}"] = forms.BooleanField(
+                label=_("Ho letto e accetto: %(title)s (versione %(version)s)")
+                % {"title": document.title, "version": document.version},
+            )

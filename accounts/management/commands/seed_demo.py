@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo Comune's documents, one office user and two parents (idempotent); print credentials."
+
+    def handle(self, *args, **options):
+        people = seed_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready for {settings.PORTAL_COMUNE_NAME}."))
+        self.stdout.write("Sign in at http://127.0.0.1:8000/account/login/ with codice fiscale or e-mail:")
+        for person in people:
+            role = "ufficio scuola (admin: /admin/, asks to set up TOTP)" if person.is_staff else "genitore"
+            self.stdout.write(f"  {person.codice_fiscale}  {person.email:36}  {role}")
+        self.stdout.write(f"Password for all of them: {DEMO_PASSWORD}")

@@ -1,0 +1,69 @@
+from urllib.parse import urlencode
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import selectors
+
+# Pages a user may open while a new version of the terms waits for acceptance.
+CONSENT_EXEMPT_VIEWS = {
+    "accounts:consent",
+    "accounts:terms",
+    "accounts:privacy",
+    "account_logout",
+    "set_language",
+    "healthz",
+    "accessibility",
+}
+SESSION_CONSENT_KEY = "consent_ok_for"
+
+
+class ConsentRequiredMiddleware:
+    """A signed-in user who has not accepted the current terms and privacy notice must do so first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or request.resolver_match is None:
+            return None
+        if request.resolver_match.view_name in CONSENT_EXEMPT_VIEWS:
+            return None
+        current_ids = sorted(doc.pk for doc in selectors.legal_documents_current().values())
+        if request.session.get(SESSION_CONSENT_KEY) == current_ids:
+            return None
+        if selectors.consent_pending_for_user(user=request.user):
+            return redirect(f"{reverse('accounts:consent')}?{urlencode({'next': request.get_full_path()})}")
+        request.session[SESSION_CONSENT_KEY] = current_ids
+        return None
+
+
+class StaffMfaRequiredMiddleware:
+    """Staff enter the admin only with two-factor authentication (TOTP) activated."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.namespace != "admin":
+            return None
+        user = request.user
+        if not (user.is_authenticated and user.is_staff):
+            return None
+        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            return None
+        messages.warning(
+            request,
+            _("Per entrare nell'amministrazione attiva prima la verifica in due passaggi con un'app di autenticazione."),
+        )
+        return redirect("mfa_activate_totp")

@@ -1,0 +1,51 @@
+"""Codice fiscale: normalisation and validation (python-codicefiscale), for adults and children."""
+
+import re
+
+from codicefiscale import codicefiscale
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+CF_LENGTH = 16
+_SHAPE = re.compile(r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$")
+
+
+def normalize_codice_fiscale(value: str) -> str:
+    """Upper case, without spaces: the form in which a CF is stored and compared."""
+    return "".join(str(value).split()).upper()
+
+
+def validate_codice_fiscale(value: str) -> str:
+    """Return the normalised CF, or raise a ValidationError that says what is wrong with it."""
+    cf = normalize_codice_fiscale(value)
+    if len(cf) != CF_LENGTH:
+        raise ValidationError(
+            _("Lunghezza errata: il codice fiscale ha 16 caratteri, ne sono stati inseriti %(count)s."),
+            code="cf_length",
+            params={"count": len(cf)},
+        )
+    if not cf.isascii() or not _SHAPE.match(cf):
+        raise ValidationError(
+            _("Formato non valido: il codice fiscale è fatto di 6 lettere, 2 cifre, una lettera, 2 cifre, "
+              "una lettera, 3 cifre e una lettera (es. RSSMRA85T10A562S)."),
+            code="cf_format",
+        )
+    try:
+        codicefiscale.decode(cf)
+    except ValueError as exc:
+        message = str(exc)
+        if "CIN" in message:
+            raise ValidationError(
+                _("Il carattere di controllo non corrisponde: verifica di aver copiato bene ogni carattere."),
+                code="cf_checksum",
+            ) from exc
+        if "birthplace" in message:
+            raise ValidationError(
+                _("Il comune o lo stato di nascita contenuto nel codice fiscale non esiste."), code="cf_birthplace"
+            ) from exc
+        if "birthdate" in message or "date" in message:
+            raise ValidationError(
+                _("La data di nascita contenuta nel codice fiscale non è valida."), code="cf_birthdate"
+            ) from exc
+        raise ValidationError(_("Codice fiscale non valido."), code="cf_invalid") from exc
+    return cf

@@ -1,0 +1,77 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, services
+from .forms import ConsentForm, ProfileForm
+from .middleware import SESSION_CONSENT_KEY
+
+
+@login_required
+@require_GET
+def family(request):
+    """The parent's page after login: their details, consents, and what to do next."""
+    user = request.user
+    primary_email = EmailAddress.objects.filter(user=user, primary=True).first()
+    context = {
+        "primary_email": primary_email,
+        "consents": selectors.consent_list_for_user(user=user),
+        "mfa_enabled": is_mfa_enabled(user),
+        "profile_complete": bool(user.phone),
+    }
+    return render(request, "accounts/family.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    user = request.user
+    initial = {"first_name": user.first_name, "last_name": user.last_name, "phone": user.phone}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.user_profile_update(user=user, **form.cleaned_data)
+        messages.success(request, _("I tuoi dati sono stati aggiornati."))
+        return redirect("accounts:family")
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent(request):
+    """Accept the versions of the terms and privacy notice published since the last visit."""
+    pending = selectors.consent_pending_for_user(user=request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if not pending:
+        return redirect(next_url or "accounts:family")
+    form = ConsentForm(request.POST or None, documents=pending)
+    if request.method == "POST" and form.is_valid():
+        services.consent_accept(user=request.user, documents=pending, ip_address=services.client_ip(request))
+        request.session.pop(SESSION_CONSENT_KEY, None)
+        messages.success(request, _("Grazie: le tue scelte sono state registrate."))
+        return redirect(next_url or "accounts:family")
+    return render(request, "accounts/consent.html", {"form": form, "documents": pending, "next": next_url})
+
+
+def _legal_document(request, kind: str):
+    document = selectors.legal_document_current(kind=kind)
+    if document is None:
+        raise Http404
+    return render(request, "accounts/legal_document.html", {"document": document})
+
+
+@require_GET
+def terms(request):
+    return _legal_document(request, "terms")
+
+
+@require_GET
+def privacy(request):
+    return _legal_document(request, "privacy")

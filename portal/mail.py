@@ -1,0 +1,98 @@
+"""The e-mail outbox: every e-mail of the portal is a row first, delivered by a task after commit."""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def email_enqueue(*, kind: str, to: list[str], subject: str, body_text: str, body_html: str = "") -> OutboxEmail:
+    """Write the e-mail as a pending row; its delivery is queued once the transaction commits."""
+    email = OutboxEmail.objects.create(
+        kind=kind[:100],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(to),
+        subject=" ".join(subject.splitlines()).strip()[:255],
+        body_text=body_text,
+        body_html=body_html,
+    )
+    transaction.on_commit(partial(_dispatch, email.pk))
+    return email
+
+
+def email_enqueue_template(*, template: str, to: list[str], context: dict) -> OutboxEmail:
+    """Render `emails/<template>_subject.txt|_message.txt|_message.html` and enqueue the result."""
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    body_text = render_to_string(f"emails/{template}_message.txt", context)
+    body_html = render_to_string(f"emails/{template}_message.html", context)
+    return email_enqueue(kind=template, to=to, subject=subject, body_text=body_text, body_html=body_html)
+
+
+def _dispatch(email_id: int) -> None:
+    """Queue the delivery task; if the broker is down, the row stays pending for the beat job."""
+    from .tasks import email_send
+
+    try:
+        email_send.delay(email_id)
+    except Exception:  # the broker may be unreachable in many ways (kombu, redis, socket errors)
+        logger.warning("Broker unreachable: outbox e-mail %s stays pending", email_id, exc_info=True)
+
+
+def email_deliver(*, email_id: int) -> bool:
+    """Send one pending e-mail exactly once. Returns True if this call sent it."""
+    with transaction.atomic():
+        email = OutboxEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != OutboxEmail.Status.PENDING:
+            return False
+        message = EmailMultiAlternatives(email.subject, email.body_text, email.from_email, email.to)
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        email.attempts += 1
+        email.last_attempt_at = timezone.now()
+        try:
+            message.send()
+        except Exception as exc:  # SMTP and network errors of every kind: keep the row, record why
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                email.status = OutboxEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_attempt_at", "last_error", "status"])
+            logger.warning("Outbox e-mail %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
+            return False
+        email.status = OutboxEmail.Status.SENT
+        email.sent_at = email.last_attempt_at
+        email.last_error = ""
+        email.save(update_fields=["attempts", "last_attempt_at", "last_error", "status", "sent_at"])
+        return True
+
+
+def email_pending_ids(*, older_than_seconds: int | None = None, limit: int = 500) -> list[int]:
+    """Pending e-mails not touched for a while (their first dispatch was lost or failed)."""
+    seconds = settings.OUTBOX_RETRY_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    return list(
+        OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def email_dispatch_pending(*, older_than_seconds: int | None = None) -> int:
+    """Deliver every pending e-mail left behind; returns how many were sent by this call."""
+    return sum(email_deliver(email_id=pk) for pk in email_pending_ids(older_than_seconds=older_than_seconds))
+
+
+def email_purge_sent(*, days: int | None = None) -> int:
+    keep = settings.OUTBOX_KEEP_SENT_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=keep)
+    deleted, _ = OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,66 @@
+"""Test settings: PostgreSQL and Redis when reachable (required in CI), else SQLite and eager tasks."""
+
+import os
+import socket
+import sys
+import tempfile
+from urllib.parse import urlsplit
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+
+from .settings import *  # noqa: E402
+
+TEST_DATABASE_URL = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal")
+TEST_REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = env.bool("CI", default=False) or env.bool("REQUIRE_SERVICES", default=False)
+
+
+def _reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+SERVICES_MISSING = [url for url in (TEST_DATABASE_URL, TEST_REDIS_URL) if not _reachable(url)]
+if SERVICES_MISSING:
+    if REQUIRE_SERVICES:
+        raise SystemExit(f"Required services are not reachable: {', '.join(SERVICES_MISSING)} (CI/REQUIRE_SERVICES)")
+    print(  # noqa: T201
+        "\n" + "!" * 78 + f"\n!! PostgreSQL/Redis not reachable ({', '.join(SERVICES_MISSING)}).\n"
+        "!! Running on SQLite with eager tasks: locks and constraints are NOT tested as in production.\n"
+        + "!" * 78 + "\n",
+        file=sys.stderr,
+    )
+    USING_SERVICES = False
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+else:
+    USING_SERVICES = True
+    DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}
+    # A database of its own for the test run's cache (rate limits), flushed between tests.
+    _redis = urlsplit(TEST_REDIS_URL)
+    TEST_CACHE_URL = f"{_redis.scheme}://{_redis.netloc}/15"
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_CACHE_URL}}
+    CELERY_BROKER_URL = TEST_REDIS_URL
+
+REDIS_URL = TEST_REDIS_URL if USING_SERVICES else ""
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_SSL_REDIRECT = False
+ALLOWED_HOSTS = ["*"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests (and the browser tests' live server) speak plain HTTP.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
