@@ -21,8 +21,13 @@ class UserAdmin(DjangoUserAdmin):
         (_("Date"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["codice_fiscale", "email", "first_name", "last_name",
-                                                 "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["codice_fiscale", "email", "first_name", "last_name", "password1", "password2"],
+            },
+        ),
     ]
 
 

@@ -84,7 +84,5 @@ def _person(person: DemoPerson) -> User:
             is_staff=person.is_staff,
             is_superuser=person.is_staff,
         )
-    EmailAddress.objects.update_or_create(
-        user=user, email=person.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=person.email, defaults={"verified": True, "primary": True})
     return user

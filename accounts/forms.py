@@ -42,7 +42,14 @@ class SignupForm(AllauthSignupForm):
     accept_privacy = forms.BooleanField(label=_("Ho letto l'informativa sul trattamento dei dati personali"))
 
     field_order = [
-        "username", "first_name", "last_name", "email", "password1", "password2", "accept_terms", "accept_privacy"
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "password2",
+        "accept_terms",
+        "accept_privacy",
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -52,8 +59,15 @@ class SignupForm(AllauthSignupForm):
         cf.max_length = 30
         cf.min_length = None
         cf.validators = [v for v in cf.validators if not hasattr(v, "limit_value")]
-        cf.widget.attrs.update({"placeholder": "", "autocomplete": "off", "maxlength": "30", "spellcheck": "false",
-                                "autocapitalize": "characters"})
+        cf.widget.attrs.update(
+            {
+                "placeholder": "",
+                "autocomplete": "off",
+                "maxlength": "30",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+            }
+        )
         cf.help_text = _("Il tuo codice fiscale, 16 caratteri: ti servirà per accedere.")
         self.fields["email"].label = _("E-mail")
         self.fields["email"].widget.attrs["placeholder"] = ""

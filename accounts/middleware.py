@@ -64,6 +64,9 @@ class StaffMfaRequiredMiddleware:
             return None
         messages.warning(
             request,
-            _("Per entrare nell'amministrazione attiva prima la verifica in due passaggi con un'app di autenticazione."),
+            _(
+                "Per entrare nell'amministrazione attiva prima la verifica in due passaggi "
+                "con un'app di autenticazione."
+            ),
         )
         return redirect("mfa_activate_totp")

@@ -73,7 +73,11 @@ class LegalDocument(models.Model):
     )
     created_at = models.DateTimeField(_("creato il"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("creato da"),
     )
 

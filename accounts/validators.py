@@ -26,8 +26,10 @@ def validate_codice_fiscale(value: str) -> str:
         )
     if not cf.isascii() or not _SHAPE.match(cf):
         raise ValidationError(
-            _("Formato non valido: il codice fiscale è fatto di 6 lettere, 2 cifre, una lettera, 2 cifre, "
-              "una lettera, 3 cifre e una lettera (es. RSSMRA85T10A562S)."),
+            _(
+                "Formato non valido: il codice fiscale è fatto di 6 lettere, 2 cifre, una lettera, 2 cifre, "
+                "una lettera, 3 cifre e una lettera (es. RSSMRA85T10A562S)."
+            ),
             code="cf_format",
         )
     try:

@@ -6,8 +6,8 @@ and DJANGO_SECRET_KEY; everything else has a safe default. Every variable is lis
 .env.example and in the README.
 """
 
-import hashlib
 import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ExplicitLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 
-from .settings import *  # noqa: E402
+from .settings import *
 
 TEST_DATABASE_URL = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal")
 TEST_REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -32,7 +32,8 @@ if SERVICES_MISSING:
     print(  # noqa: T201
         "\n" + "!" * 78 + f"\n!! PostgreSQL/Redis not reachable ({', '.join(SERVICES_MISSING)}).\n"
         "!! Running on SQLite with eager tasks: locks and constraints are NOT tested as in production.\n"
-        + "!" * 78 + "\n",
+        + "!" * 78
+        + "\n",
         file=sys.stderr,
     )
     USING_SERVICES = False

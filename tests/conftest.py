@@ -1,0 +1,65 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import LegalDocument, User
+
+PASSWORD = "Correct-Horse-2026"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test: a clean cache (rate limits, current documents) and its own media folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def legal_documents(db):
+    documents = []
+    for kind, title in [(LegalDocument.Kind.TERMS, "Condizioni d'uso"), (LegalDocument.Kind.PRIVACY, "Privacy")]:
+        document = LegalDocument.objects.create(kind=kind, version="1", title=title, body=f"Testo di {title}.")
+        documents.append(account_services.legal_document_publish(document=document, when=timezone.now()))
+    account_services.legal_documents_cache_clear()
+    return documents
+
+
+def make_user(*, codice_fiscale: str, email: str, verified: bool = True, documents=(), **extra) -> User:
+    user = User.objects.create_user(
+        codice_fiscale,
+        email,
+        PASSWORD,
+        first_name=extra.pop("first_name", "Maria"),
+        last_name=extra.pop("last_name", "Rossi"),
+        **extra,
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    if documents:
+        account_services.consent_accept(user=user, documents=list(documents), ip_address=None)
+    return user
+
+
+@pytest.fixture
+def parent(legal_documents) -> User:
+    return make_user(codice_fiscale="RSSMRA85C52H501N", email="maria.rossi@example.it", documents=legal_documents)
+
+
+@pytest.fixture
+def other_parent(legal_documents) -> User:
+    return make_user(
+        codice_fiscale="BNCLCU82L04F205H",
+        email="luca.bianchi@example.it",
+        first_name="Luca",
+        last_name="Bianchi",
+        documents=legal_documents,
+    )
+
+
+@pytest.fixture
+def parent_client(client, parent):
+    client.force_login(parent)
+    return client
