@@ -9,12 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
-from .validators import normalize_codice_fiscale
+from .validators import normalize_codice_fiscale, validate_person_name
 
 NAME_MAX_LENGTH = 100
-_PRINTABLE = RegexValidator(
-    r"^[^\x00-\x1f\x7f]*$", _("Il testo contiene caratteri non ammessi."), code="control_characters"
-)
 _PHONE = RegexValidator(
     r"^\+?[0-9 ]{6,20}$", _("Scrivi il numero con sole cifre, eventualmente preceduto da +39."), code="phone"
 )
@@ -24,7 +21,7 @@ def name_field(label, autocomplete: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=NAME_MAX_LENGTH,
-        validators=[_PRINTABLE],
+        validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
     )
 
@@ -93,6 +90,8 @@ class SignupForm(AllauthSignupForm):
 
     def try_save(self, request):
         if self.cf_owner is not None:
+            # clean_email() may have reset the flag when only the CF is taken.
+            self.account_already_exists = True
             request.signup_cf_owner_email = self.cf_owner.email
         return super().try_save(request)
 
@@ -116,6 +115,8 @@ class LoginForm(AllauthLoginForm):
 
     def clean_login(self) -> str:
         value = self.cleaned_data["login"].strip()
+        if len(value) > 254:
+            raise ValidationError(_("Il testo è troppo lungo."), code="max_length")
         if "\x00" in value:
             raise ValidationError(_("Il testo contiene caratteri non ammessi."), code="control_characters")
         if "@" in value:

@@ -1,6 +1,7 @@
 """Codice fiscale: normalisation and validation (python-codicefiscale), for adults and children."""
 
 import re
+import unicodedata
 
 from codicefiscale import codicefiscale
 from django.core.exceptions import ValidationError
@@ -51,3 +52,37 @@ def validate_codice_fiscale(value: str) -> str:
             ) from exc
         raise ValidationError(_("Codice fiscale non valido."), code="cf_invalid") from exc
     return cf
+
+
+_NAME_PUNCTUATION = set(" '\u2019-.")
+
+
+def validate_person_name(value: str) -> None:
+    """Letters of any alphabet, accents, spaces, apostrophes, hyphens and dots: what names are made of."""
+    for char in value:
+        if char in _NAME_PUNCTUATION:
+            continue
+        if unicodedata.category(char)[0] not in {"L", "M"}:
+            raise ValidationError(
+                _("Usa solo lettere, spazi, apostrofi e trattini (carattere non ammesso: %(char)r)."),
+                code="name_characters",
+                params={"char": char},
+            )
+
+
+class MaximumLengthPasswordValidator:
+    """Passwords longer than this are refused (hashing megabytes would be a denial of service)."""
+
+    def __init__(self, max_length: int = 128) -> None:
+        self.max_length = max_length
+
+    def validate(self, password: str, user=None) -> None:
+        if len(password) > self.max_length:
+            raise ValidationError(
+                _("La password può avere al massimo %(max)d caratteri."),
+                code="password_too_long",
+                params={"max": self.max_length},
+            )
+
+    def get_help_text(self) -> str:
+        return str(_("La password può avere al massimo %(max)d caratteri.") % {"max": self.max_length})

@@ -1,8 +1,9 @@
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,5 +16,9 @@ class PortalAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         """The admin has no login form of its own: allauth's login is rate limited and asks for TOTP."""
+        if request.user.is_authenticated:
+            # Signed in, but not office staff: no loop back to the login page.
+            messages.error(request, gettext("Il tuo account non ha accesso all'area dell'ufficio scuola."))
+            return redirect("accounts:family")
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")

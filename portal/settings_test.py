@@ -51,6 +51,8 @@ else:
 
 REDIS_URL = TEST_REDIS_URL if USING_SERVICES else ""
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# One test database per run, so that two runs on one machine (a developer and a hook) never collide.
+DATABASES["default"]["TEST"] = {"NAME": env("PORTAL_TEST_DB_NAME", default=f"test_portal_{os.getpid()}")}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
