@@ -7,6 +7,11 @@ from portal.mail import email_enqueue
 from .validators import validate_codice_fiscale
 
 
+def user_display(user) -> str:
+    """How allauth names a user in pages and e-mails: by name, never by codice fiscale."""
+    return user.get_full_name() or user.email
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's extension points: the codice fiscale as username, and e-mail through the outbox."""
 
