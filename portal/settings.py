@@ -1,6 +1,6 @@
 """Settings for Portale Servizi Scolastici, driven by environment variables.
 
-The embedded default (no variable set, DJANGO_DEBUG=true) runs on SQLite with eager Celery tasks
+The embedded default (DJANGO_DEBUG=true and nothing else, as `make run` sets) runs on SQLite with eager Celery tasks
 and mail written as files under var/mail/. Production sets DATABASE_URL, REDIS_URL, EMAIL_URL
 and DJANGO_SECRET_KEY; everything else has a safe default. Every variable is listed in
 .env.example and in the README.
@@ -199,7 +199,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "portal.storage.PortalStaticFilesStorage"
     },
 }
 # The theme asks for static("fonts"), a folder, which a manifest cannot name.
