@@ -64,7 +64,7 @@ def validate_person_name(value: str) -> None:
             continue
         if unicodedata.category(char)[0] not in {"L", "M"}:
             raise ValidationError(
-                _("Usa solo lettere, spazi, apostrofi e trattini (carattere non ammesso: %(char)r)."),
+                _("Usa solo lettere, spazi, apostrofi, punti e trattini (carattere non ammesso: «%(char)s»)."),
                 code="name_characters",
                 params={"char": char},
             )

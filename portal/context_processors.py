@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.utils.translation import gettext
 
 
 def comune(request):
     return {
         "COMUNE": {
             "name": settings.PORTAL_COMUNE_NAME,
-            "subtitle": settings.PORTAL_COMUNE_SUBTITLE,
+            "subtitle": gettext(settings.PORTAL_COMUNE_SUBTITLE),  # the default is in the catalog
             "logo": settings.PORTAL_COMUNE_LOGO,
             "website": settings.PORTAL_COMUNE_WEBSITE,
             "address": settings.PORTAL_COMUNE_ADDRESS,
