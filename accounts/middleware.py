@@ -18,7 +18,6 @@ CONSENT_EXEMPT_VIEWS = {
     "healthz",
     "accessibility",
 }
-SESSION_CONSENT_KEY = "consent_ok_for"
 
 
 class ConsentRequiredMiddleware:
@@ -35,13 +34,9 @@ class ConsentRequiredMiddleware:
             return None
         if request.resolver_match.view_name in CONSENT_EXEMPT_VIEWS:
             return None
-        current_ids = sorted(doc.pk for doc in selectors.legal_documents_current().values())
-        if request.session.get(SESSION_CONSENT_KEY) == current_ids:
+        if selectors.consent_is_complete(user=request.user):
             return None
-        if selectors.consent_pending_for_user(user=request.user):
-            return redirect(f"{reverse('accounts:consent')}?{urlencode({'next': request.get_full_path()})}")
-        request.session[SESSION_CONSENT_KEY] = current_ids
-        return None
+        return redirect(f"{reverse('accounts:consent')}?{urlencode({'next': request.get_full_path()})}")
 
 
 class StaffMfaRequiredMiddleware:

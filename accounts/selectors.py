@@ -1,7 +1,6 @@
 """Reads about accounts, already scoped to the user they are asked for."""
 
 from django.core.cache import cache
-from django.db.models import Max
 from django.utils import timezone
 
 from .models import Consent, LegalDocument, User
@@ -13,18 +12,10 @@ def legal_documents_current() -> dict[str, LegalDocument]:
     """The latest published version of each kind of legal document, by kind (cached until a publish)."""
     documents = cache.get(CURRENT_DOCUMENTS_CACHE_KEY)
     if documents is None:
-        now = timezone.now()
-        latest = (
-            LegalDocument.objects.filter(published_at__lte=now)
-            .values("kind")
-            .annotate(latest=Max("published_at"))
-            .values_list("kind", "latest")
-        )
         documents = {}
-        for kind, published_at in latest:
-            documents[kind] = (
-                LegalDocument.objects.filter(kind=kind, published_at=published_at).order_by("-pk").first()
-            )
+        published = LegalDocument.objects.filter(published_at__lte=timezone.now()).order_by("-published_at", "-pk")
+        for document in published.only("kind", "version", "title", "body", "published_at"):
+            documents.setdefault(document.kind, document)  # the newest version of each kind
         cache.set(CURRENT_DOCUMENTS_CACHE_KEY, documents, timeout=300)
     return documents
 
@@ -44,6 +35,20 @@ def consent_pending_for_user(*, user: User) -> list[LegalDocument]:
         )
     )
     return [doc for doc in current.values() if doc.pk not in accepted]
+
+
+def consent_is_complete(*, user: User) -> bool:
+    """True when the user accepted every current document; remembered in the cache, not the session."""
+    current_ids = sorted(doc.pk for doc in legal_documents_current().values())
+    if not current_ids:
+        return True
+    key = f"accounts:consent-ok:{user.pk}:{'-'.join(map(str, current_ids))}"
+    if cache.get(key):
+        return True
+    if consent_pending_for_user(user=user):
+        return False
+    cache.set(key, True, timeout=24 * 3600)
+    return True
 
 
 def consent_list_for_user(*, user: User) -> list[Consent]:

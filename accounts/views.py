@@ -1,4 +1,3 @@
-from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +9,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
 from .forms import ConsentForm, ProfileForm
-from .middleware import SESSION_CONSENT_KEY
 
 
 @login_required
@@ -18,9 +16,7 @@ from .middleware import SESSION_CONSENT_KEY
 def family(request):
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
-    primary_email = EmailAddress.objects.filter(user=user, primary=True).first()
     context = {
-        "primary_email": primary_email,
         "consents": selectors.consent_list_for_user(user=user),
         "mfa_enabled": is_mfa_enabled(user),
         "profile_complete": bool(user.phone),
@@ -54,7 +50,6 @@ def consent(request):
     form = ConsentForm(request.POST or None, documents=pending)
     if request.method == "POST" and form.is_valid():
         services.consent_accept(user=request.user, documents=pending, ip_address=services.client_ip(request))
-        request.session.pop(SESSION_CONSENT_KEY, None)
         messages.success(request, _("Grazie: le tue scelte sono state registrate."))
         return redirect(next_url or "accounts:family")
     return render(request, "accounts/consent.html", {"form": form, "documents": pending, "next": next_url})
