@@ -46,7 +46,14 @@ else:
     # A database of its own for the test run's cache (rate limits), flushed between tests.
     _redis = urlsplit(TEST_REDIS_URL)
     TEST_CACHE_URL = f"{_redis.scheme}://{_redis.netloc}/15"
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_CACHE_URL}}
+    # Every run has its own key prefix: several runs on one machine (a developer, a hook, CI) share Redis.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_CACHE_URL,
+            "KEY_PREFIX": f"test-{os.getpid()}",
+        }
+    }
     CELERY_BROKER_URL = TEST_REDIS_URL
 
 REDIS_URL = TEST_REDIS_URL if USING_SERVICES else ""

@@ -9,13 +9,25 @@ from accounts.models import LegalDocument, User
 PASSWORD = "Correct-Horse-2026"
 
 
+def cache_clear_own_keys() -> None:
+    """Empty this run's cache keys only: Redis is shared with other runs (cache.clear() is a FLUSHDB)."""
+    client = getattr(cache, "_cache", None)
+    if client is None or not hasattr(client, "get_client"):
+        cache.clear()
+        return
+    redis = client.get_client(write=True)
+    keys = list(redis.scan_iter(match=cache.make_key("*"), count=1000))
+    if keys:
+        redis.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """Each test: a clean cache (rate limits, current documents) and its own media folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    cache.clear()
+    cache_clear_own_keys()
     yield
-    cache.clear()
+    cache_clear_own_keys()
 
 
 @pytest.fixture
