@@ -67,6 +67,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="portal-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -9,6 +9,28 @@ from accounts.models import LegalDocument, User
 PASSWORD = "Correct-Horse-2026"
 
 
+def _services_line() -> str:
+    from django.conf import settings
+
+    if settings.SERVICES_MISSING:
+        return (
+            f"PostgreSQL/Redis NOT reachable ({', '.join(settings.SERVICES_MISSING)}): ran on SQLite with eager "
+            "tasks; locks and constraints were NOT tested as in production (CI=true makes this an error)"
+        )
+    return f"services: PostgreSQL {settings.TEST_DATABASE_URL}, Redis {settings.TEST_REDIS_URL}"
+
+
+def pytest_report_header(config):
+    return _services_line()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from django.conf import settings
+
+    if settings.SERVICES_MISSING:
+        terminalreporter.write_sep("!", _services_line(), red=True, bold=True)
+
+
 def cache_clear_own_keys() -> None:
     """Empty this run's cache keys only: Redis is shared with other runs (cache.clear() is a FLUSHDB)."""
     client = getattr(cache, "_cache", None)
