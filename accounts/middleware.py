@@ -4,6 +4,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 from . import selectors
@@ -20,14 +21,8 @@ CONSENT_EXEMPT_VIEWS = {
 }
 
 
-class ConsentRequiredMiddleware:
+class ConsentRequiredMiddleware(MiddlewareMixin):
     """A signed-in user who has not accepted the current terms and privacy notice must do so first."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not request.user.is_authenticated or request.resolver_match is None:
@@ -39,14 +34,8 @@ class ConsentRequiredMiddleware:
         return redirect(f"{reverse('accounts:consent')}?{urlencode({'next': request.get_full_path()})}")
 
 
-class StaffMfaRequiredMiddleware:
+class StaffMfaRequiredMiddleware(MiddlewareMixin):
     """Staff enter the admin only with two-factor authentication (TOTP) activated."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
