@@ -52,4 +52,9 @@ def consent_is_complete(*, user: User) -> bool:
 
 
 def consent_list_for_user(*, user: User) -> list[Consent]:
-    return list(Consent.objects.filter(user=user).select_related("document").order_by("-accepted_at"))
+    return list(
+        Consent.objects.filter(user=user)
+        .select_related("document")
+        .only("accepted_at", "document__title", "document__version")
+        .order_by("-accepted_at")
+    )
