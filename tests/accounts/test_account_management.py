@@ -147,3 +147,21 @@ def test_login_with_hostile_input_is_a_form_error(client, parent, login):
     response = client.post(reverse("account_login"), {"login": login, "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_cached_menu_follows_role_language_and_page(client, parent, legal_documents):
+    from tests.conftest import make_user
+
+    staff = make_user(
+        codice_fiscale="VRDGLI79P61A944R", email="office@example.it", documents=legal_documents, is_staff=True
+    )
+    client.force_login(staff)
+    assert "Ufficio scuola" in client.get(reverse("accounts:profile_edit")).content.decode()
+    client.force_login(parent)
+    body = client.get(reverse("accounts:profile_edit")).content.decode()
+    assert "Ufficio scuola" not in body
+    assert 'href="/famiglia/profilo/" aria-current="page"' in body
+    body = client.get(reverse("accounts:family")).content.decode()
+    assert 'href="/famiglia/" aria-current="page"' in body
+    client.logout()
+    assert "Registrati" in client.get(reverse("accessibility")).content.decode()
