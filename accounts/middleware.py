@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,7 +43,7 @@ class StaffMfaRequiredMiddleware(MiddlewareMixin):
         user = request.user
         if not (user.is_authenticated and user.is_staff):
             return None
-        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        if selectors.user_has_totp(user=user):
             return None
         messages.warning(
             request,

@@ -51,10 +51,11 @@ def consent_is_complete(*, user: User) -> bool:
     return True
 
 
-def consent_list_for_user(*, user: User) -> list[Consent]:
-    return list(
-        Consent.objects.filter(user=user)
-        .select_related("document")
-        .only("accepted_at", "document__title", "document__version")
-        .order_by("-accepted_at")
-    )
+def user_has_totp(*, user: User) -> bool:
+    """Whether the user signs in with an authenticator app (loaded with the user by our auth backend)."""
+    has_totp = getattr(user, "has_totp", None)
+    if has_totp is None:
+        from allauth.mfa.models import Authenticator
+
+        has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return has_totp

@@ -1,4 +1,3 @@
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -17,8 +16,9 @@ def family(request):
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
     context = {
-        "consents": selectors.consent_list_for_user(user=user),
-        "mfa_enabled": is_mfa_enabled(user),
+        # The consent middleware let this request through: the user accepted every current version.
+        "accepted_documents": selectors.legal_documents_current().values(),
+        "mfa_enabled": selectors.user_has_totp(user=user),
         "profile_complete": bool(user.phone),
     }
     return render(request, "accounts/family.html", context)

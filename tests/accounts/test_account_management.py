@@ -93,7 +93,8 @@ def test_family_page_shows_details_and_next_steps(parent_client, parent):
     assert response.status_code == 200
     assert parent.codice_fiscale in body
     assert "Aggiungi un numero di telefono" in body
-    assert "accettata il" in body
+    assert "Condizioni d&#x27;uso" in body
+    assert "versione 1 del" in body
 
 
 @pytest.fixture
@@ -165,3 +166,13 @@ def test_cached_menu_follows_role_language_and_page(client, parent, legal_docume
     assert 'href="/famiglia/" aria-current="page"' in body
     client.logout()
     assert "Registrati" in client.get(reverse("accessibility")).content.decode()
+
+
+def test_family_page_shows_two_step_verification_once_activated(parent_client, parent):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    assert "Proteggi l'accesso" in parent_client.get(reverse("accounts:family")).content.decode()
+    TOTP.activate(parent, generate_totp_secret())
+    body = parent_client.get(reverse("accounts:family")).content.decode()
+    assert "Verifica in due passaggi attiva" in body
+    assert "Proteggi l'accesso" not in body
