@@ -5,11 +5,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
-from .validators import normalize_codice_fiscale, validate_person_name
+from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_person_name
 
 NAME_MAX_LENGTH = 100
 _PHONE = RegexValidator(
@@ -148,3 +149,32 @@ class ConsentForm(forms.Form):
                 label=_("Ho letto e accetto: %(title)s (versione %(version)s)")
                 % {"title": document.title, "version": document.version},
             )
+
+
+class ChildAddForm(forms.Form):
+    codice_fiscale = forms.CharField(
+        label=_("Codice fiscale del bambino"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        help_text=_("Lo trovi sulla tessera sanitaria."),
+    )
+    first_name = name_field(_("Nome"), "off")
+    last_name = name_field(_("Cognome"), "off")
+    birth_date = forms.DateField(
+        label=_("Data di nascita"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    sex = forms.ChoiceField(label=_("Sesso"), choices=[("", "—"), ("F", _("femmina")), ("M", _("maschio"))])
+
+    def clean_codice_fiscale(self) -> str:
+        return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])
+
+    def clean_birth_date(self):
+        value = self.cleaned_data["birth_date"]
+        today = timezone.localdate()
+        if value > today:
+            raise ValidationError(_("La data di nascita non può essere nel futuro."), code="future")
+        if value.year < today.year - 25:
+            raise ValidationError(_("Controlla l'anno di nascita: il bambino risulterebbe adulto."), code="too_old")
+        return value

@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.utils import timezone
 
-from .models import Consent, LegalDocument, User
+from .models import Child, Consent, Guardianship, LegalDocument, User
 
 CURRENT_DOCUMENTS_CACHE_KEY = "accounts:legal-documents:current"
 
@@ -59,3 +59,34 @@ def user_has_totp(*, user: User) -> bool:
 
         has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     return has_totp
+
+
+def guardianships_for_adult(*, user: User):
+    """The user's active guardianships with their children (one query): the family page's cards."""
+    return (
+        Guardianship.objects.filter(adult=user, revoked_at__isnull=True)
+        .select_related("child", "child__school")
+        .order_by("child__birth_date", "child__first_name")
+    )
+
+
+def children_for_adult(*, user: User):
+    """Every child the user may see and act for: the one scope all parent-facing reads start from."""
+    return Child.objects.filter(guardianships__adult=user, guardianships__revoked_at__isnull=True)
+
+
+def child_get_for_adult(*, user: User, pk: int):
+    """One child of the user's family with the user's role, or Child.DoesNotExist (a 404, never a 403)."""
+    guardianship = (
+        Guardianship.objects.filter(adult=user, child_id=pk, revoked_at__isnull=True).select_related("child").first()
+    )
+    if guardianship is None:
+        raise Child.DoesNotExist
+    child = guardianship.child
+    child.viewer_role = guardianship.role
+    return child
+
+
+def guardians_of_child(*, child) -> list:
+    """The active adults of a child (the caller has already checked the viewer may see the child)."""
+    return list(child.guardianships.filter(revoked_at__isnull=True).select_related("adult").order_by("role"))

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Consent, LegalDocument, User
+from .models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
 from .selectors import CURRENT_DOCUMENTS_CACHE_KEY
+from .validators import codice_fiscale_mismatches, validate_codice_fiscale
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -48,3 +49,44 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, phone: s
     user.phone = phone
     user.save(update_fields=["first_name", "last_name", "phone"])
     return user
+
+
+class FamilyRuleError(Exception):
+    """A family rule refused the action; str(error) is the message for the user, in their language."""
+
+
+class ChildAlreadyKnownError(FamilyRuleError):
+    pass
+
+
+class CodiceFiscaleMismatchError(FamilyRuleError):
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        super().__init__(", ".join(fields))
+
+
+def family_event_record(*, action: str, child=None, actor=None, subject=None, reason: str = "") -> FamilyEvent:
+    return FamilyEvent.objects.create(action=action, child=child, actor=actor, subject=subject, reason=reason)
+
+
+@transaction.atomic
+def child_add(*, adult: User, codice_fiscale: str, first_name: str, last_name: str, birth_date, sex: str) -> Child:
+    """A parent adds a child by CF: the parent becomes the child's adult of reference.
+
+    A CF the portal already knows is never attached this way, whoever it belongs to (another family,
+    or a family imported from the Comune's records that must claim it with its activation code).
+    """
+    cf = validate_codice_fiscale(codice_fiscale)
+    mismatches = codice_fiscale_mismatches(
+        cf, first_name=first_name, last_name=last_name, birth_date=birth_date, sex=sex
+    )
+    if mismatches:
+        raise CodiceFiscaleMismatchError(mismatches)
+    if Child.objects.filter(codice_fiscale=cf).exists():
+        raise ChildAlreadyKnownError(cf)
+    child = Child.objects.create(
+        codice_fiscale=cf, first_name=first_name, last_name=last_name, birth_date=birth_date, sex=sex
+    )
+    Guardianship.objects.create(adult=adult, child=child, role=Guardianship.Role.REFERENCE, granted_by=adult)
+    family_event_record(action=FamilyEvent.Action.CHILD_ADDED, child=child, actor=adult, subject=adult)
+    return child

@@ -86,3 +86,31 @@ class MaximumLengthPasswordValidator:
 
     def get_help_text(self) -> str:
         return str(_("La password può avere al massimo %(max)d caratteri.") % {"max": self.max_length})
+
+
+_OMOCODE_DIGITS = str.maketrans("LMNPQRSTUV", "0123456789")
+
+
+def codice_fiscale_mismatches(
+    codice_fiscale: str, *, first_name: str, last_name: str, birth_date, sex: str
+) -> list[str]:
+    """Which of surname, name, birth date and sex disagree with what the (valid) CF encodes.
+
+    Returns the names of the fields that do not match: "last_name", "first_name", "birth_date", "sex".
+    """
+    raw = codicefiscale.decode_raw(codice_fiscale)
+    mismatches = []
+    if last_name and codicefiscale.encode_lastname(last_name) != raw["lastname"]:
+        mismatches.append("last_name")
+    if first_name and codicefiscale.encode_firstname(first_name) != raw["firstname"]:
+        mismatches.append("first_name")
+    day = int(raw["birthdate_day"].translate(_OMOCODE_DIGITS))
+    encoded_sex = "F" if day > 40 else "M"
+    if sex and sex != encoded_sex:
+        mismatches.append("sex")
+    if birth_date is not None:
+        year = int(raw["birthdate_year"].translate(_OMOCODE_DIGITS))
+        month = "ABCDEHLMPRST".index(raw["birthdate_month"]) + 1
+        if (birth_date.year % 100, birth_date.month, birth_date.day) != (year, month, day - 40 if day > 40 else day):
+            mismatches.append("birth_date")
+    return mismatches

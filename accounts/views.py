@@ -4,10 +4,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors, services
-from .forms import ConsentForm, ProfileForm
+from . import activation, selectors, services
+from .forms import ChildAddForm, ConsentForm, ProfileForm
+from .models import Child
 
 
 @login_required
@@ -16,6 +18,8 @@ def family(request):
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
     context = {
+        "guardianships": selectors.guardianships_for_adult(user=user),
+        "imported_family": activation.imported_family_pending(user=user),
         # The consent middleware let this request through: the user accepted every current version.
         "accepted_documents": selectors.legal_documents_current().values(),
         "mfa_enabled": selectors.user_has_totp(user=user),
@@ -70,3 +74,52 @@ def terms(request):
 @require_GET
 def privacy(request):
     return _legal_document(request, "privacy")
+
+
+MISMATCH_MESSAGES = {
+    "last_name": _lazy("Il cognome non corrisponde al codice fiscale."),
+    "first_name": _lazy("Il nome non corrisponde al codice fiscale."),
+    "birth_date": _lazy("La data di nascita non corrisponde al codice fiscale."),
+    "sex": _lazy("Il sesso non corrisponde al codice fiscale."),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_add(request):
+    form = ChildAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.child_add(adult=request.user, **form.cleaned_data)
+        except services.CodiceFiscaleMismatchError as error:
+            for field in error.fields:
+                form.add_error(field, MISMATCH_MESSAGES[field])
+        except services.ChildAlreadyKnownError:
+            form.add_error(
+                None,
+                _(
+                    "Questo codice fiscale è già presente nel portale, collegato a un altro adulto. Per motivi di "
+                    "riservatezza non possiamo aggiungerlo qui: l'adulto di riferimento del bambino può invitarti "
+                    "come delegato, oppure l'ufficio scuola può spostare il riferimento su di te (ad esempio per "
+                    "genitori separati). Se hai ricevuto una lettera di attivazione dal Comune, usa il codice "
+                    "della lettera."
+                ),
+            )
+        else:
+            messages.success(request, _("%(name)s è stato aggiunto alla tua famiglia.") % {"name": child.first_name})
+            return redirect("accounts:child_detail", pk=child.pk)
+    return render(request, "accounts/child_add.html", {"form": form})
+
+
+@login_required
+@require_GET
+def child_detail(request, pk: int):
+    try:
+        child = selectors.child_get_for_adult(user=request.user, pk=pk)
+    except Child.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "accounts/child_detail.html",
+        {"child": child, "guardianships": selectors.guardians_of_child(child=child)},
+    )

@@ -15,6 +15,7 @@ SAMPLE_KWARGS = {
     "uidb36": "1",
     "object_id": "1",
     "id": "1",
+    "pk": "1",
     "app_label": "accounts",
     "content_type_id": "1",
     "url": "nothing",

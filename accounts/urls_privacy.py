@@ -1,0 +1,3 @@
+"""URLs of accounts' privacy pages, included in the accounts namespace by accounts/urls.py."""
+
+urlpatterns: list = []
