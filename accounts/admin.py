@@ -3,8 +3,21 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
-from .models import Consent, LegalDocument, User
+from . import admin_families, services  # noqa: F401 - admin_families registers the families' admin
+from .models import Consent, Guardianship, LegalDocument, User
+
+
+class AdultGuardianshipInline(admin.TabularInline):
+    model = Guardianship
+    fk_name = "adult"
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("bambini per cui può agire")
+    fields = ["child", "role", "granted_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -12,8 +25,16 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["last_name", "first_name"]
     list_display = ["codice_fiscale", "last_name", "first_name", "email", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active"]
-    search_fields = ["codice_fiscale", "email", "last_name", "first_name"]
+    search_fields = [
+        "codice_fiscale",
+        "email",
+        "last_name",
+        "first_name",
+        "guardianships__child__codice_fiscale",
+        "guardianships__child__last_name",
+    ]
     readonly_fields = ["date_joined", "last_login"]
+    inlines = [AdultGuardianshipInline]
     fieldsets = [
         (None, {"fields": ["codice_fiscale", "password"]}),
         (_("Dati personali"), {"fields": ["first_name", "last_name", "email", "phone"]}),

@@ -1,0 +1,148 @@
+"""The office's view of families: children, their adults, every change with who and why."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Child, FamilyEvent, Guardianship, User
+from .validators import validate_codice_fiscale
+
+
+class GuardianshipInline(admin.TabularInline):
+    model = Guardianship
+    fk_name = "child"
+    extra = 0
+    can_delete = False
+    fields = ["adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at"]
+    readonly_fields = fields
+    ordering = ["revoked_at", "role"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FamilyEventInline(admin.TabularInline):
+    model = FamilyEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "actor", "subject", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReferenceChangeForm(forms.Form):
+    new_adult_codice_fiscale = forms.CharField(
+        label=_("Codice fiscale del nuovo adulto di riferimento"),
+        max_length=30,
+        help_text=_("L'adulto deve essere registrato al portale."),
+    )
+    reason = forms.CharField(
+        label=_("Motivo"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Ad esempio: provvedimento del tribunale, genitori separati, richiesta scritta del genitore."),
+    )
+
+    def clean_new_adult_codice_fiscale(self) -> User:
+        cf = validate_codice_fiscale(self.cleaned_data["new_adult_codice_fiscale"])
+        adult = User.objects.filter(codice_fiscale=cf, is_active=True).first()
+        if adult is None:
+            raise ValidationError(_("Nessun utente registrato con questo codice fiscale."), code="unknown")
+        return adult
+
+
+@admin.register(Child)
+class ChildAdmin(admin.ModelAdmin):
+    list_display = ["codice_fiscale", "last_name", "first_name", "birth_date", "school", "class_name"]
+    search_fields = [
+        "codice_fiscale",
+        "first_name",
+        "last_name",
+        "guardianships__adult__codice_fiscale",
+        "guardianships__adult__last_name",
+        "guardianships__adult__email",
+    ]
+    list_filter = ["school"]
+    list_select_related = ["school"]
+    readonly_fields = ["codice_fiscale", "birth_date", "sex", "imported_from", "created_at"]
+    fields = [
+        "codice_fiscale",
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "school",
+        "class_name",
+        "office_notes",
+        "imported_from",
+        "created_at",
+    ]
+    inlines = [GuardianshipInline, FamilyEventInline]
+    change_form_template = "admin/accounts/child/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/cambia-riferimento/",
+                self.admin_site.admin_view(self.reference_change_view),
+                name="accounts_child_reference_change",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reference_change_view(self, request, object_id: int):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        child = get_object_or_404(Child, pk=object_id)
+        form = ReferenceChangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            from .invitations import reference_change
+
+            try:
+                reference_change(
+                    actor=request.user,
+                    child=child,
+                    new_adult=form.cleaned_data["new_adult_codice_fiscale"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.FamilyRuleError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, gettext("Adulto di riferimento cambiato."), messages.SUCCESS)
+                return redirect(reverse("admin:accounts_child_change", args=[child.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cambia l'adulto di riferimento di %(child)s") % {"child": child},
+            "child": child,
+            "form": form,
+            "opts": self.model._meta,
+            "guardianships": child.guardianships.filter(revoked_at__isnull=True).select_related("adult"),
+        }
+        return TemplateResponse(request, "admin/accounts/child/reference_change.html", context)
+
+
+@admin.register(FamilyEvent)
+class FamilyEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "child", "actor", "subject", "reason"]
+    list_filter = ["action"]
+    search_fields = ["child__codice_fiscale", "child__last_name", "actor__codice_fiscale", "subject__codice_fiscale"]
+    list_select_related = ["child", "actor", "subject"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "action", "child", "actor", "subject", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,67 @@
+"""The office's admin for families: search by any CF or name, guardians of a child, the change log."""
+
+import datetime
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.urls import reverse
+
+from accounts import services
+from tests.conftest import make_user
+
+
+@pytest.fixture
+def office_client(client, legal_documents):
+    staff = make_user(
+        codice_fiscale="VRDGLI79P61A944R",
+        email="office@example.it",
+        documents=legal_documents,
+        is_staff=True,
+        is_superuser=True,
+    )
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+@pytest.fixture
+def giulia(parent):
+    return services.child_add(
+        adult=parent,
+        codice_fiscale="RSSGLI18C52H501V",
+        first_name="Giulia",
+        last_name="Rossi",
+        birth_date=datetime.date(2018, 3, 12),
+        sex="F",
+    )
+
+
+@pytest.mark.parametrize("term", ["RSSGLI18C52H501V", "rssgli18c52h501v", "Giulia", "RSSMRA85C52H501N", "maria.rossi"])
+def test_children_are_found_by_any_cf_or_name(office_client, giulia, term):
+    response = office_client.get(reverse("admin:accounts_child_changelist"), {"q": term})
+    assert response.status_code == 200
+    assert "RSSGLI18C52H501V" in response.content.decode()
+
+
+@pytest.mark.parametrize("term", ["RSSGLI18C52H501V", "Rossi", "RSSMRA85C52H501N"])
+def test_adults_are_found_by_their_or_their_childrens_cf(office_client, giulia, parent, term):
+    response = office_client.get(reverse("admin:accounts_user_changelist"), {"q": term})
+    assert parent.codice_fiscale in response.content.decode()
+
+
+def test_child_page_shows_guardians_and_events(office_client, giulia, parent):
+    response = office_client.get(reverse("admin:accounts_child_change", args=[giulia.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert str(parent) in body
+    assert "adulto di riferimento" in body
+    assert "bambino aggiunto" in body
+    assert reverse("admin:accounts_child_reference_change", args=[giulia.pk]) in body
+
+
+def test_family_events_are_read_only(office_client, giulia):
+    response = office_client.get(reverse("admin:accounts_familyevent_changelist"))
+    assert response.status_code == 200
+    assert "bambino aggiunto" in response.content.decode()
+    assert office_client.get(reverse("admin:accounts_familyevent_add")).status_code == 403
