@@ -32,5 +32,5 @@ def test_add_child_never_fails(parent_client, codice_fiscale, first_name, last_n
     }
     response = parent_client.post(reverse("accounts:child_add"), data)
     assert response.status_code in (200, 302)
-    if response.status_code == 200:
+    if response.status_code == 200 and "\x00" not in codice_fiscale:  # PostgreSQL refuses NUL in a query
         assert not Child.objects.filter(codice_fiscale=codice_fiscale.strip().upper()).exists()
