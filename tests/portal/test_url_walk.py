@@ -19,6 +19,7 @@ SAMPLE_KWARGS = {
     "app_label": "accounts",
     "content_type_id": "1",
     "url": "nothing",
+    "token": "not-a-real-token",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).

@@ -1,0 +1,450 @@
+"""Delegates: the adult of reference invites a second adult, who accepts; revocations; the office's reference change.
+
+Services (writes, one transaction each, a FamilyEvent for every change) and the selectors the pages need.
+Every refusal is a FamilyRuleError whose str() is the message for the user, in their language.
+"""
+
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.mail import email_enqueue_template
+
+from .models import Child, FamilyEvent, Guardianship, Invitation, User
+from .services import FamilyRuleError, family_event_record
+from .validators import validate_codice_fiscale
+
+INVITATION_VALIDITY = timedelta(days=14)
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what secrets.token_urlsafe() makes
+
+# Stored in the family log as written (the log reads the same whatever the actor's language).
+REASON_INVITATION_REVOKED = "Invito annullato prima dell'accettazione."
+REASON_DELEGATE_REVOKED_BY_REFERENCE = "Delega revocata dall'adulto di riferimento."
+REASON_DELEGATE_WITHDREW = "Il delegato ha rinunciato alla delega."
+
+
+# --- errors -----------------------------------------------------------------------------------------
+
+
+class InvitationError(FamilyRuleError):
+    """A refusal about delegates; `field` names the form field the message belongs to, if any."""
+
+    default_message = _("Operazione non consentita.")
+    field: str | None = None
+
+    def __init__(self, message=None) -> None:
+        super().__init__(str(message or self.default_message))
+
+
+class NotAllowedError(InvitationError):
+    """The actor may not touch this invitation, delegation or child (pages answer 404)."""
+
+    default_message = _("Non puoi eseguire questa operazione.")
+
+
+class NotReferenceError(InvitationError):
+    default_message = _("Solo l'adulto di riferimento di ciascun bambino scelto può invitare un altro adulto.")
+
+
+class NoChildrenError(InvitationError):
+    default_message = _("Scegli almeno un bambino.")
+    field = "children"
+
+
+class InvitationCodiceFiscaleError(InvitationError):
+    field = "codice_fiscale"
+
+
+class InvitationEmailError(InvitationError):
+    default_message = _("Scrivi un indirizzo e-mail valido.")
+    field = "email"
+
+
+class SelfInvitationError(InvitationError):
+    default_message = _(
+        "Non puoi invitare te stesso: scrivi il codice fiscale e l'indirizzo e-mail dell'altro adulto."
+    )
+
+
+class AlreadyGuardianError(InvitationError):
+    default_message = _("Questo adulto può già agire per tutti i bambini che hai scelto.")
+
+
+class EmailBelongsToAnotherAccountError(InvitationError):
+    default_message = _(
+        "Questo indirizzo e-mail appartiene a un altro account: controlla il codice fiscale o usa un altro indirizzo."
+    )
+    field = "email"
+
+
+class InvitationNotFoundError(InvitationError):
+    default_message = _("Invito non trovato: controlla di aver aperto il collegamento completo ricevuto per e-mail.")
+
+
+class InvitationWrongPersonError(InvitationError):
+    default_message = _(
+        "Questo invito è destinato a un altro codice fiscale: per accettarlo accedi con l'account del codice "
+        "fiscale invitato."
+    )
+
+
+class InvitationExpiredError(InvitationError):
+    default_message = _("Questo invito è scaduto: chiedi a chi ti ha invitato di inviarne uno nuovo.")
+
+
+class InvitationAlreadyAcceptedError(InvitationError):
+    default_message = _("Questo invito è già stato accettato.")
+
+
+class InvitationRevokedError(InvitationError):
+    default_message = _("Questo invito è stato annullato da chi l'ha inviato.")
+
+
+class InvitationNoLongerValidError(InvitationError):
+    default_message = _(
+        "Chi ti ha invitato non è più l'adulto di riferimento dei bambini indicati: l'invito non è più valido."
+    )
+
+
+class ReasonRequiredError(InvitationError):
+    default_message = _("Scrivi il motivo del cambio dell'adulto di riferimento.")
+    field = "reason"
+
+
+class ReferenceUnchangedError(InvitationError):
+    default_message = _("Questo adulto è già l'adulto di riferimento del bambino.")
+
+
+class InactiveAdultError(InvitationError):
+    default_message = _("L'account di questo adulto non è attivo.")
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _is_active_reference(*, user: User, child: Child) -> bool:
+    return Guardianship.objects.filter(
+        adult=user, child=child, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True
+    ).exists()
+
+
+def _email_owner(email: str) -> User | None:
+    """The registered user an e-mail address belongs to (their login address or another of theirs)."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user
+    address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+    return address.user if address is not None else None
+
+
+def _distinct_children(children: Iterable[Child]) -> list[Child]:
+    unique: dict[int, Child] = {}
+    for child in children:
+        unique.setdefault(child.pk, child)
+    return sorted(unique.values(), key=lambda child: (child.first_name, child.last_name, child.pk))
+
+
+def invitation_status(invitation: Invitation) -> str:
+    """The invitation's state: "accepted", "revoked", "expired" or "pending"."""
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "pending"
+
+
+def invitation_accept_url(*, base_url: str, invitation: Invitation) -> str:
+    return base_url.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": invitation.token})
+
+
+# --- services ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *, inviter: User, children: Iterable[Child], email: str, codice_fiscale: str, base_url: str
+) -> Invitation:
+    """The adult of reference of every listed child invites another adult (e-mail + CF) to become delegate.
+
+    `base_url` is the portal's absolute address (the view passes request.build_absolute_uri("/")): the
+    e-mail's accept link is built on it. The e-mail names the inviter and the children, nothing else.
+    """
+    children = _distinct_children(children)
+    if not children:
+        raise NoChildrenError
+    references = set(
+        Guardianship.objects.filter(
+            adult=inviter, child__in=children, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True
+        ).values_list("child_id", flat=True)
+    )
+    if not inviter.is_active or references != {child.pk for child in children}:
+        raise NotReferenceError
+    try:
+        cf = validate_codice_fiscale(codice_fiscale)
+    except ValidationError as exc:
+        raise InvitationCodiceFiscaleError(" ".join(exc.messages)) from exc
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvitationEmailError from exc
+    owner = _email_owner(email)
+    if cf == inviter.codice_fiscale or (owner is not None and owner.pk == inviter.pk):
+        raise SelfInvitationError
+    invitee = User.objects.filter(codice_fiscale=cf).first()
+    if invitee is not None:
+        guarded = Guardianship.objects.filter(adult=invitee, child__in=children, revoked_at__isnull=True).count()
+        if guarded == len(children):
+            raise AlreadyGuardianError
+    if owner is not None and owner.codice_fiscale != cf:
+        raise EmailBelongsToAnotherAccountError
+
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        inviter=inviter,
+        email=email,
+        codice_fiscale=cf,
+        token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    invitation.children.set(children)
+    for child in children:
+        family_event_record(action=FamilyEvent.Action.DELEGATE_INVITED, child=child, actor=inviter, subject=invitee)
+    email_enqueue_template(
+        template="invitation",
+        to=[email],
+        context={
+            "comune": settings.PORTAL_COMUNE_NAME,
+            "inviter_name": inviter.get_full_name(),
+            "children_names": [f"{child.first_name} {child.last_name}" for child in children],
+            "accept_url": invitation_accept_url(base_url=base_url, invitation=invitation),
+            "signup_url": base_url.rstrip("/") + reverse("account_signup"),
+            "expires_at": invitation.expires_at,
+        },
+    )
+    return invitation
+
+
+def _grantable_children(invitation: Invitation) -> list[Child]:
+    """The invitation's children of whom the inviter is still the active adult of reference."""
+    return list(
+        invitation.children.filter(
+            guardianships__adult_id=invitation.inviter_id,
+            guardianships__role=Guardianship.Role.REFERENCE,
+            guardianships__revoked_at__isnull=True,
+        ).order_by("first_name", "last_name", "pk")
+    )
+
+
+def invitation_check(*, user: User, invitation: Invitation) -> list[Child]:
+    """Raise the error that would stop `user` accepting; else the children the invitation still grants.
+
+    The codice fiscale is checked first: to anyone else the invitation reveals nothing.
+    """
+    if invitation.codice_fiscale != user.codice_fiscale:
+        raise InvitationWrongPersonError
+    if invitation.accepted_at is not None:
+        raise InvitationAlreadyAcceptedError
+    if invitation.revoked_at is not None:
+        raise InvitationRevokedError
+    if invitation.expires_at <= timezone.now():
+        when = date_format(timezone.localtime(invitation.expires_at), "d/m/Y")
+        raise InvitationExpiredError(
+            gettext("Questo invito è scaduto il %(date)s: chiedi a chi ti ha invitato di inviarne uno nuovo.")
+            % {"date": when}
+        )
+    children = _grantable_children(invitation)
+    if not children:
+        raise InvitationNoLongerValidError
+    return children
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str) -> list[Child]:
+    """The invited adult (same CF, signed in) becomes delegate of the children; returns the newly delegated.
+
+    The invitation row is locked: two acceptances at once create one set of delegations.
+    """
+    invitation = None
+    if token and TOKEN_SHAPE.match(token):
+        invitation = Invitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None:
+        raise InvitationNotFoundError
+    children = invitation_check(user=user, invitation=invitation)
+    # Lock the children too (in a stable order): guardianship changes of a child happen one at a time.
+    children = list(Child.objects.select_for_update().filter(pk__in=[c.pk for c in children]).order_by("pk"))
+    guarded = set(
+        Guardianship.objects.filter(adult=user, child__in=children, revoked_at__isnull=True).values_list(
+            "child_id", flat=True
+        )
+    )
+    granted = []
+    for child in children:
+        if child.pk in guarded:
+            continue
+        Guardianship.objects.create(
+            adult=user, child=child, role=Guardianship.Role.DELEGATE, granted_by_id=invitation.inviter_id
+        )
+        family_event_record(action=FamilyEvent.Action.DELEGATE_ACCEPTED, child=child, actor=user, subject=user)
+        granted.append(child)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return sorted(granted, key=lambda child: (child.first_name, child.last_name, child.pk))
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    """The inviter withdraws an invitation not yet accepted (again: nothing happens)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.inviter_id != actor.pk:
+        raise NotAllowedError
+    if invitation.revoked_at is not None:
+        return invitation
+    if invitation.accepted_at is not None:
+        raise InvitationAlreadyAcceptedError(
+            gettext("Questo invito è già stato accettato: per togliere l'accesso revoca la delega.")
+        )
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    invitee = User.objects.filter(codice_fiscale=invitation.codice_fiscale).first()
+    for child in invitation.children.all():
+        family_event_record(
+            action=FamilyEvent.Action.DELEGATE_REVOKED,
+            child=child,
+            actor=actor,
+            subject=invitee,
+            reason=REASON_INVITATION_REVOKED,
+        )
+    return invitation
+
+
+@transaction.atomic
+def delegate_revoke(*, actor: User, guardianship: Guardianship) -> Guardianship:
+    """The child's active adult of reference revokes a delegate, or the delegate gives up the delegation."""
+    guardianship = Guardianship.objects.select_for_update().select_related("child").get(pk=guardianship.pk)
+    if guardianship.role != Guardianship.Role.DELEGATE:
+        raise NotAllowedError
+    is_self = guardianship.adult_id == actor.pk
+    if not is_self and not _is_active_reference(user=actor, child=guardianship.child):
+        raise NotAllowedError
+    if guardianship.revoked_at is not None:
+        return guardianship
+    guardianship.revoked_at = timezone.now()
+    guardianship.revoked_by = actor
+    guardianship.save(update_fields=["revoked_at", "revoked_by"])
+    family_event_record(
+        action=FamilyEvent.Action.DELEGATE_REVOKED,
+        child=guardianship.child,
+        actor=actor,
+        subject=guardianship.adult,
+        reason=REASON_DELEGATE_WITHDREW if is_self else REASON_DELEGATE_REVOKED_BY_REFERENCE,
+    )
+    return guardianship
+
+
+@transaction.atomic
+def reference_change(*, actor: User, child: Child, new_adult: User, reason: str) -> Guardianship:
+    """The office makes `new_adult` the child's adult of reference (e.g. separated parents); reason mandatory.
+
+    The current reference guardianship is revoked; if `new_adult` was a delegate of the child, that
+    delegation is revoked and replaced by the new reference guardianship.
+    """
+    if not (actor.is_active and actor.is_staff):
+        raise NotAllowedError
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequiredError
+    if not new_adult.is_active:
+        raise InactiveAdultError
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    active = list(Guardianship.objects.select_for_update().filter(child=child, revoked_at__isnull=True))
+    current = next((g for g in active if g.role == Guardianship.Role.REFERENCE), None)
+    if current is not None and current.adult_id == new_adult.pk:
+        raise ReferenceUnchangedError
+    now = timezone.now()
+    for guardianship in active:
+        if guardianship is current or guardianship.adult_id == new_adult.pk:
+            guardianship.revoked_at = now
+            guardianship.revoked_by = actor
+            guardianship.save(update_fields=["revoked_at", "revoked_by"])
+    new = Guardianship.objects.create(
+        adult=new_adult, child=child, role=Guardianship.Role.REFERENCE, granted_by=actor, granted_at=now
+    )
+    family_event_record(
+        action=FamilyEvent.Action.REFERENCE_CHANGED, child=child, actor=actor, subject=new_adult, reason=reason
+    )
+    return new
+
+
+# --- selectors -------------------------------------------------------------------------------------------
+
+
+def invitations_pending_for_child(*, user: User, child: Child) -> QuerySet[Invitation]:
+    """The child's invitations still waiting for an answer, shown to (and revocable by) its reference."""
+    if not _is_active_reference(user=user, child=child):
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            inviter=user,
+            children=child,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .prefetch_related("children")
+        .order_by("-created_at")
+    )
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    if not token or not TOKEN_SHAPE.match(token):
+        return None
+    return Invitation.objects.select_related("inviter").filter(token=token).first()
+
+
+def invitation_get_for_inviter(*, user: User, pk: int) -> Invitation:
+    """One invitation the user sent, or Invitation.DoesNotExist (a 404)."""
+    return Invitation.objects.get(inviter=user, pk=pk)
+
+
+def delegation_get_for_revoke(*, user: User, pk: int) -> Guardianship:
+    """An active delegation the user may revoke (as the child's reference) or give up (as the delegate).
+
+    Anything else raises Guardianship.DoesNotExist (a 404).
+    """
+    guardianship = (
+        Guardianship.objects.select_related("child", "adult")
+        .filter(pk=pk, role=Guardianship.Role.DELEGATE, revoked_at__isnull=True)
+        .first()
+    )
+    if guardianship is None:
+        raise Guardianship.DoesNotExist
+    if guardianship.adult_id != user.pk and not _is_active_reference(user=user, child=guardianship.child):
+        raise Guardianship.DoesNotExist
+    return guardianship
+
+
+def children_referenced_by(*, user: User) -> QuerySet[Child]:
+    """The children of whom the user is the active adult of reference (those they may invite for)."""
+    return Child.objects.filter(
+        guardianships__adult=user,
+        guardianships__role=Guardianship.Role.REFERENCE,
+        guardianships__revoked_at__isnull=True,
+    ).order_by("birth_date", "first_name")

@@ -1,0 +1,570 @@
+"""Delegates: inviting, accepting, revoking, the office's reference change (services, pages, scoping)."""
+
+import datetime
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connections
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import invitations, services
+from accounts.models import Child, FamilyEvent, Guardianship, Invitation
+from portal.models import OutboxEmail
+from tests.conftest import make_user
+
+BASE_URL = "https://portale.example.it/"
+GIULIA = {
+    "codice_fiscale": "RSSGLI18C52H501V",
+    "first_name": "Giulia",
+    "last_name": "Rossi",
+    "birth_date": datetime.date(2018, 3, 12),
+    "sex": "F",
+}
+MARCO = {
+    "codice_fiscale": "RSSMRC20P05H501X",
+    "first_name": "Marco",
+    "last_name": "Rossi",
+    "birth_date": datetime.date(2020, 9, 5),
+    "sex": "M",
+}
+ANNA = {
+    "codice_fiscale": "BNCNNA19B41F205J",
+    "first_name": "Anna",
+    "last_name": "Bianchi",
+    "birth_date": datetime.date(2019, 2, 1),
+    "sex": "F",
+}
+PAOLO_CF = "VRDPLA80D10H501X"
+PAOLO_EMAIL = "paolo.verdi@example.it"
+
+
+@pytest.fixture
+def giulia(parent):
+    return services.child_add(adult=parent, **GIULIA)
+
+
+@pytest.fixture
+def marco(parent):
+    return services.child_add(adult=parent, **MARCO)
+
+
+@pytest.fixture
+def anna(other_parent):
+    """Family B's child."""
+    return services.child_add(adult=other_parent, **ANNA)
+
+
+@pytest.fixture
+def paolo(legal_documents):
+    """The adult Maria invites (already registered)."""
+    return make_user(
+        codice_fiscale=PAOLO_CF, email=PAOLO_EMAIL, first_name="Paolo", last_name="Verdi", documents=legal_documents
+    )
+
+
+@pytest.fixture
+def staff(legal_documents):
+    return make_user(
+        codice_fiscale="VRDGLI79P61A944R",
+        email="ufficio@example.it",
+        first_name="Giulia",
+        last_name="Verdi",
+        is_staff=True,
+        documents=legal_documents,
+    )
+
+
+def invite(inviter, children, *, email=PAOLO_EMAIL, codice_fiscale=PAOLO_CF):
+    return invitations.invitation_create(
+        inviter=inviter, children=children, email=email, codice_fiscale=codice_fiscale, base_url=BASE_URL
+    )
+
+
+def make_delegate(inviter, children, adult):
+    invitation = invite(inviter, children, email=adult.email, codice_fiscale=adult.codice_fiscale)
+    invitations.invitation_accept(user=adult, token=invitation.token)
+    return Guardianship.objects.get(adult=adult, child=children[0], revoked_at__isnull=True)
+
+
+# --- invitation_create ---------------------------------------------------------------------------------
+
+
+def test_create_stores_token_expiry_children_and_logs_each_child(parent, giulia, marco):
+    before = timezone.now()
+    invitation = invite(parent, [giulia, marco], email="  Paolo.Verdi@Example.IT ", codice_fiscale="vrdpla80d10h501x")
+    assert invitation.codice_fiscale == PAOLO_CF
+    assert invitation.email == PAOLO_EMAIL
+    assert len(invitation.token) >= 40
+    assert before + timedelta(days=14) <= invitation.expires_at <= timezone.now() + timedelta(days=14)
+    assert set(invitation.children.all()) == {giulia, marco}
+    events = FamilyEvent.objects.filter(action=FamilyEvent.Action.DELEGATE_INVITED)
+    assert {(e.child, e.actor) for e in events} == {(giulia, parent), (marco, parent)}
+
+
+def test_create_sends_the_invitee_an_email_with_link_names_and_expiry_but_no_child_cf(
+    parent, giulia, marco, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invite(parent, [giulia, marco])
+    outbox = OutboxEmail.objects.get(kind="invitation")
+    assert outbox.to == [PAOLO_EMAIL]
+    assert "Maria Rossi" in outbox.subject
+    link = f"https://portale.example.it/famiglia/inviti/{invitation.token}/"
+    expiry = timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")
+    for body in (outbox.body_text, outbox.body_html):
+        assert link in body
+        assert "Maria Rossi" in body
+        assert "Giulia Rossi" in body
+        assert "Marco Rossi" in body
+        assert expiry in body
+        assert GIULIA["codice_fiscale"] not in body
+        assert MARCO["codice_fiscale"] not in body
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [PAOLO_EMAIL]
+
+
+def test_only_the_active_reference_of_every_child_may_invite(parent, other_parent, paolo, giulia, anna):
+    with pytest.raises(invitations.NotReferenceError):
+        invite(other_parent, [giulia])
+    with pytest.raises(invitations.NotReferenceError):  # one child of another family in the list
+        invite(parent, [giulia, anna])
+    make_delegate(parent, [giulia], paolo)
+    with pytest.raises(invitations.NotReferenceError):  # a delegate may not invite
+        invite(paolo, [giulia], email="luca.bianchi@example.it", codice_fiscale=other_parent.codice_fiscale)
+    with pytest.raises(invitations.NoChildrenError):
+        invite(parent, [])
+    assert Invitation.objects.count() == 1
+
+
+def test_create_validates_the_cf_and_the_email(parent, giulia):
+    with pytest.raises(invitations.InvitationCodiceFiscaleError) as excinfo:
+        invite(parent, [giulia], codice_fiscale="VRDPLA80D10H501Y")
+    assert excinfo.value.field == "codice_fiscale"
+    assert "carattere di controllo" in str(excinfo.value)
+    with pytest.raises(invitations.InvitationEmailError):
+        invite(parent, [giulia], email="not-an-email")
+    assert not Invitation.objects.exists()
+
+
+def test_inviting_yourself_is_refused(parent, giulia):
+    with pytest.raises(invitations.SelfInvitationError):
+        invite(parent, [giulia], codice_fiscale=parent.codice_fiscale, email="altro@example.it")
+    with pytest.raises(invitations.SelfInvitationError):
+        invite(parent, [giulia], email=parent.email.upper())
+
+
+def test_inviting_an_adult_who_already_guards_all_the_children_is_refused(parent, paolo, giulia, marco):
+    make_delegate(parent, [giulia], paolo)
+    with pytest.raises(invitations.AlreadyGuardianError):
+        invite(parent, [giulia])
+    invitation = invite(parent, [giulia, marco])  # Marco is new for him: allowed
+    assert invitations.invitation_accept(user=paolo, token=invitation.token) == [marco]
+    assert Guardianship.objects.filter(adult=paolo, revoked_at__isnull=True).count() == 2
+
+
+def test_an_email_of_another_account_with_another_cf_is_refused(parent, other_parent, giulia):
+    with pytest.raises(invitations.EmailBelongsToAnotherAccountError) as excinfo:
+        invite(parent, [giulia], email=other_parent.email, codice_fiscale=PAOLO_CF)
+    assert str(excinfo.value) == (
+        "Questo indirizzo e-mail appartiene a un altro account: controlla il codice fiscale o usa un altro indirizzo."
+    )
+    assert excinfo.value.field == "email"
+    # the same address with its owner's CF is fine
+    assert invite(parent, [giulia], email=other_parent.email, codice_fiscale=other_parent.codice_fiscale)
+
+
+# --- invitation_accept ---------------------------------------------------------------------------------
+
+
+def test_accept_makes_the_invitee_delegate_of_each_child(parent, paolo, giulia, marco):
+    invitation = invite(parent, [giulia, marco])
+    children = invitations.invitation_accept(user=paolo, token=invitation.token)
+    assert children == [giulia, marco]
+    delegations = Guardianship.objects.filter(adult=paolo)
+    assert {(g.child, g.role, g.granted_by) for g in delegations} == {
+        (giulia, "delegate", parent),
+        (marco, "delegate", parent),
+    }
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == paolo
+    assert invitation.accepted_at is not None
+    accepted = FamilyEvent.objects.filter(action=FamilyEvent.Action.DELEGATE_ACCEPTED)
+    assert {(e.child, e.actor, e.subject) for e in accepted} == {(giulia, paolo, paolo), (marco, paolo, paolo)}
+
+
+def test_accept_by_another_cf_says_so_and_reveals_nothing_else(parent, other_parent, giulia):
+    invitation = invite(parent, [giulia])
+    invitation.revoked_at = timezone.now()  # even a revoked invitation is not described to someone else
+    invitation.save()
+    with pytest.raises(invitations.InvitationWrongPersonError) as excinfo:
+        invitations.invitation_accept(user=other_parent, token=invitation.token)
+    message = str(excinfo.value)
+    assert "un altro codice fiscale" in message
+    assert "Maria" not in message
+    assert "annullato" not in message
+    assert not Guardianship.objects.filter(adult=other_parent, child=giulia).exists()
+
+
+def test_accept_an_expired_invitation_says_when_it_expired(parent, paolo, giulia):
+    invitation = invite(parent, [giulia])
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=15)),
+        pytest.raises(invitations.InvitationExpiredError) as excinfo,
+    ):
+        invitations.invitation_accept(user=paolo, token=invitation.token)
+    assert timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y") in str(excinfo.value)
+    assert not Guardianship.objects.filter(adult=paolo).exists()
+
+
+def test_accept_twice_says_already_accepted(parent, paolo, giulia):
+    invitation = invite(parent, [giulia])
+    invitations.invitation_accept(user=paolo, token=invitation.token)
+    with pytest.raises(invitations.InvitationAlreadyAcceptedError) as excinfo:
+        invitations.invitation_accept(user=paolo, token=invitation.token)
+    assert str(excinfo.value) == "Questo invito è già stato accettato."
+    assert Guardianship.objects.filter(adult=paolo).count() == 1
+
+
+def test_accept_a_revoked_or_unknown_invitation(parent, paolo, giulia):
+    invitation = invite(parent, [giulia])
+    invitations.invitation_revoke(actor=parent, invitation=invitation)
+    with pytest.raises(invitations.InvitationRevokedError, match="annullato"):
+        invitations.invitation_accept(user=paolo, token=invitation.token)
+    for token in ("not-a-token", "", "\x00", "a" * 65):
+        with pytest.raises(invitations.InvitationNotFoundError):
+            invitations.invitation_accept(user=paolo, token=token)
+
+
+def test_accept_is_refused_once_the_inviter_is_no_longer_reference(parent, other_parent, paolo, staff, giulia):
+    invitation = invite(parent, [giulia])
+    invitations.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="Sentenza del tribunale")
+    with pytest.raises(invitations.InvitationNoLongerValidError):
+        invitations.invitation_accept(user=paolo, token=invitation.token)
+    assert not Guardianship.objects.filter(adult=paolo).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_acceptances_create_one_set_of_delegations(parent, paolo, giulia, marco):
+    if not settings.USING_SERVICES:
+        pytest.skip("row locks need PostgreSQL: this run fell back to SQLite")
+    invitation = invite(parent, [giulia, marco])
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def accept():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(invitations.invitation_accept(user=paolo, token=invitation.token))
+        except invitations.InvitationError as error:
+            outcomes.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(outcomes) == 2
+    granted = [o for o in outcomes if isinstance(o, list)]
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(granted) == 1
+    assert {c.pk for c in granted[0]} == {giulia.pk, marco.pk}
+    assert len(refused) == 1
+    assert isinstance(refused[0], invitations.InvitationAlreadyAcceptedError)
+    assert Guardianship.objects.filter(adult=paolo).count() == 2
+    assert FamilyEvent.objects.filter(action=FamilyEvent.Action.DELEGATE_ACCEPTED).count() == 2
+
+
+# --- revocations ---------------------------------------------------------------------------------------
+
+
+def test_only_the_inviter_revokes_a_pending_invitation(parent, other_parent, paolo, giulia):
+    invitation = invite(parent, [giulia])
+    with pytest.raises(invitations.NotAllowedError):
+        invitations.invitation_revoke(actor=other_parent, invitation=invitation)
+    revoked = invitations.invitation_revoke(actor=parent, invitation=invitation)
+    assert revoked.revoked_at is not None
+    assert invitations.invitation_revoke(actor=parent, invitation=invitation).revoked_at == revoked.revoked_at
+    event = FamilyEvent.objects.get(action=FamilyEvent.Action.DELEGATE_REVOKED)
+    assert (event.child, event.actor, event.subject) == (giulia, parent, paolo)
+    accepted = invite(parent, [giulia])
+    invitations.invitation_accept(user=paolo, token=accepted.token)
+    with pytest.raises(invitations.InvitationAlreadyAcceptedError, match="revoca la delega"):
+        invitations.invitation_revoke(actor=parent, invitation=accepted)
+
+
+def test_the_reference_revokes_a_delegate(parent, paolo, giulia):
+    delegation = make_delegate(parent, [giulia], paolo)
+    invitations.delegate_revoke(actor=parent, guardianship=delegation)
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is not None
+    assert delegation.revoked_by == parent
+    event = FamilyEvent.objects.filter(action=FamilyEvent.Action.DELEGATE_REVOKED).get()
+    assert (event.child, event.actor, event.subject) == (giulia, parent, paolo)
+    assert list(invitations.children_referenced_by(user=paolo)) == []
+    assert not Child.objects.filter(guardianships__adult=paolo, guardianships__revoked_at__isnull=True).exists()
+
+
+def test_a_delegate_gives_up_the_delegation(parent, paolo, giulia):
+    delegation = make_delegate(parent, [giulia], paolo)
+    invitations.delegate_revoke(actor=paolo, guardianship=delegation)
+    delegation.refresh_from_db()
+    assert delegation.revoked_by == paolo
+    assert "rinunciato" in FamilyEvent.objects.get(action=FamilyEvent.Action.DELEGATE_REVOKED).reason
+
+
+def test_nobody_else_revokes_a_delegation_and_the_reference_is_not_revocable_this_way(
+    parent, other_parent, paolo, giulia, legal_documents
+):
+    delegation = make_delegate(parent, [giulia], paolo)
+    sara = make_user(codice_fiscale="NRESRA83H55H501T", email="sara.neri@example.it", documents=legal_documents)
+    make_delegate(parent, [giulia], sara)
+    for actor in (other_parent, sara):  # another family; another delegate of the same child
+        with pytest.raises(invitations.NotAllowedError):
+            invitations.delegate_revoke(actor=actor, guardianship=delegation)
+    reference = Guardianship.objects.get(adult=parent, child=giulia)
+    with pytest.raises(invitations.NotAllowedError):
+        invitations.delegate_revoke(actor=parent, guardianship=reference)
+    assert Guardianship.objects.filter(revoked_at__isnull=False).count() == 0
+
+
+# --- reference_change (the office) -----------------------------------------------------------------------
+
+
+def test_reference_change_moves_the_reference_and_logs_the_reason(parent, other_parent, staff, giulia):
+    new = invitations.reference_change(
+        actor=staff, child=giulia, new_adult=other_parent, reason="Accordo tra i genitori"
+    )
+    old = Guardianship.objects.get(adult=parent, child=giulia)
+    assert old.revoked_at is not None
+    assert old.revoked_by == staff
+    assert (new.adult, new.role, new.granted_by, new.revoked_at) == (other_parent, "reference", staff, None)
+    event = FamilyEvent.objects.get(action=FamilyEvent.Action.REFERENCE_CHANGED)
+    assert (event.child, event.actor, event.subject, event.reason) == (
+        giulia,
+        staff,
+        other_parent,
+        "Accordo tra i genitori",
+    )
+
+
+def test_reference_change_replaces_the_delegation_of_a_delegate(parent, paolo, staff, giulia):
+    delegation = make_delegate(parent, [giulia], paolo)
+    invitations.reference_change(actor=staff, child=giulia, new_adult=paolo, reason="Richiesta dei genitori")
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is not None
+    active = Guardianship.objects.filter(child=giulia, revoked_at__isnull=True)
+    assert [(g.adult, g.role) for g in active] == [(paolo, "reference")]
+
+
+def test_reference_change_is_for_the_office_with_a_reason(parent, other_parent, staff, giulia):
+    with pytest.raises(invitations.NotAllowedError):
+        invitations.reference_change(actor=parent, child=giulia, new_adult=other_parent, reason="Perché sì")
+    with pytest.raises(invitations.ReasonRequiredError):
+        invitations.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="   ")
+    with pytest.raises(invitations.ReferenceUnchangedError):
+        invitations.reference_change(actor=staff, child=giulia, new_adult=parent, reason="Nessun cambio")
+    assert Guardianship.objects.get(child=giulia, revoked_at__isnull=True).adult == parent
+
+
+# --- selectors -----------------------------------------------------------------------------------------------
+
+
+def test_pending_invitations_are_shown_to_the_reference_only(parent, paolo, giulia, marco, legal_documents):
+    pending = invite(parent, [giulia])
+    invite(parent, [marco], email="altro@example.it", codice_fiscale="NRESRA83H55H501T")
+    accepted = invite(parent, [giulia], email="terzo@example.it", codice_fiscale=paolo.codice_fiscale)
+    invitations.invitation_accept(user=paolo, token=accepted.token)
+    revoked = invite(parent, [giulia], email="quarto@example.it", codice_fiscale="BNCLCU82L04F205H")
+    invitations.invitation_revoke(actor=parent, invitation=revoked)
+    assert list(invitations.invitations_pending_for_child(user=parent, child=giulia)) == [pending]
+    assert list(invitations.invitations_pending_for_child(user=paolo, child=giulia)) == []  # a delegate
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert list(invitations.invitations_pending_for_child(user=parent, child=giulia)) == []
+    assert invitations.invitation_get_by_token(token=pending.token) == pending
+    assert invitations.invitation_get_by_token(token="nope") is None
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_invite_page_offers_the_parents_children_with_the_current_one_checked(parent_client, giulia, marco):
+    response = parent_client.get(reverse("accounts:invite", kwargs={"pk": marco.pk}))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Giulia Rossi" in body
+    assert "Marco Rossi" in body
+    assert re.search(rf'<input type="checkbox" name="children" value="{marco.pk}"[^>]* checked>', body)
+    assert not re.search(rf'<input type="checkbox" name="children" value="{giulia.pk}"[^>]* checked>', body)
+    assert GIULIA["codice_fiscale"] not in body
+
+
+def test_invite_page_sends_the_invitation_and_back_to_the_child(
+    parent_client, parent, giulia, marco, django_capture_on_commit_callbacks, mailoutbox
+):
+    url = reverse("accounts:invite", kwargs={"pk": giulia.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = parent_client.post(
+            url, {"email": PAOLO_EMAIL, "codice_fiscale": PAOLO_CF.lower(), "children": [giulia.pk, marco.pk]}
+        )
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:child_detail", kwargs={"pk": giulia.pk})
+    invitation = Invitation.objects.get()
+    assert set(invitation.children.all()) == {giulia, marco}
+    assert len(mailoutbox) == 1
+    assert f"http://testserver/famiglia/inviti/{invitation.token}/" in mailoutbox[0].body
+    page = parent_client.get(response.url).content.decode()
+    assert PAOLO_EMAIL in page  # in the pending invitations, with its revoke button
+    assert reverse("accounts:invitation_revoke", kwargs={"pk": invitation.pk}) in page
+
+
+def test_invite_page_shows_the_rule_errors_on_the_form(parent_client, giulia, other_parent):
+    url = reverse("accounts:invite", kwargs={"pk": giulia.pk})
+    response = parent_client.post(
+        url, {"email": other_parent.email, "codice_fiscale": PAOLO_CF, "children": [giulia.pk]}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "appartiene a un altro account" in body
+    assert "is-invalid" in body
+    response = parent_client.post(url, {"email": PAOLO_EMAIL, "codice_fiscale": "VRDPLA80D10H501Y"})
+    body = response.content.decode()
+    assert "carattere di controllo" in body
+    assert "Scegli almeno un bambino" in body
+    assert not Invitation.objects.exists()
+
+
+def test_invite_page_is_404_for_a_delegate_and_another_family(client, parent, paolo, other_parent, giulia, anna):
+    make_delegate(parent, [giulia], paolo)
+    url = reverse("accounts:invite", kwargs={"pk": giulia.pk})
+    client.force_login(paolo)
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, {"email": "x@example.it", "codice_fiscale": PAOLO_CF, "children": [giulia.pk]}).status_code
+        == 404
+    )
+    client.force_login(other_parent)
+    assert client.get(url).status_code == 404
+    # family B cannot slip family A's child into its own invitation either
+    response = client.post(
+        reverse("accounts:invite", kwargs={"pk": anna.pk}),
+        {"email": PAOLO_EMAIL, "codice_fiscale": PAOLO_CF, "children": [anna.pk, giulia.pk]},
+    )
+    assert response.status_code == 200
+    assert not Invitation.objects.filter(inviter=other_parent).exists()
+
+
+def test_accept_page_shows_who_invites_for_which_children_then_accepts(client, parent, paolo, giulia, marco):
+    invitation = invite(parent, [giulia, marco])
+    url = reverse("accounts:invitation_accept", kwargs={"token": invitation.token})
+    client.force_login(paolo)
+    body = client.get(url).content.decode()
+    assert "Maria Rossi" in body
+    assert "Giulia Rossi" in body
+    assert "Marco Rossi" in body
+    assert "Accetta" in body
+    assert GIULIA["codice_fiscale"] not in body
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:family")
+    assert Guardianship.objects.filter(adult=paolo, role="delegate").count() == 2
+    body = client.get(url).content.decode()
+    assert "già stato accettato" in body
+
+
+def test_accept_page_for_another_cf_shows_only_the_error(client, parent, other_parent, giulia):
+    invitation = invite(parent, [giulia])
+    url = reverse("accounts:invitation_accept", kwargs={"token": invitation.token})
+    client.force_login(other_parent)
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 404
+        body = response.content.decode()
+        assert "un altro codice fiscale" in body
+        assert "Maria Rossi" not in body
+        assert "Giulia" not in body
+    assert not Guardianship.objects.filter(adult=other_parent, child=giulia).exists()
+
+
+def test_accept_page_unknown_token_and_anonymous(client, paolo):
+    url = reverse("accounts:invitation_accept", kwargs={"token": "not-a-real-token"})
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    client.force_login(paolo)
+    nul_byte = reverse("accounts:invitation_accept", kwargs={"token": "NUL"}).replace("NUL", "%00")
+    for token_url in (url, nul_byte, reverse("accounts:invitation_accept", kwargs={"token": "x" * 200})):
+        response = client.get(token_url)
+        assert response.status_code == 404
+        assert "Invito non trovato" in response.content.decode()
+    assert client.post(url).status_code == 404
+
+
+def test_revoke_invitation_page(client, parent, other_parent, giulia):
+    invitation = invite(parent, [giulia])
+    url = reverse("accounts:invitation_revoke", kwargs={"pk": invitation.pk})
+    client.force_login(other_parent)
+    assert client.post(url).status_code == 404
+    client.force_login(parent)
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:child_detail", kwargs={"pk": giulia.pk})
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert client.post(reverse("accounts:invitation_revoke", kwargs={"pk": 999_999})).status_code == 404
+
+
+def test_revoke_delegate_page_for_the_reference(client, parent, other_parent, paolo, giulia):
+    delegation = make_delegate(parent, [giulia], paolo)
+    url = reverse("accounts:delegate_revoke", kwargs={"pk": delegation.pk})
+    client.force_login(other_parent)
+    assert client.post(url).status_code == 404
+    client.force_login(parent)
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.url == reverse("accounts:child_detail", kwargs={"pk": giulia.pk})
+    delegation.refresh_from_db()
+    assert delegation.revoked_by == parent
+    assert client.post(url).status_code == 404  # already revoked: nothing left to revoke
+
+
+def test_a_delegate_gives_up_from_the_child_page(client, parent, paolo, giulia):
+    delegation = make_delegate(parent, [giulia], paolo)
+    client.force_login(paolo)
+    page = client.get(reverse("accounts:child_detail", kwargs={"pk": giulia.pk})).content.decode()
+    assert "Rinuncia alla delega" in page
+    assert "Invita un altro adulto" not in page
+    response = client.post(reverse("accounts:delegate_revoke", kwargs={"pk": delegation.pk}))
+    assert response.url == reverse("accounts:family")
+    assert client.get(reverse("accounts:child_detail", kwargs={"pk": giulia.pk})).status_code == 404
+
+
+def test_a_delegate_cannot_revoke_the_reference_or_another_delegate(client, parent, paolo, giulia, legal_documents):
+    make_delegate(parent, [giulia], paolo)
+    sara = make_user(codice_fiscale="NRESRA83H55H501T", email="sara.neri@example.it", documents=legal_documents)
+    other = make_delegate(parent, [giulia], sara)
+    reference = Guardianship.objects.get(adult=parent, child=giulia)
+    client.force_login(paolo)
+    for guardianship in (reference, other):
+        assert client.post(reverse("accounts:delegate_revoke", kwargs={"pk": guardianship.pk})).status_code == 404
+    assert not Guardianship.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_child_page_for_the_reference_lists_delegates_invitations_and_the_invite_button(
+    parent_client, parent, paolo, giulia
+):
+    delegation = make_delegate(parent, [giulia], paolo)
+    invitation = invite(parent, [giulia], email="sara.neri@example.it", codice_fiscale="NRESRA83H55H501T")
+    body = parent_client.get(reverse("accounts:child_detail", kwargs={"pk": giulia.pk})).content.decode()
+    assert reverse("accounts:delegate_revoke", kwargs={"pk": delegation.pk}) in body
+    assert reverse("accounts:invitation_revoke", kwargs={"pk": invitation.pk}) in body
+    assert "sara.neri@example.it" in body
+    assert reverse("accounts:invite", kwargs={"pk": giulia.pk}) in body
+    assert "Invita un altro adulto" in body
+    assert "Rinuncia alla delega" not in body
