@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Child, FamilyEvent, Guardianship, User
+from .models import Child, DeletionRequest, FamilyEvent, Guardianship, User
 from .validators import validate_codice_fiscale
 
 
@@ -146,3 +146,41 @@ class FamilyEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(admin.ModelAdmin):
+    list_display = ["requested_at", "user_label", "status", "handled_by", "handled_at"]
+    list_filter = ["status"]
+    search_fields = ["user_label", "user__codice_fiscale", "user__email"]
+    readonly_fields = [
+        "user",
+        "user_label",
+        "reason",
+        "status",
+        "requested_at",
+        "handled_by",
+        "handled_at",
+        "outcome_note",
+    ]
+    actions = ["handle"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Esegui le richieste selezionate (cancella o anonimizza)"), permissions=["change"])
+    def handle(self, request, queryset):
+        from .privacy import deletion_request_handle
+
+        done = 0
+        for deletion_request in queryset.filter(status=DeletionRequest.Status.PENDING):
+            deletion_request_handle(actor=request.user, request=deletion_request)
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d richiesta eseguita.", "%(count)d richieste eseguite.", done) % {"count": done},
+            messages.SUCCESS,
+        )

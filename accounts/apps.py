@@ -25,6 +25,8 @@ class AccountsConfig(AppConfig):
         from allauth.account.signals import email_confirmed
         from django.contrib.auth.signals import user_logged_in
 
+        from . import privacy  # noqa: F401 - registers accounts' exporter and retention checks in every process
+
         user_logged_in.connect(_auto_claim_at_login, dispatch_uid="accounts.activation.auto_claim_at_login")
         email_confirmed.connect(
             _auto_claim_at_email_confirmation, dispatch_uid="accounts.activation.auto_claim_at_email_confirmation"

@@ -17,6 +17,10 @@ CONSENT_EXEMPT_VIEWS = {
     "set_language",
     "healthz",
     "accessibility",
+    # the rights to one's data do not depend on accepting new terms
+    "accounts:privacy_center",
+    "accounts:privacy_export",
+    "accounts:deletion_request",
 }
 
 

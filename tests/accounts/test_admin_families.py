@@ -65,3 +65,38 @@ def test_family_events_are_read_only(office_client, giulia):
     assert response.status_code == 200
     assert "bambino aggiunto" in response.content.decode()
     assert office_client.get(reverse("admin:accounts_familyevent_add")).status_code == 403
+
+
+def test_office_handles_a_deletion_request_from_the_admin(office_client, other_parent):
+    from accounts.models import DeletionRequest
+    from accounts.privacy import deletion_request_create
+
+    deletion_request = deletion_request_create(user=other_parent, reason="Non uso più il servizio")
+    response = office_client.post(
+        reverse("admin:accounts_deletionrequest_changelist"),
+        {"action": "handle", "_selected_action": [deletion_request.pk]},
+    )
+    assert response.status_code == 302
+    deletion_request.refresh_from_db()
+    assert deletion_request.status in (DeletionRequest.Status.DELETED, DeletionRequest.Status.ANONYMISED)
+    assert deletion_request.handled_by == office_client.staff
+
+
+def test_office_changes_the_reference_with_a_reason(office_client, giulia, parent, other_parent):
+    url = reverse("admin:accounts_child_reference_change", args=[giulia.pk])
+    response = office_client.post(url, {"new_adult_codice_fiscale": other_parent.codice_fiscale, "reason": ""})
+    assert response.status_code == 200  # the reason is mandatory
+    response = office_client.post(
+        url, {"new_adult_codice_fiscale": other_parent.codice_fiscale.lower(), "reason": "Provvedimento del giudice"}
+    )
+    assert response.status_code == 302
+    from accounts.models import FamilyEvent, Guardianship
+
+    reference = Guardianship.objects.get(child=giulia, role="reference", revoked_at__isnull=True)
+    assert reference.adult == other_parent
+    event = FamilyEvent.objects.filter(child=giulia, action=FamilyEvent.Action.REFERENCE_CHANGED).get()
+    assert (event.reason, event.actor, event.subject) == (
+        "Provvedimento del giudice",
+        office_client.staff,
+        other_parent,
+    )

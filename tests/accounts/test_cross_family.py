@@ -9,7 +9,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from accounts import services
+from accounts import invitations, services
+from accounts.models import Guardianship
+from tests.conftest import make_user
 from tests.portal.test_url_walk import ROUTES
 
 
@@ -26,9 +28,29 @@ def family_a(parent):
     return {"child": child, "parent": parent}
 
 
+def _a_invitation(a):
+    return invitations.invitation_create(
+        inviter=a["parent"],
+        children=[a["child"]],
+        email="paolo.verdi@example.it",
+        codice_fiscale="VRDPLA80D10H501X",
+        base_url="http://testserver/",
+    )
+
+
+def _a_delegation(a):
+    delegate = make_user(codice_fiscale="VRDPLA80D10H501X", email="paolo.verdi@example.it")
+    invitations.invitation_accept(user=delegate, token=_a_invitation(a).token)
+    return Guardianship.objects.get(adult=delegate)
+
+
 # route name → the kwargs that point at family A's objects
 FAMILY_A_KWARGS = {
     "accounts:child_detail": lambda a: {"pk": a["child"].pk},
+    "accounts:invite": lambda a: {"pk": a["child"].pk},
+    "accounts:invitation_accept": lambda a: {"token": _a_invitation(a).token},
+    "accounts:invitation_revoke": lambda a: {"pk": _a_invitation(a).pk},
+    "accounts:delegate_revoke": lambda a: {"pk": _a_delegation(a).pk},
 }
 
 FAMILY_ROUTES = [(name, args) for name, args in ROUTES if name.startswith("accounts:") and args]
