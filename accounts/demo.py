@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
-from django.contrib.sites.models import Site
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,9 +46,6 @@ indispensabile. Puoi chiedere accesso, rettifica o cancellazione scrivendo all'u
 
 @transaction.atomic
 def seed_demo() -> list[DemoPerson]:
-    Site.objects.update_or_create(
-        pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.PORTAL_COMUNE_NAME}
-    )
     documents = [
         _document(LegalDocument.Kind.TERMS, "Condizioni d'uso del portale", TERMS_BODY),
         _document(LegalDocument.Kind.PRIVACY, "Informativa sul trattamento dei dati personali", PRIVACY_BODY),

@@ -8,6 +8,21 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portale")
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_site_sync, sender=self, dispatch_uid="portal.site_sync")
+
+
+def _site_sync(sender, using="default", **kwargs) -> None:
+    """The Site allauth and the letters use for absolute links outside a request follows the settings."""
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": settings.PORTAL_DOMAIN, "name": settings.PORTAL_COMUNE_NAME[:50]}
+    )
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

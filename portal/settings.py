@@ -208,6 +208,8 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # --- the Comune (creditor and publisher of the portal) -----------------------------------------
 PORTAL_COMUNE_NAME = env("PORTAL_COMUNE_NAME", default="Comune di Borgo Demo")
+# The portal's public host name: links in e-mails and letters made outside a request (set on every migrate).
+PORTAL_DOMAIN = env("PORTAL_DOMAIN", default="127.0.0.1:8000")
 PORTAL_COMUNE_SUBTITLE = env("PORTAL_COMUNE_SUBTITLE", default="Servizi scolastici")
 PORTAL_COMUNE_LOGO = env("PORTAL_COMUNE_LOGO", default="img/stemma.svg")
 PORTAL_COMUNE_WEBSITE = env("PORTAL_COMUNE_WEBSITE", default="")
