@@ -42,7 +42,7 @@ class ReferenceChangeForm(forms.Form):
     new_adult_codice_fiscale = forms.CharField(
         label=_("Codice fiscale del nuovo adulto di riferimento"),
         max_length=30,
-        help_text=_("L'adulto deve essere registrato al portale."),
+        help_text=_("L'adulto deve essere registrato sul portale."),
     )
     reason = forms.CharField(
         label=_("Motivo"),

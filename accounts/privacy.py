@@ -324,7 +324,7 @@ def _guardianships_close(*, user: User, actor: User) -> list[str]:
         if is_reference:
             notes.append(
                 gettext(
-                    "%(child)s è rimasto senza adulto di riferimento: assegnane uno nuovo (cambio dell'adulto "
+                    "%(child)s non ha più un adulto di riferimento: assegnane uno nuovo (cambio dell'adulto "
                     "di riferimento)."
                 )
                 % {"child": str(guardianship.child)}

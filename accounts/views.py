@@ -106,7 +106,7 @@ def child_add(request):
                 ),
             )
         else:
-            messages.success(request, _("%(name)s è stato aggiunto alla tua famiglia.") % {"name": child.first_name})
+            messages.success(request, _("%(name)s ora fa parte della tua famiglia.") % {"name": child.first_name})
             return redirect("accounts:child_detail", pk=child.pk)
     return render(request, "accounts/child_add.html", {"form": form})
 
