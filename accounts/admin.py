@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import admin_families, services  # noqa: F401 - admin_families registers the families' admin
+from . import admin_families, admin_imports, services  # noqa: F401 - they register the families' admin
 from .models import Consent, Guardianship, LegalDocument, User
 
 

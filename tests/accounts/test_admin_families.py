@@ -100,3 +100,26 @@ def test_office_changes_the_reference_with_a_reason(office_client, giulia, paren
         office_client.staff,
         other_parent,
     )
+
+
+def test_office_prints_activation_letters_from_the_imported_adults_list(office_client):
+    from accounts.models import Child, ImportedAdult
+
+    adult = ImportedAdult.objects.create(codice_fiscale="FRRCHR84L61F205A", first_name="Chiara", last_name="Ferrari")
+    Child.objects.create(
+        codice_fiscale="FRRTMS16P03F205X",
+        first_name="Tommaso",
+        last_name="Ferrari",
+        birth_date="2016-09-03",
+        sex="M",
+        imported_from=adult,
+    )
+    response = office_client.post(
+        reverse("admin:accounts_importedadult_changelist"),
+        {"action": "print_activation_letters", "_selected_action": [adult.pk]},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    adult.refresh_from_db()
+    assert adult.letter_issued_at is not None
