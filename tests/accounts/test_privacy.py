@@ -214,7 +214,7 @@ def test_a_guardian_is_anonymised_the_row_kept_and_personal_data_removed(parent,
     assert handled.user == user
     assert "anonimizzato" in handled.outcome_note
     assert "registro" in handled.outcome_note  # the retention reason
-    assert "senza adulto di riferimento" in handled.outcome_note
+    assert "non ha più un adulto di riferimento" in handled.outcome_note
     assert "RSSMRA85C52H501N" not in json.dumps(export_data(user))
 
 
