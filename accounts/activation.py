@@ -130,6 +130,14 @@ def activation_code_expires_at(*, imported_adult: ImportedAdult):
 # --- reads ------------------------------------------------------------------------------------
 
 
+def imported_family_is_pending(*, user: User) -> bool:
+    """Whether an imported family waits for this user to claim it (loaded with the user by our backend)."""
+    pending = getattr(user, "has_pending_imported_family", None)
+    if pending is None:
+        pending = imported_family_pending(user=user) is not None
+    return pending
+
+
 def imported_family_pending(*, user: User) -> ImportedAdult | None:
     """The imported family waiting for this user (same CF) to claim it, if any."""
     return ImportedAdult.objects.filter(codice_fiscale=user.codice_fiscale, claimed_at__isnull=True).first()

@@ -6,6 +6,20 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 
+def _has_pending_imported_family_expression() -> RawSQL:
+    """EXISTS(an imported family with the row's CF, not yet claimed): the family page's activation callout."""
+    from .models import ImportedAdult
+
+    quote = connection.ops.quote_name
+    user_table = quote(get_user_model()._meta.db_table)
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(ImportedAdult._meta.db_table)} i "  # noqa: S608
+        f"WHERE i.{quote('codice_fiscale')} = {user_table}.{quote('codice_fiscale')} "
+        f"AND i.{quote('claimed_at')} IS NULL)"
+    )
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611
+
+
 def _has_totp_expression() -> RawSQL:
     """EXISTS(an active TOTP authenticator for the row's user), as plain SQL: the ORM's Exists()
     costs more to compile on every request than the query costs to run."""
@@ -20,16 +34,18 @@ def _has_totp_expression() -> RawSQL:
 
 
 class AuthenticationBackend(AllauthAuthenticationBackend):
-    """allauth's backend (codice fiscale or e-mail), loading with the user whether TOTP is active.
+    """allauth's backend (codice fiscale or e-mail), loading with the user two facts the pages need.
 
     Every signed-in request loads the user once; the family page and the admin's TOTP check read
-    `user.has_totp` instead of asking the database again.
+    `user.has_totp` and `user.has_pending_imported_family` instead of asking the database again.
     """
 
     def get_user(self, user_id):
         manager = get_user_model()._default_manager
         try:
-            user = manager.annotate(has_totp=_has_totp_expression()).get(pk=user_id)
+            user = manager.annotate(
+                has_totp=_has_totp_expression(), has_pending_imported_family=_has_pending_imported_family_expression()
+            ).get(pk=user_id)
         except manager.model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -1,5 +1,7 @@
 """Reads about accounts, already scoped to the user they are asked for."""
 
+import time
+
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -8,8 +10,29 @@ from .models import Child, Consent, Guardianship, LegalDocument, User
 CURRENT_DOCUMENTS_CACHE_KEY = "accounts:legal-documents:current"
 
 
+_LOCAL_DOCUMENTS: dict = {"until": 0.0, "documents": None}
+LOCAL_DOCUMENTS_SECONDS = 5.0
+
+
 def legal_documents_current() -> dict[str, LegalDocument]:
-    """The latest published version of each kind of legal document, by kind (cached until a publish)."""
+    """The latest published version of each kind of legal document, by kind.
+
+    Read on every signed-in request: kept for a few seconds in the process, in the shared cache until a
+    publish (which clears it), and in the database.
+    """
+    now = time.monotonic()
+    if _LOCAL_DOCUMENTS["documents"] is not None and now < _LOCAL_DOCUMENTS["until"]:
+        return _LOCAL_DOCUMENTS["documents"]
+    documents = _legal_documents_shared()
+    _LOCAL_DOCUMENTS.update(documents=documents, until=now + LOCAL_DOCUMENTS_SECONDS)
+    return documents
+
+
+def legal_documents_local_clear() -> None:
+    _LOCAL_DOCUMENTS.update(documents=None, until=0.0)
+
+
+def _legal_documents_shared() -> dict[str, LegalDocument]:
     documents = cache.get(CURRENT_DOCUMENTS_CACHE_KEY)
     if documents is None:
         documents = {}

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
-from .selectors import CURRENT_DOCUMENTS_CACHE_KEY
+from .selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
 from .validators import codice_fiscale_mismatches, validate_codice_fiscale
 
 
@@ -39,6 +39,7 @@ def legal_document_publish(*, document: LegalDocument, when=None) -> LegalDocume
 
 def legal_documents_cache_clear() -> None:
     cache.delete(CURRENT_DOCUMENTS_CACHE_KEY)
+    legal_documents_local_clear()
 
 
 @transaction.atomic

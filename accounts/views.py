@@ -19,7 +19,7 @@ def family(request):
     user = request.user
     context = {
         "guardianships": selectors.guardianships_for_adult(user=user),
-        "imported_family": activation.imported_family_pending(user=user),
+        "imported_family": activation.imported_family_is_pending(user=user),
         # The consent middleware let this request through: the user accepted every current version.
         "accepted_documents": selectors.legal_documents_current().values(),
         "mfa_enabled": selectors.user_has_totp(user=user),

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import LegalDocument, User
+from accounts.selectors import legal_documents_local_clear
 
 PASSWORD = "Correct-Horse-2026"
 
@@ -48,8 +49,10 @@ def _isolated(settings, tmp_path):
     """Each test: a clean cache (rate limits, current documents) and its own media folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     cache_clear_own_keys()
+    legal_documents_local_clear()
     yield
     cache_clear_own_keys()
+    legal_documents_local_clear()
 
 
 @pytest.fixture
