@@ -1,13 +1,16 @@
 """Demo data for the embedded default and for screenshots: idempotent, printed credentials."""
 
+import datetime
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from enrollment.models import School
+
 from . import services
-from .models import LegalDocument, User
+from .models import Child, ImportedAdult, LegalDocument, User
 
 DEMO_PASSWORD = "Scuola-Demo-2026"  # noqa: S105 - a published demo credential, never a real one
 
@@ -20,6 +23,39 @@ class DemoPerson:
     email: str
     is_staff: bool = False
 
+
+DEMO_CHILDREN = [
+    (
+        "RSSMRA85C52H501N",
+        {
+            "codice_fiscale": "RSSGLI18C52H501V",
+            "first_name": "Giulia",
+            "last_name": "Rossi",
+            "birth_date": datetime.date(2018, 3, 12),
+            "sex": "F",
+        },
+    ),
+    (
+        "RSSMRA85C52H501N",
+        {
+            "codice_fiscale": "RSSMRC20P05H501X",
+            "first_name": "Marco",
+            "last_name": "Rossi",
+            "birth_date": datetime.date(2020, 9, 5),
+            "sex": "M",
+        },
+    ),
+    (
+        "BNCLCU82L04F205H",
+        {
+            "codice_fiscale": "BNCSFO19A61F205Y",
+            "first_name": "Sofia",
+            "last_name": "Bianchi",
+            "birth_date": datetime.date(2019, 1, 21),
+            "sex": "F",
+        },
+    ),
+]
 
 DEMO_STAFF = DemoPerson("VRDGLI79P61A944R", "Giulia", "Verdi", "ufficio.scuola@demo.example.it", is_staff=True)
 DEMO_PARENTS = [
@@ -51,11 +87,43 @@ def seed_demo() -> list[DemoPerson]:
         _document(LegalDocument.Kind.PRIVACY, "Informativa sul trattamento dei dati personali", PRIVACY_BODY),
     ]
     people = [DEMO_STAFF, *DEMO_PARENTS]
+    users = {}
     for person in people:
-        user = _person(person)
-        services.consent_accept(user=user, documents=documents, ip_address=None)
+        users[person.codice_fiscale] = _person(person)
+        services.consent_accept(user=users[person.codice_fiscale], documents=documents, ip_address=None)
+    for parent_cf, child in DEMO_CHILDREN:
+        if not Child.objects.filter(codice_fiscale=child["codice_fiscale"]).exists():
+            services.child_add(adult=users[parent_cf], **child)
+    _imported_family()
     services.legal_documents_cache_clear()
     return people
+
+
+def _imported_family() -> None:
+    """A family the Comune already had, waiting for its parent to register with the letter's code."""
+    school, _ = School.objects.get_or_create(
+        ministry_code="RMEE00101X",
+        defaults={"name": "Scuola primaria Gianni Rodari", "kind": School.Kind.PRIMARIA, "address": "Via dei Pini 3"},
+    )
+    adult, _ = ImportedAdult.objects.get_or_create(
+        codice_fiscale="FRRCHR84L61F205A", defaults={"first_name": "Chiara", "last_name": "Ferrari"}
+    )
+    for cf, first_name, birth_date, sex in [
+        ("FRRTMS16P03F205C", "Tommaso", datetime.date(2016, 9, 3), "M"),
+        ("FRRLCA19B54F205W", "Alice", datetime.date(2019, 2, 14), "F"),
+    ]:
+        Child.objects.get_or_create(
+            codice_fiscale=cf,
+            defaults={
+                "first_name": first_name,
+                "last_name": "Ferrari",
+                "birth_date": birth_date,
+                "sex": sex,
+                "school": school,
+                "class_name": "3A" if first_name == "Tommaso" else "",
+                "imported_from": adult,
+            },
+        )
 
 
 def _document(kind: str, title: str, body: str) -> LegalDocument:

@@ -17,11 +17,13 @@ from .models import Child
 def family(request):
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
+    documents = selectors.legal_documents_current()
     context = {
         "guardianships": selectors.guardianships_for_adult(user=user),
         "imported_family": activation.imported_family_is_pending(user=user),
         # The consent middleware let this request through: the user accepted every current version.
-        "accepted_documents": selectors.legal_documents_current().values(),
+        "accepted_documents": documents.values(),
+        "accepted_documents_key": "-".join(str(document.pk) for document in documents.values()),
         "mfa_enabled": selectors.user_has_totp(user=user),
         "profile_complete": bool(user.phone),
     }

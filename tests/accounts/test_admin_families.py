@@ -107,7 +107,7 @@ def test_office_prints_activation_letters_from_the_imported_adults_list(office_c
 
     adult = ImportedAdult.objects.create(codice_fiscale="FRRCHR84L61F205A", first_name="Chiara", last_name="Ferrari")
     Child.objects.create(
-        codice_fiscale="FRRTMS16P03F205X",
+        codice_fiscale="FRRTMS16P03F205C",
         first_name="Tommaso",
         last_name="Ferrari",
         birth_date="2016-09-03",

@@ -15,3 +15,7 @@ class Command(BaseCommand):
             role = "ufficio scuola (admin: /admin/, asks to set up TOTP)" if person.is_staff else "genitore"
             self.stdout.write(f"  {person.codice_fiscale}  {person.email:36}  {role}")
         self.stdout.write(f"Password for all of them: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Imported family waiting to register: Chiara Ferrari, FRRCHR84L61F205A (print her activation letter "
+            "in the admin under 'Adulti importati', then register with that codice fiscale and enter the code)."
+        )
