@@ -1,6 +1,8 @@
 """Reads about accounts, already scoped to the user they are asked for."""
 
+import datetime
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -84,13 +86,35 @@ def user_has_totp(*, user: User) -> bool:
     return has_totp
 
 
-def guardianships_for_adult(*, user: User):
-    """The user's active guardianships with their children (one query): the family page's cards."""
-    return (
+@dataclass(frozen=True)
+class ChildCard:
+    """What the family page shows of one child: plain values, no model instances to build."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    school_name: str | None
+    class_name: str
+    role: str
+
+
+def child_cards_for_adult(*, user: User) -> list[ChildCard]:
+    """The children the user may act for, as the family page's cards (one query, plain values)."""
+    rows = (
         Guardianship.objects.filter(adult=user, revoked_at__isnull=True)
-        .select_related("child", "child__school")
         .order_by("child__birth_date", "child__first_name")
+        .values_list(
+            "child_id",
+            "child__first_name",
+            "child__last_name",
+            "child__birth_date",
+            "child__school__name",
+            "child__class_name",
+            "role",
+        )
     )
+    return [ChildCard(*row) for row in rows]
 
 
 def children_for_adult(*, user: User):

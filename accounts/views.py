@@ -19,7 +19,7 @@ def family(request):
     user = request.user
     documents = selectors.legal_documents_current()
     context = {
-        "guardianships": selectors.guardianships_for_adult(user=user),
+        "children": selectors.child_cards_for_adult(user=user),
         "imported_family": activation.imported_family_is_pending(user=user),
         # The consent middleware let this request through: the user accepted every current version.
         "accepted_documents": documents.values(),
