@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
@@ -94,6 +96,21 @@ def other_parent(legal_documents) -> User:
         last_name="Bianchi",
         documents=legal_documents,
     )
+
+
+GIULIA = {
+    "codice_fiscale": "RSSGLI18C52H501V",
+    "first_name": "Giulia",
+    "last_name": "Rossi",
+    "birth_date": datetime.date(2018, 3, 12),
+    "sex": "F",
+}
+
+
+@pytest.fixture
+def giulia(parent):
+    """Maria Rossi's daughter: the parent fixture is her adult of reference."""
+    return account_services.child_add(adult=parent, **GIULIA)
 
 
 @pytest.fixture

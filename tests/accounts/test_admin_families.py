@@ -1,12 +1,9 @@
 """The office's admin for families: search by any CF or name, guardians of a child, the change log."""
 
-import datetime
-
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
-from accounts import services
 from tests.conftest import make_user
 
 
@@ -23,18 +20,6 @@ def office_client(client, legal_documents):
     client.force_login(staff)
     client.staff = staff
     return client
-
-
-@pytest.fixture
-def giulia(parent):
-    return services.child_add(
-        adult=parent,
-        codice_fiscale="RSSGLI18C52H501V",
-        first_name="Giulia",
-        last_name="Rossi",
-        birth_date=datetime.date(2018, 3, 12),
-        sex="F",
-    )
 
 
 @pytest.mark.parametrize("term", ["RSSGLI18C52H501V", "rssgli18c52h501v", "Giulia", "RSSMRA85C52H501N", "maria.rossi"])

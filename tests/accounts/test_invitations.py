@@ -44,11 +44,6 @@ PAOLO_EMAIL = "paolo.verdi@example.it"
 
 
 @pytest.fixture
-def giulia(parent):
-    return services.child_add(adult=parent, **GIULIA)
-
-
-@pytest.fixture
 def marco(parent):
     return services.child_add(adult=parent, **MARCO)
 

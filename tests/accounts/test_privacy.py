@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import is_password_usable
 from django.urls import reverse
 
-from accounts import invitations, privacy, services
+from accounts import invitations, privacy
 from accounts.models import Child, Consent, DeletionRequest, FamilyEvent, Guardianship, LegalDocument, User
 from portal import privacy as registry
 from tests.conftest import PASSWORD, make_user
@@ -23,11 +23,6 @@ GIULIA = {
     "sex": "F",
 }
 PAOLO_CF = "VRDPLA80D10H501X"
-
-
-@pytest.fixture
-def giulia(parent):
-    return services.child_add(adult=parent, **GIULIA)
 
 
 @pytest.fixture

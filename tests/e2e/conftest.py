@@ -56,6 +56,14 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture
+def mail_dir(settings, tmp_path) -> Path:
+    """E-mails written as files, as in development: the test reads them like a parent reads the inbox."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    return tmp_path / "mail"
+
+
+@pytest.fixture
 def orm() -> Callable[..., Any]:
     """Run database code from a test while the browser is open: `orm(User.objects.get, pk=1)`.
 

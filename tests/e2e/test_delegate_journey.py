@@ -19,13 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 INVITE_PATH = re.compile(r"https?://[^/\s\"'<>]+(/famiglia/inviti/[^/\s\"'<>]+/)")
 
 
-@pytest.fixture
-def mail_dir(settings, tmp_path) -> Path:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
-    return tmp_path / "mail"
-
-
 def two_families(documents) -> int:
     maria = make_user(codice_fiscale="RSSMRA85C52H501N", email="maria.rossi@example.it", documents=documents)
     make_user(

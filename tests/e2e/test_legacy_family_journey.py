@@ -33,13 +33,6 @@ CONFIRM_PATH = re.compile(r"https?://[^/\s\"'<>]+(/account/confirm-email/[^/\s\"
 CODE = re.compile(r"\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b")
 
 
-@pytest.fixture
-def mail_dir(settings, tmp_path) -> Path:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
-    return tmp_path / "mail"
-
-
 def imported_family() -> ImportedAdult:
     """What the CSV import leaves behind: the adult and two children, no guardianship."""
     adult = ImportedAdult.objects.create(codice_fiscale=CF, first_name="Chiara", last_name="Ferrari", email=OLD_EMAIL)

@@ -25,14 +25,6 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 CONFIRM_PATH = re.compile(r"https?://[^/\s\"'<>]+(/account/confirm-email/[^/\s\"'<>]+/)")
 
 
-@pytest.fixture
-def mail_dir(settings, tmp_path) -> Path:
-    """E-mails written as files, as in development: the test reads them like a parent reads the inbox."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
-    return tmp_path / "mail"
-
-
 def confirmation_path(mail_dir: Path) -> str:
     files = sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []
     assert len(files) == 1, f"expected one mail file in {mail_dir}, found {files}"
