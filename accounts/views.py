@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,8 +19,11 @@ def family(request):
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
     documents = selectors.legal_documents_current()
+    children = selectors.child_cards_for_adult(user=user)
     context = {
-        "children": selectors.child_cards_for_adult(user=user),
+        "children": children,
+        # Everything the children's cards show (ages change with the date): the key of their cached HTML.
+        "children_key": f"{timezone.localdate()}|{children!r}",
         "imported_family": activation.imported_family_is_pending(user=user),
         # The consent middleware let this request through: the user accepted every current version.
         "accepted_documents": documents.values(),

@@ -105,7 +105,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rendered page chrome (menu, footer): a pure function of language, settings and the user's role, so each
 # process keeps its own copy in memory — no network round trip for it.
-CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"}
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # --- accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

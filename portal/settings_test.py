@@ -56,7 +56,11 @@ else:
     }
     CELERY_BROKER_URL = TEST_REDIS_URL
 
-CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"}
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 REDIS_URL = TEST_REDIS_URL if USING_SERVICES else ""
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # One test database per run, so that two runs on one machine (a developer and a hook) never collide.

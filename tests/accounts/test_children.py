@@ -126,3 +126,13 @@ def test_family_page_query_count_does_not_grow_with_children(parent_client, pare
     assert selectors.children_for_adult(user=parent).count() == 6
     with django_assert_num_queries(len(one.captured_queries)):
         parent_client.get(reverse("accounts:family"))
+
+
+def test_family_page_cards_follow_changes_to_the_children_and_details(parent_client, parent):
+    add_child(parent)
+    assert "Giulia Rossi" in parent_client.get(reverse("accounts:family")).content.decode()
+    Child.objects.filter(codice_fiscale=GIULIA["codice_fiscale"]).update(first_name="Giuliana")
+    services.user_profile_update(user=parent, first_name="Maria", last_name="Rossi", phone="+39 333 1112223")
+    body = parent_client.get(reverse("accounts:family")).content.decode()
+    assert "Giuliana Rossi" in body
+    assert "+39 333 1112223" in body
