@@ -3,21 +3,19 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.admin_mixins import ReadOnlyAdminMixin
+
 from . import admin_families, admin_imports, services  # noqa: F401 - they register the families' admin
 from .models import Consent, Guardianship, LegalDocument, User
 
 
-class AdultGuardianshipInline(admin.TabularInline):
+class AdultGuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Guardianship
     fk_name = "adult"
     extra = 0
-    can_delete = False
     verbose_name_plural = _("bambini per cui può agire")
     fields = ["child", "role", "granted_at", "revoked_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)
@@ -91,18 +89,9 @@ class LegalDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "document", "accepted_at", "ip_address"]
     list_filter = ["document"]
     search_fields = ["user__codice_fiscale", "user__email", "user__last_name"]
     list_select_related = ["user", "document"]
     readonly_fields = ["user", "document", "accepted_at", "ip_address"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

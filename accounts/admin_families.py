@@ -9,33 +9,27 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_mixins import ReadOnlyAdminMixin
+
 from . import services
 from .models import Child, DeletionRequest, FamilyEvent, Guardianship, User
 from .validators import validate_codice_fiscale
 
 
-class GuardianshipInline(admin.TabularInline):
+class GuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Guardianship
     fk_name = "child"
     extra = 0
-    can_delete = False
     fields = ["adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at"]
     readonly_fields = fields
     ordering = ["revoked_at", "role"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class FamilyEventInline(admin.TabularInline):
+class FamilyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FamilyEvent
     extra = 0
-    can_delete = False
     fields = ["at", "action", "actor", "subject", "reason"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class ReferenceChangeForm(forms.Form):
@@ -130,22 +124,13 @@ class ChildAdmin(admin.ModelAdmin):
 
 
 @admin.register(FamilyEvent)
-class FamilyEventAdmin(admin.ModelAdmin):
+class FamilyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "action", "child", "actor", "subject", "reason"]
     list_filter = ["action"]
     search_fields = ["child__codice_fiscale", "child__last_name", "actor__codice_fiscale", "subject__codice_fiscale"]
     list_select_related = ["child", "actor", "subject"]
     date_hierarchy = "at"
     readonly_fields = ["at", "action", "child", "actor", "subject", "reason"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DeletionRequest)

@@ -22,6 +22,8 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_mixins import ReadOnlyAdminMixin
+
 from .imports import (
     MAX_FILE_BYTES,
     ImportReport,
@@ -61,7 +63,7 @@ class ImportedAdultForm(forms.ModelForm):
         return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])
 
 
-class ImportedChildInline(admin.TabularInline):
+class ImportedChildInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Child
     fk_name = "imported_from"
     fields = ["codice_fiscale", "first_name", "last_name", "birth_date", "sex", "school", "class_name"]
@@ -74,15 +76,6 @@ class ImportedChildInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("school")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ImportedAdult)

@@ -37,11 +37,9 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-import psycopg
-from psycopg import sql
+from bench.database import database_drop, database_recreate, database_url
 
 DB_NAME = "portal_bench"
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/3"
 DEMO_CF = "RSSMRA85C52H501N"
 DEMO_PASSWORD = "Scuola-Demo-2026"
@@ -62,7 +60,7 @@ def bench_env(static_root: str) -> dict[str, str]:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "DATABASE_URL": database_url(DB_NAME),
             "REDIS_URL": REDIS_URL,
             "DJANGO_ROOT_URLCONF": "bench.urls",
             "STATIC_ROOT": static_root,
@@ -74,17 +72,6 @@ def bench_env(static_root: str) -> dict[str, str]:
 
 
 # --- database ----------------------------------------------------------------------------------
-
-
-def database_recreate() -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-
-
-def database_drop() -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -367,7 +354,7 @@ def main() -> int:
     load_before = os.getloadavg()
     try:
         print(f"Preparing database {DB_NAME} (migrate, seed_demo) and static files in {static_root} ...", flush=True)
-        database_recreate()
+        database_recreate(DB_NAME)
         manage(env, "migrate", "-v0")
         manage(env, "seed_demo")
         manage(env, "collectstatic", "--noinput", "-v0")
@@ -416,7 +403,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-        database_drop()
+        database_drop(DB_NAME)
         shutil.rmtree(static_root, ignore_errors=True)
         with contextlib.suppress(OSError):
             os.remove(log_path)

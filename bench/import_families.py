@@ -37,12 +37,10 @@ import tempfile
 import time
 from multiprocessing import Pool
 
-import psycopg
-from psycopg import sql
-
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench.database import database_drop, database_recreate, database_url  # noqa: E402
+
 DB_NAME = "portal_bench_import"
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 VENV_PYTHON = os.path.join(BASE_DIR, ".venv", "bin", "python")
 TARGET_RATIO = 1.2
 TARGET_MEMORY_MB = 100
@@ -162,24 +160,13 @@ def bench_env() -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_DEBUG": "false",  # DEBUG would keep every SQL statement in memory
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "DATABASE_URL": database_url(DB_NAME),
             "REDIS_URL": "",
             "DJANGO_LOG_LEVEL": "WARNING",
         }
     )
     env.pop("DJANGO_READ_DOT_ENV_FILE", None)
     return env
-
-
-def database_recreate() -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-
-
-def database_drop() -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -283,14 +270,14 @@ def main() -> int:
         )
         results = {}
         for label, path in (("small", small), ("large", large)):
-            database_recreate()
+            database_recreate(DB_NAME)
             migrate(env)
             results[label] = run_worker(env, path)
             print(describe(f"import {label}", results[label]), flush=True)
         results["again"] = run_worker(env, large)
         print(describe("re-import large (same DB)", results["again"]), flush=True)
     finally:
-        database_drop()
+        database_drop(DB_NAME)
         if not args.keep_files:
             for name in os.listdir(folder):
                 os.unlink(os.path.join(folder, name))
