@@ -36,6 +36,7 @@ from enrollment.models import School
 from .models import Child, FamilyEvent, Guardianship, ImportedAdult, User
 from .validators import (
     codice_fiscale_mismatches,
+    codice_fiscale_sex,
     normalize_codice_fiscale,
     validate_codice_fiscale,
     validate_person_name,
@@ -494,7 +495,6 @@ def _rows_from_text(text, *, schools, report, check_cf, today) -> Iterator[Famil
 
 _DATE_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
-_OMOCODE_DIGITS = str.maketrans("LMNPQRSTUV", "0123456789")
 
 
 def parse_date(value: str) -> datetime.date | None:
@@ -509,10 +509,6 @@ def parse_date(value: str) -> datetime.date | None:
         return datetime.date(int(year), int(month), int(day))
     except ValueError:
         return None
-
-
-def sex_from_codice_fiscale(cf: str) -> str:
-    return "F" if int(cf[9:11].translate(_OMOCODE_DIGITS)) > 40 else "M"
 
 
 def _row_parse(line, values, errors, *, schools, check_cf, today) -> FamilyRow | None:
@@ -609,7 +605,7 @@ def _row_parse(line, values, errors, *, schools, check_cf, today) -> FamilyRow |
         child_first_name=child_first_name,
         child_last_name=child_last_name,
         child_birth_date=birth_date,
-        child_sex=sex_from_codice_fiscale(child_cf),
+        child_sex=codice_fiscale_sex(child_cf),
         school_id=school_id,
         class_name=class_name,
     )

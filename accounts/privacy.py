@@ -87,6 +87,19 @@ def _child_name(child) -> str:
     return f"{child.first_name} {child.last_name}" if child is not None else ""
 
 
+def _invitation_data(invitation: Invitation, **who) -> dict:
+    """An invitation in the export: who it is from or to (`who`), for which children, and how it went."""
+    return {
+        **who,
+        "bambini": [_child_name(child) for child in invitation.children.all()],
+        "creato_il": invitation.created_at,
+        "scade_il": invitation.expires_at,
+        "accettato_il": invitation.accepted_at,
+        "annullato_il": invitation.revoked_at,
+        "stato": invitation_status(invitation),
+    }
+
+
 def accounts_personal_data(user: User) -> dict:
     """Profile, e-mail addresses, consents, guardianships (with the children's data while active),
     invitations sent and received, the family events about the user, and their deletion requests."""
@@ -125,29 +138,13 @@ def accounts_personal_data(user: User) -> dict:
         ],
         "tutele": [_guardianship_data(guardianship) for guardianship in guardianships.order_by("granted_at")],
         "inviti_inviati": [
-            {
-                "email_invitato": invitation.email,
-                "codice_fiscale_invitato": invitation.codice_fiscale,
-                "bambini": [_child_name(child) for child in invitation.children.all()],
-                "creato_il": invitation.created_at,
-                "scade_il": invitation.expires_at,
-                "accettato_il": invitation.accepted_at,
-                "annullato_il": invitation.revoked_at,
-                "stato": invitation_status(invitation),
-            }
+            _invitation_data(
+                invitation, email_invitato=invitation.email, codice_fiscale_invitato=invitation.codice_fiscale
+            )
             for invitation in sent.order_by("created_at")
         ],
         "inviti_ricevuti": [
-            {
-                "da": invitation.inviter.get_full_name(),
-                "email": invitation.email,
-                "bambini": [_child_name(child) for child in invitation.children.all()],
-                "creato_il": invitation.created_at,
-                "scade_il": invitation.expires_at,
-                "accettato_il": invitation.accepted_at,
-                "annullato_il": invitation.revoked_at,
-                "stato": invitation_status(invitation),
-            }
+            _invitation_data(invitation, da=invitation.inviter.get_full_name(), email=invitation.email)
             for invitation in received.order_by("created_at")
         ],
         "eventi_famiglia": [

@@ -91,6 +91,11 @@ class MaximumLengthPasswordValidator:
 _OMOCODE_DIGITS = str.maketrans("LMNPQRSTUV", "0123456789")
 
 
+def codice_fiscale_sex(codice_fiscale: str) -> str:
+    """The sex a (valid, normalised) CF encodes: women's birth day is written plus 40."""
+    return "F" if int(codice_fiscale[9:11].translate(_OMOCODE_DIGITS)) > 40 else "M"
+
+
 def codice_fiscale_mismatches(
     codice_fiscale: str, *, first_name: str, last_name: str, birth_date, sex: str
 ) -> list[str]:
@@ -105,8 +110,7 @@ def codice_fiscale_mismatches(
     if first_name and codicefiscale.encode_firstname(first_name) != raw["firstname"]:
         mismatches.append("first_name")
     day = int(raw["birthdate_day"].translate(_OMOCODE_DIGITS))
-    encoded_sex = "F" if day > 40 else "M"
-    if sex and sex != encoded_sex:
+    if sex and sex != codice_fiscale_sex(codice_fiscale):
         mismatches.append("sex")
     if birth_date is not None:
         year = int(raw["birthdate_year"].translate(_OMOCODE_DIGITS))

@@ -15,16 +15,9 @@ from django.utils import timezone
 from accounts import invitations, services
 from accounts.models import Child, FamilyEvent, Guardianship, Invitation
 from portal.models import OutboxEmail
-from tests.conftest import make_user
+from tests.conftest import GIULIA, make_user
 
 BASE_URL = "https://portale.example.it/"
-GIULIA = {
-    "codice_fiscale": "RSSGLI18C52H501V",
-    "first_name": "Giulia",
-    "last_name": "Rossi",
-    "birth_date": datetime.date(2018, 3, 12),
-    "sex": "F",
-}
 MARCO = {
     "codice_fiscale": "RSSMRC20P05H501X",
     "first_name": "Marco",

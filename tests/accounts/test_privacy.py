@@ -15,13 +15,6 @@ from accounts.models import Child, Consent, DeletionRequest, FamilyEvent, Guardi
 from portal import privacy as registry
 from tests.conftest import PASSWORD, make_user
 
-GIULIA = {
-    "codice_fiscale": "RSSGLI18C52H501V",
-    "first_name": "Giulia",
-    "last_name": "Rossi",
-    "birth_date": datetime.date(2018, 3, 12),
-    "sex": "F",
-}
 PAOLO_CF = "VRDPLA80D10H501X"
 
 

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import Guardianship
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
+from tests.e2e.forms import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,15 +40,6 @@ def two_families(documents) -> int:
     return child.pk
 
 
-def sign_in(page, base: str, login: str) -> None:
-    page.goto(f"{base}/account/login/")
-    form = page.locator("main form")
-    form.get_by_label("Codice fiscale o e-mail", exact=True).fill(login)
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(f"{base}/famiglia/")
-
-
 def invitation_path(mail_dir: Path) -> str:
     text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(mail_dir.glob("*.log")))
     assert "To: luca.bianchi@example.it" in text, text
@@ -62,7 +54,7 @@ def test_reference_invites_a_second_adult_who_accepts_and_sees_the_child(
     child_pk = orm(two_families, legal_documents)
 
     maria = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT").new_page()
-    sign_in(maria, base, "RSSMRA85C52H501N")
+    log_in(maria, base, login="RSSMRA85C52H501N")
     maria.locator("main").get_by_role("link", name="Giulia Rossi").click()
     expect(maria).to_have_url(f"{base}/famiglia/figli/{child_pk}/")
     audit(maria, "child page")
@@ -76,7 +68,7 @@ def test_reference_invites_a_second_adult_who_accepts_and_sees_the_child(
     audit(maria, "child page with the pending invitation")
 
     luca = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT").new_page()
-    sign_in(luca, base, "luca.bianchi@example.it")
+    log_in(luca, base, login="luca.bianchi@example.it")
     expect(luca.locator("main")).not_to_contain_text("Giulia")
     luca.goto(base + invitation_path(mail_dir))
     expect(luca.locator("main")).to_contain_text("Maria Rossi ti invita a diventare delegato")

@@ -17,7 +17,8 @@ from playwright.sync_api import expect
 
 from accounts.letters import activation_letters_pdf
 from accounts.models import Child, Guardianship, ImportedAdult
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
+from tests.e2e.forms import fill_signup, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -75,14 +76,6 @@ def confirmation_path(mail_dir: Path) -> str:
     return paths.pop()
 
 
-def tick(form, label: str) -> None:
-    """Bootstrap Italia draws the checkbox on its label (the input itself is invisible): click the label."""
-    checkbox = form.get_by_label(label, exact=True)
-    if not checkbox.is_checked():
-        form.locator("label", has_text=label).click()
-    expect(checkbox).to_be_checked()
-
-
 def children_linked() -> set[tuple[str, str]]:
     return set(
         Guardianship.objects.filter(adult__codice_fiscale=CF, revoked_at__isnull=True).values_list(
@@ -101,16 +94,7 @@ def test_legacy_parent_registers_and_claims_the_children_with_the_letters_code(
     # Step 1 of the letter: register with her own codice fiscale.
     page.goto(f"{base}/account/signup/")
     audit(page, "signup")
-    form = page.locator("main form")
-    form.get_by_label("Codice fiscale", exact=True).fill(CF)
-    form.get_by_label("Nome", exact=True).fill("Chiara")
-    form.get_by_label("Cognome", exact=True).fill("Ferrari")
-    form.get_by_label("E-mail", exact=True).fill(EMAIL)
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_label("Ripeti la password", exact=True).fill(PASSWORD)
-    tick(form, "Ho letto e accetto le condizioni d'uso del portale")
-    tick(form, "Ho letto l'informativa sul trattamento dei dati personali")
-    form.get_by_role("button", name="Registrazione").click()
+    fill_signup(page, codice_fiscale=CF, first_name="Chiara", last_name="Ferrari", email=EMAIL)
     expect(page).to_have_url(f"{base}/account/confirm-email/")
     audit(page, "verification sent")
 
@@ -122,10 +106,7 @@ def test_legacy_parent_registers_and_claims_the_children_with_the_letters_code(
     assert orm(children_linked) == set()
     audit(page, "login")
 
-    page.locator("main form").get_by_label("Codice fiscale o e-mail", exact=True).fill(EMAIL)
-    page.locator("main form").get_by_label("Password", exact=True).fill(PASSWORD)
-    page.locator("main form").get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(f"{base}/famiglia/")
+    log_in(page, base, login=EMAIL)
 
     # The family page: no child yet (the CF alone proves nothing), and the callout about the letter.
     callout = page.locator("main .callout")

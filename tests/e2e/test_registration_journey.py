@@ -12,7 +12,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.e2e.forms import fill_signup, log_in
 
 from .conftest import DESKTOP, MOBILE
 
@@ -43,36 +43,6 @@ def stylesheet_rules(page) -> dict[str, int]:
     )
 
 
-def tick(form, label: str) -> None:
-    """Bootstrap Italia draws the checkbox on its label (the input itself is invisible): click the label."""
-    checkbox = form.get_by_label(label, exact=True)
-    if not checkbox.is_checked():
-        form.locator("label", has_text=label).click()
-    expect(checkbox).to_be_checked()
-
-
-def fill_signup(page, *, codice_fiscale: str) -> None:
-    form = page.locator("main form")
-    form.get_by_label("Codice fiscale", exact=True).fill(codice_fiscale)
-    form.get_by_label("Nome", exact=True).fill("Anna")
-    form.get_by_label("Cognome", exact=True).fill("Esposito")
-    form.get_by_label("E-mail", exact=True).fill(EMAIL)
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_label("Ripeti la password", exact=True).fill(PASSWORD)
-    tick(form, "Ho letto e accetto le condizioni d'uso del portale")
-    tick(form, "Ho letto l'informativa sul trattamento dei dati personali")
-    form.get_by_role("button", name="Registrazione").click()  # allauth's Italian for "Sign Up"
-
-
-def log_in(page, base_url: str, *, login: str) -> None:
-    page.goto(f"{base_url}/account/login/")
-    form = page.locator("main form")
-    form.get_by_label("Codice fiscale o e-mail", exact=True).fill(login)
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(f"{base_url}/famiglia/")
-
-
 def test_parent_registers_verifies_email_and_signs_in(live_server, legal_documents, mail_dir, orm, page, audit):
     base = live_server.url
 
@@ -89,14 +59,14 @@ def test_parent_registers_verifies_email_and_signs_in(live_server, legal_documen
     audit(page, "signup")
 
     # A typing mistake in the codice fiscale: an Italian explanation, and what was typed is kept.
-    fill_signup(page, codice_fiscale=WRONG_CF)
+    fill_signup(page, codice_fiscale=WRONG_CF, first_name="Anna", last_name="Esposito", email=EMAIL)
     expect(page.locator("main")).to_contain_text("carattere di controllo")
     expect(page.get_by_label("Nome", exact=True)).to_have_value("Anna")
     expect(page.get_by_label("Codice fiscale", exact=True)).to_have_attribute("aria-invalid", "true")
     audit(page, "signup with errors")
     assert not orm(User.objects.exists)
 
-    fill_signup(page, codice_fiscale=CF.lower())
+    fill_signup(page, codice_fiscale=CF.lower(), first_name="Anna", last_name="Esposito", email=EMAIL)
     expect(page).to_have_url(f"{base}/account/confirm-email/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Verifica il tuo indirizzo email")
     audit(page, "verification sent")
