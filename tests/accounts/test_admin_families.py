@@ -1,5 +1,7 @@
 """The office's admin for families: search by any CF or name, guardians of a child, the change log."""
 
+import datetime
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
@@ -108,3 +110,11 @@ def test_office_prints_activation_letters_from_the_imported_adults_list(office_c
     assert response.content.startswith(b"%PDF")
     adult.refresh_from_db()
     assert adult.letter_issued_at is not None
+
+
+def test_family_event_label_is_in_rome_time(giulia):
+    from accounts.models import FamilyEvent
+
+    event = FamilyEvent.objects.get(child=giulia)
+    event.at = datetime.datetime(2026, 11, 23, 5, 29, tzinfo=datetime.UTC)
+    assert str(event).endswith("23/11/2026 06:29")
