@@ -1,10 +1,42 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+EURO = {"max_digits": 12, "decimal_places": 2}
+
+
+class ServiceKind(models.TextChoices):
+    """The municipal services; payments use the same categories (mensa, trasporto, nido)."""
+
+    CANTEEN = "canteen", _("Refezione scolastica (mensa)")
+    TRANSPORT = "transport", _("Trasporto scolastico")
+    NURSERY = "nursery", _("Asilo nido")
+
+
+class SchoolYear(models.Model):
+    name = models.CharField(_("anno scolastico"), max_length=9, unique=True, help_text=_("Ad esempio 2026/2027."))
+    starts_on = models.DateField(_("primo giorno di scuola"))
+    ends_on = models.DateField(_("ultimo giorno di scuola"))
+
+    class Meta:
+        verbose_name = _("anno scolastico")
+        verbose_name_plural = _("anni scolastici")
+        ordering = ["-starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="year_ends_after")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            raise ValidationError({"ends_on": _("L'ultimo giorno deve venire dopo il primo.")})
 
 
 class School(models.Model):
-    """A school of the Comune's territory (the enrollment issue adds classes, years and services)."""
+    """A school of the Comune's territory."""
 
     class Kind(models.TextChoices):
         NIDO = "nido", _("Asilo nido")
@@ -31,3 +63,439 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SchoolClass(models.Model):
+    """A class or section of a school ("3A", "Sezione Girasoli")."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes", verbose_name=_("scuola"))
+    name = models.CharField(_("classe o sezione"), max_length=40)
+
+    class Meta:
+        verbose_name = _("classe")
+        verbose_name_plural = _("classi")
+        ordering = ["school", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="class_unique_per_school")]
+
+    def __str__(self) -> str:
+        return f"{self.school} — {self.name}"
+
+
+class Service(models.Model):
+    class Unit(models.TextChoices):
+        PER_MEAL = "meal", _("a pasto")
+        PER_YEAR = "year", _("all'anno")
+        PER_MONTH = "month", _("al mese")
+
+    UNIT_OF_KIND = {
+        ServiceKind.CANTEEN: Unit.PER_MEAL,
+        ServiceKind.TRANSPORT: Unit.PER_YEAR,
+        ServiceKind.NURSERY: Unit.PER_MONTH,
+    }
+
+    kind = models.CharField(_("tipo"), max_length=10, choices=ServiceKind.choices, unique=True)
+    name = models.CharField(_("nome"), max_length=100)
+    description = models.TextField(_("descrizione per le famiglie"), blank=True)
+    schools = models.ManyToManyField(School, related_name="services", blank=True, verbose_name=_("scuole servite"))
+    instalments = models.PositiveSmallIntegerField(
+        _("rate"), default=1, help_text=_("In quante rate si paga la tariffa annuale (trasporto).")
+    )
+
+    class Meta:
+        verbose_name = _("servizio")
+        verbose_name_plural = _("servizi")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["canteen", "transport", "nursery"]), name="service_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(instalments__gte=1, instalments__lte=12), name="service_instalments"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unit(self) -> str:
+        return self.UNIT_OF_KIND[self.kind]
+
+
+class EnrollmentWindow(models.Model):
+    """When parents may enroll in a service for a year (Europe/Rome); staff may still enroll late."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="windows", verbose_name=_("servizio"))
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.CASCADE, related_name="windows", verbose_name=_("anno scolastico")
+    )
+    opens_at = models.DateTimeField(_("apre il"))
+    closes_at = models.DateTimeField(_("chiude il"))
+
+    class Meta:
+        verbose_name = _("periodo di iscrizione")
+        verbose_name_plural = _("periodi di iscrizione")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "school_year"], name="window_unique_per_service_year"),
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="window_closes_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.school_year}"
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("La chiusura deve venire dopo l'apertura.")})
+
+    def is_open(self, when=None) -> bool:
+        when = when or timezone.now()
+        return self.opens_at <= when < self.closes_at
+
+
+class TariffPlan(models.Model):
+    """The prices of a service for one year. Bands are [from, to): the lower bound included, the upper excluded."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="tariff_plans", verbose_name=_("servizio")
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.CASCADE, related_name="tariff_plans", verbose_name=_("anno scolastico")
+    )
+    no_isee_amount = models.DecimalField(
+        _("tariffa senza ISEE"), **EURO, null=True, blank=True, help_text=_("Vuoto: la tariffa della fascia più alta.")
+    )
+    non_resident_amount = models.DecimalField(
+        _("tariffa non residenti"), **EURO, null=True, blank=True, help_text=_("Vuoto: come i residenti.")
+    )
+    sibling_second_percent = models.PositiveSmallIntegerField(
+        _("riduzione secondo figlio (%)"),
+        default=0,
+        help_text=_("Per il secondo figlio iscritto allo stesso servizio."),
+    )
+    sibling_third_percent = models.PositiveSmallIntegerField(
+        _("riduzione dal terzo figlio (%)"), default=0, help_text=_("Per il terzo figlio iscritto e i successivi.")
+    )
+
+    class Meta:
+        verbose_name = _("piano tariffario")
+        verbose_name_plural = _("piani tariffari")
+        ordering = ["-school_year__starts_on", "service"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "school_year"], name="tariff_plan_unique"),
+            models.CheckConstraint(condition=Q(sibling_second_percent__lte=100), name="tariff_sibling2_percent"),
+            models.CheckConstraint(condition=Q(sibling_third_percent__lte=100), name="tariff_sibling3_percent"),
+            models.CheckConstraint(condition=Q(no_isee_amount__gte=0), name="tariff_no_isee_positive"),
+            models.CheckConstraint(condition=Q(non_resident_amount__gte=0), name="tariff_non_resident_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.school_year}"
+
+
+class TariffBand(models.Model):
+    plan = models.ForeignKey(TariffPlan, on_delete=models.CASCADE, related_name="bands", verbose_name=_("piano"))
+    isee_from = models.DecimalField(_("ISEE da (incluso)"), **EURO)
+    isee_to = models.DecimalField(
+        _("ISEE fino a (escluso)"),
+        **EURO,
+        null=True,
+        blank=True,
+        help_text=_("Vuoto nell'ultima fascia: senza limite."),
+    )
+    amount = models.DecimalField(_("tariffa"), **EURO)
+
+    class Meta:
+        verbose_name = _("fascia ISEE")
+        verbose_name_plural = _("fasce ISEE")
+        ordering = ["plan", "isee_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "isee_from"], name="band_unique_start"),
+            models.CheckConstraint(condition=Q(isee_from__gte=0), name="band_from_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="band_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(isee_to__isnull=True) | Q(isee_to__gt=models.F("isee_from")), name="band_to_after_from"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        upper = self.isee_to if self.isee_to is not None else "∞"
+        return f"[{self.isee_from} - {upper})"
+
+
+class Route(models.Model):
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.CASCADE, related_name="routes", verbose_name=_("anno")
+    )
+    name = models.CharField(_("linea"), max_length=100)
+    capacity = models.PositiveSmallIntegerField(_("posti"))
+    schools = models.ManyToManyField(School, related_name="routes", blank=True, verbose_name=_("scuole servite"))
+
+    class Meta:
+        verbose_name = _("linea di trasporto")
+        verbose_name_plural = _("linee di trasporto")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["school_year", "name"], name="route_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stop(models.Model):
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops", verbose_name=_("linea"))
+    order = models.PositiveSmallIntegerField(_("ordine"))
+    name = models.CharField(_("fermata"), max_length=100)
+    address = models.CharField(_("indirizzo"), max_length=200, blank=True)
+    outbound_time = models.TimeField(_("orario andata"), null=True, blank=True)
+    return_time = models.TimeField(_("orario ritorno"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fermata")
+        verbose_name_plural = _("fermate")
+        ordering = ["route", "order"]
+        constraints = [models.UniqueConstraint(fields=["route", "order"], name="stop_unique_order")]
+
+    def __str__(self) -> str:
+        return f"{self.route} · {self.order}. {self.name}"
+
+
+class Enrollment(models.Model):
+    """One child in one service for one school year: a draft while the parent fills the wizard, then reviewed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("bozza")
+        SUBMITTED = "submitted", _("inviata")
+        ACCEPTED = "accepted", _("accolta")
+        WAITLISTED = "waitlisted", _("in lista d'attesa")
+        REJECTED = "rejected", _("respinta")
+        WITHDRAWN = "withdrawn", _("ritirata")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED, Status.WAITLISTED},
+        Status.SUBMITTED: {Status.ACCEPTED, Status.REJECTED, Status.WAITLISTED, Status.WITHDRAWN},
+        Status.WAITLISTED: {Status.SUBMITTED, Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
+        Status.ACCEPTED: {Status.WITHDRAWN},
+        Status.REJECTED: set(),
+        Status.WITHDRAWN: set(),
+    }
+    OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED, Status.WAITLISTED)
+    SEAT_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
+
+    class Diet(models.TextChoices):
+        NONE = "none", _("nessuna dieta speciale")
+        MEDICAL = "medical", _("dieta per motivi di salute")
+        NO_PORK = "no_pork", _("senza maiale")
+        NO_MEAT = "no_meat", _("senza carne")
+        VEGETARIAN = "vegetarian", _("vegetariana")
+        OTHER = "other", _("altra dieta etica o religiosa")
+
+    class DietStatus(models.TextChoices):
+        NONE = "none", _("nessuna richiesta")
+        REQUESTED = "requested", _("richiesta")
+        ACCEPTED = "accepted", _("accolta")
+        REJECTED = "rejected", _("respinta")
+
+    class Direction(models.TextChoices):
+        BOTH = "both", _("andata e ritorno")
+        OUTBOUND = "outbound", _("solo andata")
+        RETURN = "return", _("solo ritorno")
+
+    child = models.ForeignKey(
+        "accounts.Child", on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("bambino")
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("servizio")
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("anno scolastico")
+    )
+    status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    step = models.CharField(_("passo del modulo"), max_length=20, blank=True)
+    protocol = models.CharField(_("protocollo"), max_length=20, unique=True, null=True, blank=True)
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", verbose_name=_("scuola")
+    )
+    school_class = models.ForeignKey(
+        SchoolClass,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        verbose_name=_("classe"),
+    )
+    resident = models.BooleanField(_("residente nel Comune"), null=True, blank=True)
+
+    isee_presented = models.BooleanField(_("ISEE presentato"), null=True, blank=True)
+    isee_amount = models.DecimalField(_("valore ISEE"), **EURO, null=True, blank=True)
+    isee_protocol = models.CharField(_("protocollo DSU"), max_length=30, blank=True)
+    isee_expires_on = models.DateField(_("scadenza ISEE"), null=True, blank=True)
+    isee_expired_accepted = models.BooleanField(
+        _("ISEE scaduto accettato dall'ufficio"),
+        default=False,
+        help_text=_("Se spuntato, la tariffa usa l'ISEE scaduto."),
+    )
+
+    diet = models.CharField(_("dieta"), max_length=10, choices=Diet.choices, default=Diet.NONE)
+    diet_note = models.CharField(
+        _("dieta: precisazione"), max_length=200, blank=True, help_text=_("Solo per diete etiche o religiose.")
+    )
+    diet_status = models.CharField(
+        _("stato della dieta"), max_length=10, choices=DietStatus.choices, default=DietStatus.NONE
+    )
+
+    route = models.ForeignKey(
+        Route, on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", verbose_name=_("linea")
+    )
+    stop = models.ForeignKey(
+        Stop, on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments", verbose_name=_("fermata")
+    )
+    direction = models.CharField(_("percorso"), max_length=10, choices=Direction.choices, blank=True)
+    pickup_adults = models.TextField(
+        _("adulti autorizzati al ritiro"), blank=True, help_text=_("Nome, cognome e documento, uno per riga.")
+    )
+
+    sibling_rank = models.PositiveSmallIntegerField(_("ordine tra i fratelli"), default=1)
+    exemption_percent = models.PositiveSmallIntegerField(_("esenzione (%)"), default=0)
+    exemption_reason = models.CharField(_("motivo dell'esenzione"), max_length=200, blank=True)
+    tariff_amount = models.DecimalField(_("tariffa"), **EURO, null=True, blank=True)
+    tariff_steps = models.JSONField(_("calcolo della tariffa"), default=list, blank=True)
+
+    waitlist_rank = models.PositiveIntegerField(
+        _("posizione assegnata dall'ufficio"), null=True, blank=True, help_text=_("Vuoto: ordine di invio.")
+    )
+    rejection_reason = models.TextField(_("motivo del rifiuto"), blank=True)
+    declarations_accepted_at = models.DateTimeField(_("dichiarazioni accettate il"), null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("creata da")
+    )
+    created_at = models.DateTimeField(_("creata il"), default=timezone.now)
+    updated_at = models.DateTimeField(_("aggiornata il"), auto_now=True)
+    submitted_at = models.DateTimeField(_("inviata il"), null=True, blank=True, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inviata da"),
+    )
+    decided_at = models.DateTimeField(_("decisa il"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("iscrizione")
+        verbose_name_plural = _("iscrizioni")
+        ordering = ["-created_at"]
+        permissions = [("view_health_data", _("Può vedere diete mediche e certificati (dati sanitari)"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "accepted", "waitlisted", "rejected", "withdrawn"]),
+                name="enrollment_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["child", "service", "school_year"],
+                condition=Q(status__in=["draft", "submitted", "accepted", "waitlisted"]),
+                name="enrollment_one_open_per_child_service_year",
+            ),
+            models.CheckConstraint(condition=Q(isee_amount__gte=0), name="enrollment_isee_positive"),
+            models.CheckConstraint(condition=Q(tariff_amount__gte=0), name="enrollment_tariff_positive"),
+            models.CheckConstraint(condition=Q(exemption_percent__lte=100), name="enrollment_exemption_percent"),
+        ]
+        indexes = [
+            models.Index(fields=["service", "school_year", "status"], name="enrollment_service_status"),
+            models.Index(fields=["school", "status"], name="enrollment_school_status"),
+            models.Index(fields=["route", "status"], name="enrollment_route_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol or _('bozza')} — {self.service} {self.school_year}"
+
+
+class MedicalDiet(models.Model):
+    """Health data of a minor: the medical diet and its certificate. Seen only with `view_health_data`, logged."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.CASCADE, related_name="medical_diet", verbose_name=_("iscrizione")
+    )
+    details = models.TextField(_("indicazioni mediche"), help_text=_("Allergie, intolleranze, patologie."))
+    certificate = models.FileField(_("certificato medico"), upload_to="health/%Y/", blank=True)
+    certificate_name = models.CharField(_("nome del file"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dieta medica")
+        verbose_name_plural = _("diete mediche")
+
+    def __str__(self) -> str:
+        return str(_("Dieta medica"))
+
+
+class HealthDataAccess(models.Model):
+    """Every view or download of health data: who, when, which enrollment, what (append-only)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("visualizzazione")
+        DOWNLOAD = "download", _("scaricamento del certificato")
+        EXPORT = "export", _("elenco diete mediche")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("iscrizione")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("chi")
+    )
+    action = models.CharField(_("azione"), max_length=10, choices=Action.choices)
+    detail = models.CharField(_("dettaglio"), max_length=200, blank=True)
+    at = models.DateTimeField(_("quando"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("accesso ai dati sanitari")
+        verbose_name_plural = _("accessi ai dati sanitari")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+
+
+class EnrollmentEvent(models.Model):
+    """Every status change of an enrollment: who, when, from, to, why (append-only)."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="events", verbose_name=_("iscrizione")
+    )
+    from_status = models.CharField(_("da"), max_length=10, choices=Enrollment.Status.choices, blank=True)
+    to_status = models.CharField(_("a"), max_length=10, choices=Enrollment.Status.choices, blank=True)
+    action = models.CharField(_("azione"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eseguita da"),
+    )
+    note = models.TextField(_("nota"), blank=True)
+    at = models.DateTimeField(_("quando"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evento dell'iscrizione")
+        verbose_name_plural = _("eventi delle iscrizioni")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} — {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+
+
+class SchoolStaff(models.Model):
+    """A school's secretary (or kitchen, transport operator): downloads the files of their schools only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="school_staff", verbose_name=_("utente")
+    )
+    schools = models.ManyToManyField(School, related_name="staff", verbose_name=_("scuole"))
+    routes = models.ManyToManyField(Route, related_name="staff", blank=True, verbose_name=_("linee di trasporto"))
+
+    class Meta:
+        verbose_name = _("personale scolastico")
+        verbose_name_plural = _("personale scolastico")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,6 +1,7 @@
 """The e-mail outbox: every e-mail of the portal is a row first, delivered by a task after commit."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -14,9 +15,24 @@ from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 
+# name → function(**kwargs) returning (filename, content_type, bytes): attachments are produced when the e-mail is
+# delivered (by the worker), so the row can be written in the action's transaction without rendering a PDF there.
+_ATTACHMENT_BUILDERS: dict[str, Callable[..., tuple[str, str, bytes]]] = {}
+
+
+def register_attachment_builder(name: str, builder: Callable[..., tuple[str, str, bytes]]) -> None:
+    _ATTACHMENT_BUILDERS[name] = builder
+
+
+def attachment(builder: str, **kwargs) -> dict:
+    """An attachment to pass to `email_enqueue`: the registered builder's name and its JSON arguments."""
+    return {"builder": builder, "kwargs": kwargs}
+
 
 @transaction.atomic
-def email_enqueue(*, kind: str, to: list[str], subject: str, body_text: str, body_html: str = "") -> OutboxEmail:
+def email_enqueue(
+    *, kind: str, to: list[str], subject: str, body_text: str, body_html: str = "", attachments: list[dict] = ()
+) -> OutboxEmail:
     """Write the e-mail as a pending row; its delivery is queued once the transaction commits."""
     email = OutboxEmail.objects.create(
         kind=kind[:100],
@@ -25,17 +41,22 @@ def email_enqueue(*, kind: str, to: list[str], subject: str, body_text: str, bod
         subject=" ".join(subject.splitlines()).strip()[:255],
         body_text=body_text,
         body_html=body_html,
+        attachments=list(attachments),
     )
     transaction.on_commit(partial(_dispatch, email.pk))
     return email
 
 
-def email_enqueue_template(*, template: str, to: list[str], context: dict) -> OutboxEmail:
+def email_enqueue_template(
+    *, template: str, to: list[str], context: dict, attachments: list[dict] = ()
+) -> OutboxEmail:
     """Render `emails/<template>_subject.txt|_message.txt|_message.html` and enqueue the result."""
     subject = render_to_string(f"emails/{template}_subject.txt", context)
     body_text = render_to_string(f"emails/{template}_message.txt", context)
     body_html = render_to_string(f"emails/{template}_message.html", context)
-    return email_enqueue(kind=template, to=to, subject=subject, body_text=body_text, body_html=body_html)
+    return email_enqueue(
+        kind=template, to=to, subject=subject, body_text=body_text, body_html=body_html, attachments=attachments
+    )
 
 
 def _dispatch(email_id: int) -> None:
@@ -60,6 +81,8 @@ def email_deliver(*, email_id: int) -> bool:
         email.attempts += 1
         email.last_attempt_at = timezone.now()
         try:
+            for item in email.attachments:
+                message.attach(*_ATTACHMENT_BUILDERS[item["builder"]](**item["kwargs"]))
             message.send()
         except Exception as exc:  # SMTP and network errors of every kind: keep the row, record why
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -29,6 +29,14 @@ class OutboxEmail(models.Model):
     last_attempt_at = models.DateTimeField(_("ultimo tentativo"), null=True, blank=True)
     last_error = models.TextField(_("ultimo errore"), blank=True)
     sent_at = models.DateTimeField(_("inviata il"), null=True, blank=True)
+    attachments = models.JSONField(
+        _("allegati"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Documenti prodotti al momento dell'invio (es. la ricevuta PDF): nome del generatore e parametri."
+        ),
+    )
 
     class Meta:
         verbose_name = _("e-mail in uscita")

@@ -8,6 +8,7 @@ and DJANGO_SECRET_KEY; everything else has a safe default. Every variable is lis
 
 import base64
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -220,6 +221,34 @@ PORTAL_COMUNE_WEBSITE = env("PORTAL_COMUNE_WEBSITE", default="")
 PORTAL_COMUNE_ADDRESS = env("PORTAL_COMUNE_ADDRESS", default="Piazza del Municipio 1, 00000 Borgo Demo")
 PORTAL_COMUNE_EMAIL = env("PORTAL_COMUNE_EMAIL", default="scuola@comune.example.it")
 PAGOPA_CREDITOR_FISCAL_CODE = env("PAGOPA_CREDITOR_FISCAL_CODE", default="00000000000")
+PAGOPA_CREDITOR_NAME = env("PAGOPA_CREDITOR_NAME", default=PORTAL_COMUNE_NAME)
+PAGOPA_CREDITOR_OFFICE = env("PAGOPA_CREDITOR_OFFICE", default="Servizi scolastici")
+PAGOPA_CREDITOR_IBAN = env("PAGOPA_CREDITOR_IBAN", default="IT60X0542811101000000123456")
+PAGOPA_CBILL = env("PAGOPA_CBILL", default="")
+PAGOPA_AUX_DIGIT = env("PAGOPA_AUX_DIGIT", default="3")
+PAGOPA_SEGREGATION_CODE = env.int("PAGOPA_SEGREGATION_CODE", default=1)
+# Taxonomy code of each service (take the exact codes from the official pagoPA taxonomy file).
+PAGOPA_TAXONOMY = {
+    "canteen": env("PAGOPA_TAXONOMY_CANTEEN", default="9/0101108TS/"),
+    "transport": env("PAGOPA_TAXONOMY_TRANSPORT", default="9/0101109TS/"),
+    "nursery": env("PAGOPA_TAXONOMY_NURSERY", default="9/0101110TS/"),
+}
+
+# --- payments: the platform (the built-in fake unless configured) --------------------------------------
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="payments.gateway.http.HttpGateway")
+# The pagoPA fake (payments/mockpsp) is served by this process: on in development and tests, off otherwise.
+PAYMENTS_MOCK_ENABLED = env.bool("PAYMENTS_MOCK_ENABLED", default=DEBUG)
+PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockpsp/api")
+PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")
+PAGOPA_TIMEOUT_SECONDS = env.float("PAGOPA_TIMEOUT_SECONDS", default=5.0)
+PAGOPA_RETRIES = env.int("PAGOPA_RETRIES", default=2)
+# "wsgi" sends the gateway's requests to this process in memory (tests); "" uses the network.
+PAGOPA_HTTP_TRANSPORT = ""
+# Shared secret of the HMAC signature on posted receipts (the real platform uses mutual TLS instead).
+PAYMENTS_WEBHOOK_SECRET = env("PAYMENTS_WEBHOOK_SECRET", default="mock-receipt-secret" if DEBUG else "")
+PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
+PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
+PAYMENTS_CART_MAX = 5
 
 # --- security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -80,3 +80,11 @@ STORAGES = {
 # Tests (and the browser tests' live server) speak plain HTTP.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# The pagoPA fake answers in-process: the gateway's HTTP requests go through a WSGI transport to this very
+# application (the browser tests' live server switches to real sockets).
+PAYMENTS_MOCK_ENABLED = True
+PAYMENTS_WEBHOOK_SECRET = "test-receipt-secret"
+PAGOPA_BASE_URL = "http://testserver/mockpsp/api"
+PAGOPA_HTTP_TRANSPORT = "wsgi"
+PAGOPA_RETRIES = 0

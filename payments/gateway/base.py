@@ -1,0 +1,105 @@
+"""What the portal needs from the pagoPA platform, independent of how it is reached.
+
+Amounts cross this boundary as integer euro cents and states use GPD's names, as on the real wire.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class GatewayError(Exception):
+    """The platform could not do what was asked."""
+
+
+class GatewayUnavailableError(GatewayError):
+    """The platform did not answer (timeout, connection refused, 5xx after retries): try later."""
+
+
+class GatewayRejectedError(GatewayError):
+    """The platform answered no (4xx): the request itself is wrong or the position is in the wrong state."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class ReceiptSignatureError(Exception):
+    """A posted receipt is not signed by the platform (or not parseable): reject it, credit nothing."""
+
+
+@dataclass(frozen=True)
+class DebtPositionOption:
+    iuv: str
+    notice_number: str
+    amount_cents: int
+    due_date: datetime.date
+    description: str
+    is_partial_payment: bool = False  # True = one instalment (rata) of several
+
+
+@dataclass(frozen=True)
+class DebtPosition:
+    iupd: str
+    payer_fiscal_code: str
+    payer_name: str
+    payer_email: str
+    company_name: str
+    office_name: str
+    taxonomy_code: str
+    iban: str
+    options: list[DebtPositionOption] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CartItem:
+    notice_number: str
+    creditor_fiscal_code: str
+    amount_cents: int
+    company_name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ReturnUrls:
+    ok: str
+    cancel: str
+    error: str
+    waiting: str
+
+
+@dataclass(frozen=True)
+class ParsedReceipt:
+    """A receipt (ctReceiptV2 fields) after its signature was verified."""
+
+    receipt_id: str
+    notice_number: str
+    iuv: str
+    creditor_fiscal_code: str
+    outcome: str  # "OK" | "KO"
+    amount_cents: int
+    fee_cents: int
+    psp_id: str
+    psp_name: str
+    payment_method: str
+    payer_fiscal_code: str
+    payer_name: str
+    paid_at: datetime.datetime
+
+
+class Gateway(Protocol):
+    def debt_position_create(self, *, position: DebtPosition) -> str:
+        """Create and publish the position; returns its GPD status ("VALID"). 409 duplicate → GatewayRejectedError."""
+
+    def debt_position_invalidate(self, *, iupd: str) -> str:
+        """Cancel a published position; returns "INVALID"."""
+
+    def debt_position_status(self, *, iupd: str) -> str:
+        """The position's current GPD status."""
+
+    def checkout_open(self, *, items: list[CartItem], return_urls: ReturnUrls, email: str, cart_id: str) -> str:
+        """Open a checkout for 1-5 notices; returns the URL to send the browser to."""
+
+    def receipt_verify_and_parse(self, *, body: bytes, headers: dict[str, str]) -> ParsedReceipt:
+        """Check the signature on the raw body and parse it; ReceiptSignatureError otherwise."""

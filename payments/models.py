@@ -1,0 +1,338 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import ServiceKind
+
+EURO = {"max_digits": 12, "decimal_places": 2}
+
+
+class IuvBase(models.Model):
+    """One row per IUV base ever handed out: the auto-increment id is the base, so a number is never reused."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("base IUV")
+        verbose_name_plural = _("basi IUV")
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class PaymentNotice(models.Model):
+    """What is owed (a pagoPA debt position): payer, child, service, causale, amount, due date."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("da pagare")
+        PAID = "paid", _("pagato")
+        EXPIRED = "expired", _("scaduto")
+        CANCELLED = "cancelled", _("annullato")
+
+    TRANSITIONS = {
+        Status.ISSUED: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
+        Status.EXPIRED: {Status.PAID, Status.CANCELLED},
+        Status.CANCELLED: set(),
+        Status.PAID: set(),
+    }
+
+    class Purpose(models.TextChoices):
+        TOPUP = "topup", _("ricarica")
+        FEE = "fee", _("retta o quota")
+
+    class PlatformState(models.TextChoices):
+        """The debt position as the platform knows it (GPD state names)."""
+
+        NOT_SENT = "", _("non ancora inviato")
+        VALID = "VALID", _("pubblicato")
+        INVALID = "INVALID", _("annullato sulla piattaforma")
+        PAID = "PAID", _("pagato")
+
+    iupd = models.CharField(_("identificativo posizione debitoria"), max_length=64, unique=True)
+    status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)
+    purpose = models.CharField(_("tipo"), max_length=10, choices=Purpose.choices)
+    service_kind = models.CharField(_("servizio"), max_length=10, choices=ServiceKind.choices)
+    child = models.ForeignKey(
+        "accounts.Child", on_delete=models.PROTECT, related_name="notices", verbose_name=_("bambino")
+    )
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("iscrizione"),
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("pagatore"),
+    )
+    payer_fiscal_code = models.CharField(_("codice fiscale del pagatore"), max_length=16)
+    payer_name = models.CharField(_("nome del pagatore"), max_length=70)
+    causale = models.CharField(_("causale"), max_length=140)
+    amount = models.DecimalField(_("importo"), **EURO)
+    due_date = models.DateField(_("scadenza"))
+    platform_state = models.CharField(
+        _("stato sulla piattaforma"), max_length=10, choices=PlatformState.choices, default="", blank=True
+    )
+    platform_error = models.CharField(_("ultimo errore della piattaforma"), max_length=300, blank=True)
+    flagged = models.BooleanField(
+        _("da verificare"),
+        default=False,
+        help_text=_("Pagato dopo la scadenza o l'annullamento: l'ufficio controlla."),
+    )
+    pdf = models.FileField(_("avviso PDF"), upload_to="notices/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("creato da"),
+    )
+    created_at = models.DateTimeField(_("creato il"), default=timezone.now, db_index=True)
+    paid_at = models.DateTimeField(_("pagato il"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("chiuso il"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chiuso da"),
+    )
+
+    class Meta:
+        verbose_name = _("avviso di pagamento")
+        verbose_name_plural = _("avvisi di pagamento")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="notice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["issued", "paid", "expired", "cancelled"]), name="notice_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "status"], name="notice_child_status")]
+
+    def __str__(self) -> str:
+        return f"{self.causale} — {self.amount} €"
+
+
+class PaymentOption(models.Model):
+    """One way to pay a notice: the single payment, or one instalment (rata), each with its own IUV."""
+
+    notice = models.ForeignKey(
+        PaymentNotice, on_delete=models.PROTECT, related_name="options", verbose_name=_("avviso")
+    )
+    iuv = models.CharField(_("IUV"), max_length=17, unique=True)
+    notice_number = models.CharField(_("codice avviso"), max_length=18, unique=True)
+    amount = models.DecimalField(_("importo"), **EURO)
+    due_date = models.DateField(_("scadenza"))
+    instalment = models.PositiveSmallIntegerField(
+        _("rata"), default=0, help_text=_("0 = pagamento in un'unica soluzione.")
+    )
+    paid_at = models.DateTimeField(_("pagata il"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("opzione di pagamento")
+        verbose_name_plural = _("opzioni di pagamento")
+        ordering = ["notice", "instalment"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="option_amount_positive"),
+            models.UniqueConstraint(fields=["notice", "instalment"], name="option_unique_instalment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.notice_number
+
+
+class Cart(models.Model):
+    """A parent's attempt to pay 1-5 notices online; the return from the checkout never marks anything paid."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("creato")
+        PENDING = "pending", _("in pagamento")
+        RETURNED_OK = "ok", _("pagamento riuscito, in conferma")
+        CANCELLED = "cancelled", _("annullato")
+        FAILED = "failed", _("non riuscito")
+
+    public_id = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="carts")
+    notices = models.ManyToManyField(PaymentNotice, related_name="carts")
+    status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.CREATED)
+    checkout_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("creato il"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("carrello")
+        verbose_name_plural = _("carrelli")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class ReceiptMessage(models.Model):
+    """Every body posted to the receipt intake, unmodified, with what the portal made of it (append-only)."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("accettata")
+        DUPLICATE = "duplicate", _("duplicata")
+        FLAGGED = "flagged", _("accettata, da verificare")
+        REJECTED = "rejected", _("rifiutata")
+
+    received_at = models.DateTimeField(_("ricevuta il"), default=timezone.now, db_index=True)
+    body = models.TextField(_("contenuto"))
+    signature = models.CharField(_("firma"), max_length=200, blank=True)
+    outcome = models.CharField(_("esito"), max_length=10, choices=Outcome.choices)
+    reason = models.CharField(_("motivo"), max_length=300, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("messaggio di ricevuta")
+        verbose_name_plural = _("messaggi di ricevuta")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} — {timezone.localtime(self.received_at):%d/%m/%Y %H:%M:%S}"
+
+
+class Receipt(models.Model):
+    """A pagoPA receipt (RT) accepted for one payment option: the only thing that marks a notice paid."""
+
+    receipt_id = models.CharField(_("identificativo ricevuta"), max_length=64, unique=True)
+    message = models.ForeignKey(
+        ReceiptMessage, on_delete=models.PROTECT, related_name="+", verbose_name=_("messaggio")
+    )
+    notice = models.ForeignKey(
+        PaymentNotice, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("avviso")
+    )
+    option = models.ForeignKey(
+        PaymentOption, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("opzione")
+    )
+    iuv = models.CharField(_("IUV"), max_length=17)
+    notice_number = models.CharField(_("codice avviso"), max_length=18)
+    creditor_fiscal_code = models.CharField(_("codice fiscale dell'ente"), max_length=11)
+    amount = models.DecimalField(_("importo"), **EURO)
+    fee = models.DecimalField(_("commissione"), **EURO, default=0)
+    psp_id = models.CharField(_("codice PSP"), max_length=35)
+    psp_name = models.CharField(_("PSP"), max_length=140)
+    payment_method = models.CharField(_("metodo"), max_length=35, blank=True)
+    payer_fiscal_code = models.CharField(_("codice fiscale di chi ha pagato"), max_length=16, blank=True)
+    payer_name = models.CharField(_("chi ha pagato"), max_length=70, blank=True)
+    paid_at = models.DateTimeField(_("pagato il"))
+    received_at = models.DateTimeField(_("ricevuta il"), default=timezone.now)
+    flagged = models.BooleanField(_("da verificare"), default=False)
+    flag_reason = models.CharField(_("motivo della verifica"), max_length=200, blank=True)
+    pdf = models.FileField(_("ricevuta PDF"), upload_to="receipts/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = _("ricevuta")
+        verbose_name_plural = _("ricevute")
+        ordering = ["-paid_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.receipt_id
+
+
+class LedgerQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ledger entries are never edited: record a correcting entry instead.")
+
+    def delete(self):
+        raise TypeError("Ledger entries are never deleted: record a correcting entry instead.")
+
+
+class LedgerEntry(models.Model):
+    """An append-only movement of a child's account for one service; the balance is the sum of the entries."""
+
+    class Kind(models.TextChoices):
+        TOPUP = "topup", _("ricarica")
+        PAYMENT = "payment", _("pagamento")
+        MEAL = "meal", _("pasto")
+        FEE = "fee", _("retta o quota")
+        REFUND = "refund", _("rimborso")
+        ADJUSTMENT = "adjustment", _("rettifica")
+
+    child = models.ForeignKey(
+        "accounts.Child", on_delete=models.PROTECT, related_name="ledger", verbose_name=_("bambino")
+    )
+    service_kind = models.CharField(_("servizio"), max_length=10, choices=ServiceKind.choices)
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("importo"), **EURO, help_text=_("Positivo: credito; negativo: addebito."))
+    notice = models.ForeignKey(
+        PaymentNotice, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger", verbose_name=_("avviso")
+    )
+    receipt = models.OneToOneField(
+        Receipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entry",
+        verbose_name=_("ricevuta"),
+    )
+    reference = models.CharField(
+        _("riferimento"), max_length=64, blank=True, help_text=_("Ad esempio il giorno del pasto: unico per tipo.")
+    )
+    reason = models.CharField(_("motivo"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registrata da"),
+    )
+    created_at = models.DateTimeField(_("registrata il"), default=timezone.now, db_index=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("movimento")
+        verbose_name_plural = _("movimenti")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_not_zero"),
+            models.UniqueConstraint(
+                fields=["child", "service_kind", "kind", "reference"],
+                condition=~Q(reference=""),
+                name="ledger_reference_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "service_kind"], name="ledger_child_service")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} €"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("Ledger entries are never edited: record a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ledger entries are never deleted: record a correcting entry instead.")
+
+
+class Balance(models.Model):
+    """The cached sum of a child's ledger for one service, updated under a row lock with every entry."""
+
+    child = models.ForeignKey("accounts.Child", on_delete=models.PROTECT, related_name="balances")
+    service_kind = models.CharField(_("servizio"), max_length=10, choices=ServiceKind.choices)
+    amount = models.DecimalField(_("saldo"), **EURO, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("saldo")
+        verbose_name_plural = _("saldi")
+        constraints = [models.UniqueConstraint(fields=["child", "service_kind"], name="balance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} €"
