@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "enrollment",
     "payments",
+    "payments.mockpsp",
 ]
 
 MIDDLEWARE = [

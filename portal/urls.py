@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,5 +11,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("iscrizioni/", include("enrollment.urls")),
+    path("pagamenti/", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.PAYMENTS_MOCK_ENABLED:
+    urlpatterns.append(path("mockpsp/", include("payments.mockpsp.urls")))

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MockPspConfig(AppConfig):
+    name = "payments.mockpsp"
+    label = "mockpsp"
+    verbose_name = _("Simulatore pagoPA")
