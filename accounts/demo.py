@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from enrollment.demo import seed_enrollment_demo
 from enrollment.models import School
 
 from . import services
@@ -95,6 +96,7 @@ def seed_demo() -> list[DemoPerson]:
         if not Child.objects.filter(codice_fiscale=child["codice_fiscale"]).exists():
             services.child_add(adult=users[parent_cf], **child)
     _imported_family()
+    seed_enrollment_demo()
     services.legal_documents_cache_clear()
     return people
 
