@@ -250,6 +250,8 @@ PAYMENTS_WEBHOOK_SECRET = env("PAYMENTS_WEBHOOK_SECRET", default="mock-receipt-s
 PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
 PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
 PAYMENTS_CART_MAX = 5
+if PAYMENTS_MOCK_ENABLED:
+    CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {"task": "payments.mockpsp.tasks.mockpsp_deliver_due", "schedule": 5.0}
 
 # --- security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

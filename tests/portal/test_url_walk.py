@@ -20,6 +20,10 @@ SAMPLE_KWARGS = {
     "content_type_id": "1",
     "url": "nothing",
     "token": "not-a-real-token",
+    "cf": "00000000000",
+    "iupd": "not-a-real-iupd",
+    "nav": "301000000000012373",
+    "iuv": "01000000000012373",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).
@@ -43,6 +47,20 @@ PUBLIC = {
     "account_confirm_login_code": {302},
     "mfa_authenticate": {302},
     "account_logout": {200, 302},
+    # the pagoPA fake: its API wants the subscription key, its pages stand for the platform's public ones
+    "mockpsp:api_debt_positions": {401},
+    "mockpsp:api_debt_position": {401},
+    "mockpsp:api_debt_position_publish": {401},
+    "mockpsp:api_debt_position_invalidate": {401},
+    "mockpsp:api_payment_option_paid": {401},
+    "mockpsp:api_checkout_carts": {401},
+    "mockpsp:api_payment_receipt": {401},
+    "mockpsp:checkout": {404},
+    "mockpsp:checkout_pay": {404},
+    "mockpsp:checkout_cancel": {405},
+    "mockpsp:shop": {200},
+    "mockpsp:shop_done": {404},
+    "mockpsp:control": {200},
 }
 
 

@@ -1,0 +1,360 @@
+"""The client that speaks to the pagoPA platform over HTTP (GPD v1, Checkout EC v2) and checks pushed receipts.
+
+Every setting is read when the client is built (`get_gateway()` builds one per use): base URL, subscription key,
+timeout, retries, creditor CF. With `PAGOPA_HTTP_TRANSPORT = "wsgi"` requests go in memory to this very Django
+application (tests: the fake in payments/mockpsp answers without a socket).
+"""
+
+import datetime
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import httpx
+from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
+from django.utils import translation
+
+from .base import (
+    CartItem,
+    DebtPosition,
+    GatewayRejectedError,
+    GatewayUnavailableError,
+    ParsedReceipt,
+    ReceiptSignatureError,
+    ReturnUrls,
+)
+
+logger = logging.getLogger(__name__)
+
+ROME = ZoneInfo("Europe/Rome")
+SIGNATURE_HEADER = "X-PagoPA-Signature"
+SUBSCRIPTION_HEADER = "Ocp-Apim-Subscription-Key"
+_AMOUNT = re.compile(r"^\d{1,9}\.\d{2}$")
+_BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0)
+
+
+# --- in-process transport --------------------------------------------------------------------------------------
+
+
+class _InProcessApp:
+    """This Django application as a WSGI app that is safe to call from inside a request or a test transaction.
+
+    Django's WSGIHandler fires request_started/request_finished, whose `close_old_connections` would close the
+    database connection in the middle of the caller's transaction (a test's, or the outer request's). As
+    django.test.client.ClientHandler does, the receiver is disconnected for the call, then reconnected only if it
+    was connected before (a nested call must not reconnect it under an outer one). The body is read and the
+    response closed inside that window, and the caller's active language is restored afterwards.
+    """
+
+    def __init__(self) -> None:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        language = translation.get_language()
+        had_started = signals.request_started.disconnect(close_old_connections)
+        had_finished = signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = self.handler(environ, start_response)
+            try:
+                body = b"".join(response)
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+            return [body]
+        finally:
+            if had_started:
+                signals.request_started.connect(close_old_connections)
+            if had_finished:
+                signals.request_finished.connect(close_old_connections)
+            if language:
+                translation.activate(language)
+
+
+@functools.cache
+def _in_process_app() -> _InProcessApp:
+    return _InProcessApp()
+
+
+def wsgi_transport() -> httpx.WSGITransport:
+    """An httpx transport that hands requests to this Django application in memory (no socket)."""
+    return httpx.WSGITransport(app=_in_process_app())
+
+
+def configured_transport() -> httpx.BaseTransport | None:
+    """The transport settings ask for: in-process when PAGOPA_HTTP_TRANSPORT == "wsgi", else the network (None)."""
+    return wsgi_transport() if settings.PAGOPA_HTTP_TRANSPORT == "wsgi" else None
+
+
+# --- receipt signature -----------------------------------------------------------------------------------------
+
+
+def receipt_sign(*, body: bytes, secret: str) -> str:
+    """The value of the X-PagoPA-Signature header for a raw body: "sha256=<hex HMAC-SHA256>"."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    wanted = name.lower()
+    for key, value in (headers or {}).items():
+        if key.lower() == wanted:
+            return value or ""
+    return ""
+
+
+def _cents(value: object, field: str) -> int:
+    """A decimal string such as "45.50" → 4550 (never through float)."""
+    if not isinstance(value, str) or not _AMOUNT.match(value):
+        raise ReceiptSignatureError(f"{field}: not an amount with two decimals")
+    return int(Decimal(value) * 100)
+
+
+def _subject(data: object) -> tuple[str, str]:
+    """(fiscal code, full name) of a ctSubject, flat or with a nested uniqueIdentifier."""
+    if not isinstance(data, dict):
+        return "", ""
+    code = data.get("entityUniqueIdentifierValue")
+    if code is None and isinstance(data.get("uniqueIdentifier"), dict):
+        code = data["uniqueIdentifier"].get("entityUniqueIdentifierValue")
+    return str(code or "").strip().upper()[:16], str(data.get("fullName") or "").strip()[:70]
+
+
+def _text(data: dict, key: str, *, max_length: int, required: bool = True) -> str:
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
+        raise ReceiptSignatureError(f"{key}: missing or too long")
+    return value.strip()
+
+
+def receipt_parse(body: bytes) -> ParsedReceipt:
+    """A ctReceiptV2-shaped JSON body → ParsedReceipt (no signature check: see receipt_verify_and_parse)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ReceiptSignatureError("body is not JSON") from error
+    if not isinstance(data, dict):
+        raise ReceiptSignatureError("body is not a JSON object")
+    notice_number = _text(data, "noticeNumber", max_length=18)
+    if not re.fullmatch(r"\d{18}", notice_number):
+        raise ReceiptSignatureError("noticeNumber: not 18 digits")
+    creditor = _text(data, "fiscalCode", max_length=11)
+    outcome = _text(data, "outcome", max_length=2)
+    if outcome not in {"OK", "KO"}:
+        raise ReceiptSignatureError("outcome: not OK or KO")
+    paid_text = _text(data, "paymentDateTime", max_length=40)
+    try:
+        paid_at = datetime.datetime.fromisoformat(paid_text)
+    except ValueError as error:
+        raise ReceiptSignatureError("paymentDateTime: not an ISO date and time") from error
+    if paid_at.tzinfo is None:
+        paid_at = paid_at.replace(tzinfo=ROME)
+    payer_code, payer_name = _subject(data.get("payer"))
+    if not payer_code:
+        payer_code, payer_name = _subject(data.get("debtor"))
+    return ParsedReceipt(
+        receipt_id=_text(data, "receiptId", max_length=64),
+        notice_number=notice_number,
+        iuv=_text(data, "creditorReferenceId", max_length=35),
+        creditor_fiscal_code=creditor,
+        outcome=outcome,
+        amount_cents=_cents(data.get("paymentAmount"), "paymentAmount"),
+        fee_cents=_cents(data.get("fee", "0.00"), "fee"),
+        psp_id=_text(data, "idPSP", max_length=35),
+        psp_name=_text(data, "PSPCompanyName", max_length=140),
+        payment_method=_text(data, "paymentMethod", max_length=35, required=False),
+        payer_fiscal_code=payer_code,
+        payer_name=payer_name,
+        paid_at=paid_at,
+    )
+
+
+def receipt_verify(*, body: bytes, headers: dict[str, str], secret: str) -> None:
+    """Raise ReceiptSignatureError unless the header carries the HMAC of the raw body (an empty secret: never)."""
+    if not secret:
+        raise ReceiptSignatureError("no receipt secret configured")
+    given = _header(headers, SIGNATURE_HEADER).strip()
+    if not given.startswith("sha256="):
+        raise ReceiptSignatureError("missing signature")
+    if not hmac.compare_digest(given.encode(), receipt_sign(body=body, secret=secret).encode()):
+        raise ReceiptSignatureError("bad signature")
+
+
+# --- the client ------------------------------------------------------------------------------------------------
+
+
+def _problem(response: httpx.Response) -> tuple[str, str]:
+    """(fault code, message) of an error answer (pagoPA ProblemJson, with our faultCode)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return "", response.text[:200]
+    if not isinstance(data, dict):
+        return "", str(data)[:200]
+    code = str(data.get("faultCode") or data.get("code") or "")
+    message = str(data.get("detail") or data.get("message") or data.get("title") or "")
+    return code, message[:300]
+
+
+class HttpGateway:
+    """`Gateway` over HTTP: GPD v1 for debt positions, Checkout EC v2 for carts, HMAC-signed pushed receipts."""
+
+    def __init__(self, *, transport: httpx.BaseTransport | None = None) -> None:
+        base = settings.PAGOPA_BASE_URL.rstrip("/")
+        self.gpd_url = (getattr(settings, "PAGOPA_GPD_BASE_URL", "") or base).rstrip("/")
+        self.checkout_url = (getattr(settings, "PAGOPA_CHECKOUT_BASE_URL", "") or f"{base}/checkout/ec/v2").rstrip("/")
+        self.subscription_key = settings.PAGOPA_SUBSCRIPTION_KEY
+        self.checkout_key = getattr(settings, "PAGOPA_CHECKOUT_SUBSCRIPTION_KEY", "") or self.subscription_key
+        self.timeout = float(settings.PAGOPA_TIMEOUT_SECONDS)
+        self.retries = max(0, int(settings.PAGOPA_RETRIES))
+        self.creditor = settings.PAGOPA_CREDITOR_FISCAL_CODE
+        self.transport = transport if transport is not None else configured_transport()
+
+    # transport -----------------------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, *, key: str, **kwargs) -> tuple[httpx.Response, int]:
+        """Send with retries on no answer or 5xx; returns the answer and how many attempts it took."""
+        headers = {SUBSCRIPTION_HEADER: key, "Accept": "application/json"}
+        last_error = ""
+        with httpx.Client(transport=self.transport, timeout=self.timeout, follow_redirects=False) as client:
+            for attempt in range(self.retries + 1):
+                if attempt:
+                    time.sleep(_BACKOFF_SECONDS[min(attempt - 1, len(_BACKOFF_SECONDS) - 1)])
+                try:
+                    response = client.request(method, url, headers=headers, **kwargs)
+                except httpx.TransportError as error:
+                    last_error = f"{type(error).__name__}: {error}"
+                    logger.warning("pagoPA %s %s: no answer (%s)", method, url, last_error)
+                    continue
+                if response.status_code >= 500:
+                    last_error = f"HTTP {response.status_code}"
+                    logger.warning("pagoPA %s %s: %s", method, url, last_error)
+                    continue
+                return response, attempt + 1
+        raise GatewayUnavailableError(f"pagoPA non risponde ({last_error})")
+
+    def _gpd(self, method: str, path: str, **kwargs) -> tuple[httpx.Response, int]:
+        url = f"{self.gpd_url}/organizations/{self.creditor}/debtpositions{path}"
+        return self._send(method, url, key=self.subscription_key, **kwargs)
+
+    @staticmethod
+    def _json_or_reject(response: httpx.Response, *, ok: set[int]) -> dict:
+        if response.status_code not in ok:
+            code, message = _problem(response)
+            raise GatewayRejectedError(
+                message or f"HTTP {response.status_code}", status=response.status_code, code=code
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    # Gateway -------------------------------------------------------------------------------------------------
+
+    def debt_position_create(self, *, position: DebtPosition) -> str:
+        response, attempts = self._gpd("POST", "", params={"toPublish": "true"}, json=self._position_body(position))
+        if response.status_code == 409 and attempts > 1:
+            # An earlier attempt did arrive (its answer was lost) and created the position: read it back.
+            try:
+                return self.debt_position_status(iupd=position.iupd)
+            except GatewayRejectedError:
+                pass
+        data = self._json_or_reject(response, ok={200, 201})
+        return str(data.get("status") or "VALID")
+
+    def debt_position_invalidate(self, *, iupd: str) -> str:
+        response, _attempts = self._gpd("POST", f"/{iupd}/invalidate")
+        if response.status_code == 409 and self.debt_position_status(iupd=iupd) == "INVALID":
+            return "INVALID"  # already cancelled: the same outcome
+        data = self._json_or_reject(response, ok={200})
+        return str(data.get("status") or "INVALID")
+
+    def debt_position_status(self, *, iupd: str) -> str:
+        response, _attempts = self._gpd("GET", f"/{iupd}")
+        return str(self._json_or_reject(response, ok={200}).get("status") or "")
+
+    def checkout_open(self, *, items: list[CartItem], return_urls: ReturnUrls, email: str, cart_id: str) -> str:
+        body = {
+            "paymentNotices": [
+                {
+                    "noticeNumber": item.notice_number,
+                    "fiscalCode": item.creditor_fiscal_code,
+                    "amount": int(item.amount_cents),
+                    "companyName": item.company_name[:140],
+                    "description": item.description[:140],
+                }
+                for item in items
+            ],
+            "returnUrls": {
+                "returnOkUrl": return_urls.ok,
+                "returnCancelUrl": return_urls.cancel,
+                "returnErrorUrl": return_urls.error,
+                "returnWaitingUrl": return_urls.waiting,
+            },
+            "idCart": cart_id,
+            "allCCP": False,
+        }
+        if email:
+            body["emailNotice"] = email
+        response, _attempts = self._send("POST", f"{self.checkout_url}/carts", key=self.checkout_key, json=body)
+        location = response.headers.get("location", "")
+        if response.status_code == 302 and location:
+            return str(response.url.join(location))
+        code, message = _problem(response)
+        raise GatewayRejectedError(message or f"HTTP {response.status_code}", status=response.status_code, code=code)
+
+    def receipt_verify_and_parse(self, *, body: bytes, headers: dict[str, str]) -> ParsedReceipt:
+        receipt_verify(body=body, headers=headers, secret=settings.PAYMENTS_WEBHOOK_SECRET)
+        return receipt_parse(body)
+
+    # payloads ------------------------------------------------------------------------------------------------
+
+    def _position_body(self, position: DebtPosition) -> dict:
+        payer = position.payer_fiscal_code.upper()
+        body = {
+            "iupd": position.iupd,
+            "type": "F" if len(payer) == 16 else "G",
+            "fiscalCode": payer,
+            "fullName": position.payer_name[:70],
+            "companyName": position.company_name[:140],
+            "officeName": position.office_name[:140],
+            "switchToExpired": False,
+            "paymentOption": [
+                {
+                    "iuv": option.iuv,
+                    "nav": option.notice_number,
+                    "amount": int(option.amount_cents),
+                    "description": option.description[:140],
+                    "isPartialPayment": option.is_partial_payment,
+                    "dueDate": datetime.datetime.combine(option.due_date, datetime.time(23, 59, 59), ROME).isoformat(),
+                    "fee": 0,
+                    "transfer": [
+                        {
+                            "idTransfer": "1",
+                            "amount": int(option.amount_cents),
+                            "organizationFiscalCode": self.creditor,
+                            "remittanceInformation": option.description[:140],
+                            "category": position.taxonomy_code,
+                            "iban": position.iban,
+                        }
+                    ],
+                }
+                for option in position.options
+            ],
+        }
+        if position.payer_email:
+            body["email"] = position.payer_email
+        return body

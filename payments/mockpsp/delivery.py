@@ -1,0 +1,217 @@
+"""Receipts of the fake platform: built like ctReceiptV2, signed with HMAC-SHA256, pushed to the portal's intake.
+
+A delivery is retried with backoff until the intake answers 2xx (the beat task `mockpsp_deliver_due` sends what is
+due). The behaviour row can delay, duplicate, reverse and fail deliveries on purpose.
+"""
+
+import datetime
+import json
+import logging
+import uuid
+from functools import partial
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from payments.gateway.http import ROME, SIGNATURE_HEADER, configured_transport, receipt_sign
+
+from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
+from .psps import METHODS, SHOP_METHOD_CODE, Psp
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_DELAY_SECONDS = 20  # a card that "timed out": its receipts arrive this much later
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 60  # while a delivery is being posted, the beat leaves it alone
+
+
+def euro_text(cents: int) -> str:
+    """Cents → the receipt's decimal text: 4550 → "45.50"."""
+    return f"{int(cents) // 100}.{int(cents) % 100:02d}"
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(5 * 2 ** max(0, attempts - 1), 600)
+
+
+def receipt_target_url() -> str:
+    """Where receipts go: PAGOPA_MOCK_RECEIPT_URL if set, else the portal's intake on PORTAL_DOMAIN ("" if none)."""
+    explicit = getattr(settings, "PAGOPA_MOCK_RECEIPT_URL", "")
+    if explicit:
+        return explicit
+    try:
+        path = reverse("payments:receipt_intake")
+    except NoReverseMatch:
+        return ""
+    host = "testserver" if settings.PAGOPA_HTTP_TRANSPORT == "wsgi" else settings.PORTAL_DOMAIN
+    return f"http://{host}{path}"
+
+
+def delivery_transport() -> httpx.BaseTransport | None:
+    """The transport receipts are posted with (tests replace this function to capture them)."""
+    return configured_transport()
+
+
+def receipt_body_bytes(receipt: Receipt) -> bytes:
+    return json.dumps(receipt.body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def receipt_create(
+    *, option: PaymentOption, psp: Psp, method: str, fee_cents: int, checkout: Checkout | None
+) -> Receipt:
+    """The platform's receipt for a paid option; the payer is the position's debtor (the fake knows no one else)."""
+    position = option.position
+    now = timezone.localtime(timezone.now(), ROME).replace(microsecond=0)
+    subject = {
+        "entityUniqueIdentifierType": position.type,
+        "entityUniqueIdentifierValue": position.payer_fiscal_code,
+        "fullName": position.payer_name,
+    }
+    if position.payer_email:
+        subject["eMail"] = position.payer_email
+    online = method != "shop"
+    body = {
+        "receiptId": uuid.uuid4().hex,
+        "noticeNumber": option.nav,
+        "fiscalCode": position.organization_fiscal_code,
+        "outcome": "OK",
+        "creditorReferenceId": option.iuv,
+        "paymentAmount": euro_text(option.amount_cents),
+        "description": option.description,
+        "companyName": position.company_name,
+        "officeName": position.office_name,
+        "debtor": subject,
+        "payer": subject,
+        "transferList": [
+            {
+                "idTransfer": int(transfer["idTransfer"]),
+                "transferAmount": euro_text(transfer["amount"]),
+                "fiscalCodePA": transfer.get("organizationFiscalCode") or position.organization_fiscal_code,
+                "IBAN": transfer.get("iban", ""),
+                "remittanceInformation": transfer["remittanceInformation"],
+                "transferCategory": transfer["category"],
+            }
+            for transfer in option.transfers
+        ],
+        "idPSP": psp.id,
+        "pspFiscalCode": psp.fiscal_code,
+        "PSPCompanyName": psp.name,
+        "idChannel": psp.channel,
+        "channelDescription": "online" if online else "presso il PSP",
+        "paymentMethod": METHODS[method][1] if online else SHOP_METHOD_CODE,
+        "fee": euro_text(fee_cents),
+        "primaryCiIncurredFee": "0.00",
+        "paymentDateTime": now.isoformat(),
+        "applicationDate": now.date().isoformat(),
+        "transferDate": now.date().isoformat(),
+        "metadata": [{"key": "idCart", "value": checkout.id_cart}] if checkout and checkout.id_cart else [],
+        "standIn": False,
+    }
+    return Receipt.objects.create(receipt_id=body["receiptId"], option=option, checkout=checkout, body=body)
+
+
+def receipts_queue(*, receipts: list[Receipt], extra_delay_seconds: int = 0) -> list[ReceiptDelivery]:
+    """Deliveries for receipts as the behaviour says (delay, twice, reverse order); sent after commit if due now."""
+    behaviour = Behaviour.current()
+    delay = behaviour.delay_seconds + max(0, extra_delay_seconds)
+    after = timezone.now() + datetime.timedelta(seconds=delay)
+    ordered = list(reversed(receipts)) if behaviour.out_of_order else list(receipts)
+    target = receipt_target_url()
+    deliveries = []
+    for _copy in range(2 if behaviour.send_twice else 1):
+        for index, receipt in enumerate(ordered):
+            deliveries.append(
+                ReceiptDelivery.objects.create(receipt=receipt, target_url=target, sequence=index, deliver_after=after)
+            )
+    if delay == 0:
+        from .tasks import mockpsp_deliver
+
+        transaction.on_commit(partial(mockpsp_deliver.delay, [delivery.pk for delivery in deliveries]))
+    return deliveries
+
+
+def _post(url: str, body: bytes) -> tuple[int, str]:
+    if not url:
+        return 0, "nessun indirizzo per le ricevute (manca payments:receipt_intake)"
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: receipt_sign(body=body, secret=settings.PAYMENTS_WEBHOOK_SECRET),
+    }
+    try:
+        with httpx.Client(transport=delivery_transport(), timeout=float(settings.PAGOPA_TIMEOUT_SECONDS)) as client:
+            response = client.post(url, content=body, headers=headers)
+    except httpx.HTTPError as error:
+        return 0, f"{type(error).__name__}: {error}"[:300]
+    if 200 <= response.status_code < 300:
+        return response.status_code, ""
+    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def receipt_delivery_attempt(*, delivery_id: int, force: bool = False) -> bool:
+    """Try one delivery now; True once delivered. `force` ignores deliver_after (a flush)."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = ReceiptDelivery.objects.select_for_update().select_related("receipt").filter(pk=delivery_id).first()
+        if delivery is None or delivery.delivered_at is not None:
+            return delivery is not None
+        if delivery.attempts >= MAX_ATTEMPTS or (not force and delivery.deliver_after > now):
+            return False
+        delivery.attempts += 1
+        behaviour = Behaviour.objects.select_for_update().get(pk=Behaviour.current().pk)
+        if behaviour.failures_left > 0:
+            behaviour.failures_left -= 1
+            behaviour.save(update_fields=["failures_left", "updated_at"])
+            delivery.last_status = 503
+            delivery.last_error = "503 simulato: il simulatore fa fallire questo invio (fallisci i primi N invii)"
+            delivery.deliver_after = now + datetime.timedelta(seconds=backoff_seconds(delivery.attempts))
+            delivery.save(update_fields=["attempts", "last_status", "last_error", "deliver_after"])
+            return False
+        delivery.deliver_after = now + datetime.timedelta(seconds=CLAIM_SECONDS)
+        delivery.save(update_fields=["attempts", "deliver_after"])
+        url = delivery.target_url or receipt_target_url()
+        body = receipt_body_bytes(delivery.receipt)
+    status, error = _post(url, body)
+    with transaction.atomic():
+        delivery = ReceiptDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.last_status = status or None
+        delivery.last_error = error
+        if not error:
+            delivery.delivered_at = timezone.now()
+        else:
+            logger.warning(
+                "mockpsp: receipt delivery %s failed (attempt %s): %s", delivery_id, delivery.attempts, error
+            )
+            delivery.deliver_after = timezone.now() + datetime.timedelta(seconds=backoff_seconds(delivery.attempts))
+        delivery.save(update_fields=["last_status", "last_error", "delivered_at", "deliver_after"])
+    return not error
+
+
+def receipt_deliveries_send(*, delivery_ids: list[int]) -> int:
+    """Attempt the given deliveries in this order (the Celery task queued after a payment)."""
+    return sum(receipt_delivery_attempt(delivery_id=pk) for pk in delivery_ids)
+
+
+def _pending() -> list[int]:
+    rows = ReceiptDelivery.objects.filter(delivered_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by("pk")
+    return list(rows.values_list("pk", flat=True))
+
+
+def receipt_deliveries_due() -> int:
+    """Send every delivery whose time has come (delayed ones, retries): the beat task, every few seconds."""
+    now = timezone.now()
+    due = ReceiptDelivery.objects.filter(delivered_at__isnull=True, attempts__lt=MAX_ATTEMPTS, deliver_after__lte=now)
+    return receipt_deliveries_send(delivery_ids=list(due.order_by("pk").values_list("pk", flat=True)))
+
+
+def receipt_deliveries_flush(*, rounds: int = 1) -> int:
+    """Send every pending delivery now, ignoring delays and backoff, `rounds` times over (tests, control page)."""
+    delivered = 0
+    for _round in range(max(1, rounds)):
+        pending = _pending()
+        if not pending:
+            break
+        delivered += sum(receipt_delivery_attempt(delivery_id=pk, force=True) for pk in pending)
+    return delivered
