@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -59,6 +60,41 @@ def email_enqueue_template(
     )
 
 
+@dataclass(frozen=True)
+class TemplateEmail:
+    template: str
+    to: list[str]
+    context: dict
+    attachments: tuple[dict, ...] = ()
+
+
+@transaction.atomic
+def email_enqueue_many(emails: list[TemplateEmail]) -> list[OutboxEmail]:
+    """Render many e-mails and write them in one insert (bulk office actions); delivery is queued after commit."""
+    rows = []
+    for email in emails:
+        subject = render_to_string(f"emails/{email.template}_subject.txt", email.context)
+        rows.append(
+            OutboxEmail(
+                kind=email.template[:100],
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=list(email.to),
+                subject=" ".join(subject.splitlines()).strip()[:255],
+                body_text=render_to_string(f"emails/{email.template}_message.txt", email.context),
+                body_html=render_to_string(f"emails/{email.template}_message.html", email.context),
+                attachments=list(email.attachments),
+            )
+        )
+    created = OutboxEmail.objects.bulk_create(rows, batch_size=500)
+    transaction.on_commit(partial(_dispatch_many, [row.pk for row in created]))
+    return created
+
+
+def _dispatch_many(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        _dispatch(email_id)
+
+
 def _dispatch(email_id: int) -> None:
     """Queue the delivery task; if the broker is down, the row stays pending for the beat job."""
     from .tasks import email_send
@@ -82,7 +118,8 @@ def email_deliver(*, email_id: int) -> bool:
         email.last_attempt_at = timezone.now()
         try:
             for item in email.attachments:
-                message.attach(*_ATTACHMENT_BUILDERS[item["builder"]](**item["kwargs"]))
+                filename, content_type, content = _ATTACHMENT_BUILDERS[item["builder"]](**item["kwargs"])
+                message.attach(filename, content, content_type)
             message.send()
         except Exception as exc:  # SMTP and network errors of every kind: keep the row, record why
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -1,0 +1,315 @@
+"""Reads about enrollments, already scoped to who asks: another family's child or enrollment is a 404."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Guardianship
+
+from .errors import EnrollmentNotFoundError
+from .models import (
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentWindow,
+    Route,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Service,
+    Stop,
+    TariffBand,
+    TariffPlan,
+)
+from .tariffs import Band, Plan, tariff_explain
+
+# A waiting list is ordered by the office's ranking (none: after every ranked one), then submission time, then id.
+NO_RANK = 2**31 - 1
+WAITLIST_ORDER = (Coalesce("waitlist_rank", Value(NO_RANK)).asc(), "submitted_at", "pk")
+
+
+# --- windows and choices for the wizard ----------------------------------------------------------------------
+
+
+def open_windows(*, now=None) -> QuerySet[EnrollmentWindow]:
+    """The windows open at `now` (default: now), with their service and year."""
+    now = now or timezone.now()
+    return (
+        EnrollmentWindow.objects.filter(opens_at__lte=now, closes_at__gt=now)
+        .select_related("service", "school_year")
+        .order_by("closes_at", "service__kind")
+    )
+
+
+@dataclass(frozen=True)
+class ServiceOption:
+    """One service/year a child may be enrolled in; `state` is "open", "future" (opens later) or "closed"."""
+
+    service: Service
+    school_year: SchoolYear
+    window: EnrollmentWindow
+    state: str
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    enrollment: Enrollment | None  # the child's open enrollment (draft or not) for this service and year
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def _scoped_child_ids(user) -> QuerySet:
+    return Guardianship.objects.filter(adult=user, revoked_at__isnull=True).values("child_id")
+
+
+def _child_is_users(*, user, child_id: int) -> bool:
+    return Guardianship.objects.filter(adult=user, child_id=child_id, revoked_at__isnull=True).exists()
+
+
+def services_open_for_child(*, user, child_id: int, now=None) -> list[ServiceOption]:
+    """Every service of a current or future school year, with its window state and the child's enrollment.
+
+    Three queries whatever the number of services; another family's child → 404.
+    """
+    if not _child_is_users(user=user, child_id=child_id):
+        raise EnrollmentNotFoundError
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    windows = list(
+        EnrollmentWindow.objects.filter(school_year__ends_on__gte=today)
+        .select_related("service", "school_year")
+        .order_by("school_year__starts_on", "service__kind")
+    )
+    existing = {
+        (e.service_id, e.school_year_id): e
+        for e in Enrollment.objects.filter(
+            child_id=child_id,
+            status__in=Enrollment.OPEN_STATUSES,
+            school_year_id__in={w.school_year_id for w in windows},
+        )
+    }
+    options = []
+    for window in windows:
+        if now < window.opens_at:
+            state = "future"
+        elif now < window.closes_at:
+            state = "open"
+        else:
+            state = "closed"
+        options.append(
+            ServiceOption(
+                service=window.service,
+                school_year=window.school_year,
+                window=window,
+                state=state,
+                opens_at=window.opens_at,
+                closes_at=window.closes_at,
+                enrollment=existing.get((window.service_id, window.school_year_id)),
+            )
+        )
+    return options
+
+
+def window_for(*, service, school_year) -> EnrollmentWindow | None:
+    return EnrollmentWindow.objects.filter(service=service, school_year=school_year).first()
+
+
+def _pk(value) -> int | None:
+    return getattr(value, "pk", value)
+
+
+def classes_for_school(*, school) -> QuerySet[SchoolClass]:
+    """The classes of a school (instance or pk), by name."""
+    return SchoolClass.objects.filter(school_id=_pk(school)).order_by("name")
+
+
+def schools_for_service(*, service) -> QuerySet[School]:
+    """The schools a service (instance or pk) serves, by name."""
+    return School.objects.filter(services__pk=_pk(service)).order_by("name")
+
+
+def stops_for_route(*, route) -> QuerySet[Stop]:
+    """The stops of a route (instance or pk), in order."""
+    return Stop.objects.filter(route_id=_pk(route)).order_by("order")
+
+
+def routes_for_enrollment(*, enrollment: Enrollment) -> QuerySet[Route]:
+    """Routes of the enrollment's year that serve its school (a route with no schools listed serves all)."""
+    routes = Route.objects.filter(school_year_id=enrollment.school_year_id)
+    if enrollment.school_id:
+        routes = routes.filter(Q(schools__isnull=True) | Q(schools__pk=enrollment.school_id)).distinct()
+    return routes.prefetch_related(Prefetch("stops", queryset=Stop.objects.order_by("order"))).order_by("name")
+
+
+def route_seats(*, route: Route) -> tuple[int, int]:
+    """(seats taken, capacity): submitted and accepted enrollments hold a seat; waiting ones do not."""
+    taken = Enrollment.objects.filter(route_id=route.pk, status__in=Enrollment.SEAT_STATUSES).count()
+    return taken, route.capacity
+
+
+# --- tariffs -----------------------------------------------------------------------------------------------------
+
+
+def tariff_plan_for(*, service, school_year) -> TariffPlan | None:
+    """The plan of a service and year with its bands (prefetched, by lower bound), or None."""
+    return (
+        TariffPlan.objects.filter(service_id=_pk(service), school_year_id=_pk(school_year))
+        .select_related("service")
+        .prefetch_related(Prefetch("bands", queryset=TariffBand.objects.order_by("isee_from")))
+        .first()
+    )
+
+
+def plan_from_model(plan: TariffPlan) -> Plan:
+    """The pure `tariffs.Plan` of a stored plan (bands read once; prefetched by `tariff_plan_for`)."""
+    return Plan(
+        unit=plan.service.unit,
+        bands=[Band(isee_from=b.isee_from, isee_to=b.isee_to, amount=b.amount) for b in plan.bands.all()],
+        no_isee_amount=plan.no_isee_amount,
+        non_resident_amount=plan.non_resident_amount,
+        sibling_second_percent=plan.sibling_second_percent,
+        sibling_third_percent=plan.sibling_third_percent,
+    )
+
+
+def enrollment_tariff_lines(*, enrollment: Enrollment) -> list[str]:
+    """The frozen tariff of a submitted enrollment, as sentences in the active language."""
+    return tariff_explain(enrollment.tariff_steps, enrollment.service.unit)
+
+
+# --- waiting lists -------------------------------------------------------------------------------------------
+
+
+def waitlist_queryset(*, service_id: int, school_year_id: int, route_id: int | None) -> QuerySet[Enrollment]:
+    """The waiting enrollments of one list (a route; or a service and year without routes), first first."""
+    return Enrollment.objects.filter(
+        status=Enrollment.Status.WAITLISTED, service_id=service_id, school_year_id=school_year_id, route_id=route_id
+    ).order_by(*WAITLIST_ORDER)
+
+
+def _with_keys(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    return queryset.annotate(
+        _route_key=Coalesce("route_id", Value(0)), _rank_key=Coalesce("waitlist_rank", Value(NO_RANK))
+    )
+
+
+def _position_expression():
+    """1 + how many wait ahead in the same list, for a WAITLISTED row; NULL otherwise (outer needs _with_keys)."""
+    ahead = (
+        _with_keys(Enrollment.objects.filter(status=Enrollment.Status.WAITLISTED))
+        .filter(
+            service_id=OuterRef("service_id"),
+            school_year_id=OuterRef("school_year_id"),
+            _route_key=OuterRef("_route_key"),
+        )
+        .filter(
+            Q(_rank_key__lt=OuterRef("_rank_key"))
+            | Q(_rank_key=OuterRef("_rank_key"), submitted_at__lt=OuterRef("submitted_at"))
+            | Q(_rank_key=OuterRef("_rank_key"), submitted_at=OuterRef("submitted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("service_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Case(
+        When(status=Enrollment.Status.WAITLISTED, then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def with_waitlist_position(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate `waitlist_position` (int for waiting enrollments, None otherwise) in the same query."""
+    return _with_keys(queryset).annotate(waitlist_position=_position_expression())
+
+
+def waitlist_position(*, enrollment: Enrollment) -> int | None:
+    """1 for the first waiting, None when the enrollment is not on a waiting list."""
+    if enrollment.status != Enrollment.Status.WAITLISTED:
+        return None
+    return with_waitlist_position(Enrollment.objects.filter(pk=enrollment.pk)).values_list(
+        "waitlist_position", flat=True
+    )[0]
+
+
+# --- the parent's enrollments ----------------------------------------------------------------------------
+
+
+def enrollment_list_for_parent(*, user) -> QuerySet[Enrollment]:
+    """Every enrollment of the user's children (drafts too), newest year first, with `waitlist_position`.
+
+    One query with its related rows (child, service, year, school, class, route, stop).
+    """
+    return with_waitlist_position(
+        Enrollment.objects.filter(child_id__in=_scoped_child_ids(user)).select_related(
+            "child", "service", "school_year", "school", "school_class", "route", "stop"
+        )
+    ).order_by("-school_year__starts_on", "child__first_name", "child__last_name", "service__kind", "pk")
+
+
+def enrollment_get_for_parent(*, user, pk: int) -> Enrollment:
+    """One enrollment of the user's children (with `waitlist_position`), or EnrollmentNotFoundError (404)."""
+    enrollment = enrollment_list_for_parent(user=user).filter(pk=pk).first()
+    if enrollment is None:
+        raise EnrollmentNotFoundError
+    return enrollment
+
+
+def enrollment_events(*, enrollment: Enrollment) -> QuerySet[EnrollmentEvent]:
+    return enrollment.events.select_related("actor").order_by("at", "pk")
+
+
+@dataclass(frozen=True)
+class EnrollmentCard:
+    """What the family page shows of one enrollment: plain values, no model instances."""
+
+    pk: int
+    child_id: int
+    service_name: str
+    service_kind: str
+    school_year_name: str
+    status: str
+    position: int | None
+    rejection_reason: str
+    protocol: str | None
+    step: str
+
+    @property
+    def status_label(self) -> str:
+        return str(Enrollment.Status(self.status).label)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Enrollment.Status.DRAFT
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.status in PARENT_WITHDRAWABLE
+
+
+PARENT_WITHDRAWABLE = (Enrollment.Status.SUBMITTED, Enrollment.Status.WAITLISTED, Enrollment.Status.ACCEPTED)
+
+
+def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[EnrollmentCard]:
+    """The family page's enrollment cards (one query): drafts, current and past, newest year first."""
+    queryset = with_waitlist_position(Enrollment.objects.filter(child_id__in=_scoped_child_ids(user)))
+    if school_year_ids is not None:
+        queryset = queryset.filter(school_year_id__in=school_year_ids)
+    rows = queryset.order_by("-school_year__starts_on", "service__kind", "pk").values_list(
+        "pk",
+        "child_id",
+        "service__name",
+        "service__kind",
+        "school_year__name",
+        "status",
+        "waitlist_position",
+        "rejection_reason",
+        "protocol",
+        "step",
+    )
+    return [EnrollmentCard(*row) for row in rows]
