@@ -24,6 +24,9 @@ SAMPLE_KWARGS = {
     "iupd": "not-a-real-iupd",
     "nav": "301000000000012373",
     "iuv": "01000000000012373",
+    "child_id": "1",
+    "public_id": "nothing",
+    "outcome": "ok",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).
@@ -61,6 +64,7 @@ PUBLIC = {
     "mockpsp:shop": {200},
     "mockpsp:shop_done": {404},
     "mockpsp:control": {200},
+    "payments:receipt_intake": {405},
 }
 
 

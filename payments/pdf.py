@@ -1,0 +1,322 @@
+"""The two PDFs of payments: the pagoPA payment notice (avviso, guide v3.x layout) and the payment receipt.
+
+Each is rendered once with WeasyPrint and kept in the model's FileField (`PaymentNotice.pdf`, `Receipt.pdf`);
+later downloads read the stored file. Rendering reads only local files (the Titillium Web and Roboto Mono
+fonts shipped with Bootstrap Italia, the Comune's logo): `_LocalFetcher` refuses everything else, so a
+template can never make the server fetch a URL. The QR code is an inline SVG built by `qr_svg`.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import qrcode
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from . import pagopa
+from .models import PaymentNotice, PaymentOption, Receipt
+from .money import to_cents
+
+logger = logging.getLogger(__name__)
+
+NOTICE_TEMPLATE = "payments/pdf/notice.html"
+RECEIPT_TEMPLATE = "payments/pdf/receipt.html"
+RECEIPT_ATTACHMENT_BUILDER = "payments.receipt_pdf"
+SUBJECT_MAX = 90  # AVVISO.OGGETTO
+INFO_MAX = 100  # ENTE.INFO
+
+# The few font files the PDFs use (static files of the Bootstrap Italia theme): local, so no network.
+FONTS = {
+    "text_400": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-regular.ttf",
+    "text_700": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-700.ttf",
+    "mono_700": "fonts/Roboto_Mono/roboto-mono-v13-latin-ext_latin-700.ttf",
+}
+
+
+# ctReceiptV2 paymentMethod codes, as a person reads them on the receipt.
+PAYMENT_METHODS = {
+    "CP": _("carta di pagamento"),
+    "BBT": _("bonifico bancario"),
+    "BP": _("bollettino postale"),
+    "AD": _("addebito diretto"),
+    "PO": _("pagamento presso un punto fisico"),
+    "OBEP": _("home banking"),
+    "MYBK": "MyBank",
+    "PPAL": "PayPal",
+    "JIF": "BANCOMAT Pay",
+    "APPL": "Apple Pay",
+    "GOOG": "Google Pay",
+    "SATY": "Satispay",
+}
+
+
+def payment_method_label(code: str) -> str:
+    label = PAYMENT_METHODS.get((code or "").upper())
+    return str(label) if label else code
+
+
+class NoticeNotPrintableError(Exception):
+    """The notice has no payment option (no codice avviso) yet: there is nothing to print."""
+
+
+# --- QR code -------------------------------------------------------------------------------------
+
+
+def qr_svg(payload: str) -> str:
+    """The QR code of `payload` as an inline SVG (vector, black on white, no quiet zone: the layout adds it).
+
+    pagoPA asks for version 4 (33 x 33 modules) at error correction M; longer payloads grow the version.
+    """
+    code = qrcode.QRCode(version=4, error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    parts = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges" role="img" aria-label="QR"><rect width="{size}" height="{size}" '
+        f'fill="#fff"/><path fill="#000" d="{"".join(parts)}"/></svg>'
+    )
+
+
+def option_qr_payload(option: PaymentOption) -> str:
+    return pagopa.qr_payload(
+        notice_number=option.notice_number,
+        creditor_fiscal_code=settings.PAGOPA_CREDITOR_FISCAL_CODE,
+        amount_cents=to_cents(option.amount),
+    )
+
+
+# --- local files only ------------------------------------------------------------------------------
+
+
+def _static_path(path: str) -> Path | None:
+    found = finders.find(path)
+    return Path(found).resolve() if found else None
+
+
+@lru_cache(maxsize=1)
+def _assets() -> dict:
+    """file:// URIs of the fonts and the logo (looked up once per process), and the set of allowed paths."""
+    fonts = {name: _static_path(path) for name, path in FONTS.items()}
+    logo = _static_path(settings.PORTAL_COMUNE_LOGO)
+    allowed = {path for path in [*fonts.values(), logo] if path}
+    return {
+        "fonts": {name: path.as_uri() if path else "" for name, path in fonts.items()},
+        "logo": logo.as_uri() if logo else "",
+        "allowed": frozenset(allowed),
+    }
+
+
+def _local_fetcher():
+    """A WeasyPrint URL fetcher that serves only the files in `_assets()["allowed"]` (and data: URIs)."""
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    allowed = _assets()["allowed"]
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "file":
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if path in allowed:
+                    return super().fetch(url, headers)
+            elif scheme == "data":
+                return super().fetch(url, headers)
+            logger.warning("PDF rendering: refused to fetch %s", url[:200])
+            raise URLFetchingError(f"not a local asset: {url[:200]}")
+
+    return LocalFetcher(allowed_protocols=("file", "data"), timeout=1)
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # heavy import, only where a PDF is made
+
+    return HTML(string=html, base_url=None, url_fetcher=_local_fetcher()).write_pdf()
+
+
+def _render(template: str, context: dict) -> bytes:
+    assets = _assets()
+    context = {**context, "fonts": assets["fonts"], "logo_url": assets["logo"]}
+    with translation.override("it"), timezone.override("Europe/Rome"):  # a document of the Comune: Italian
+        html = render_to_string(template, context)
+    return _write_pdf(html)
+
+
+# --- the notice (avviso di pagamento) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentBlock:
+    """One way to pay, as printed: the single payment (instalment 0) or one rata."""
+
+    instalment: int
+    amount: Decimal
+    due_date: date
+    notice_number: str
+    notice_number_grouped: str
+    qr: str
+
+
+def _without_scheme(url: str) -> str:
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+def notice_subject(causale: str) -> str:
+    """AVVISO.OGGETTO: the causale in sentence case (never all caps), at most 90 characters."""
+    text = " ".join((causale or "").split())
+    if text.isupper():
+        text = text.lower()
+    text = text[:1].upper() + text[1:]
+    return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1].rstrip() + "…"
+
+
+def creditor_info() -> dict:
+    info = " · ".join(
+        part for part in [_without_scheme(settings.PORTAL_COMUNE_WEBSITE), settings.PORTAL_COMUNE_EMAIL] if part
+    )
+    return {
+        "name": settings.PAGOPA_CREDITOR_NAME[:50],
+        "fiscal_code": settings.PAGOPA_CREDITOR_FISCAL_CODE,
+        "office": settings.PAGOPA_CREDITOR_OFFICE[:50],
+        "info": info[:INFO_MAX],
+        "cbill": (settings.PAGOPA_CBILL or "").upper(),
+    }
+
+
+def _block(option: PaymentOption) -> PaymentBlock:
+    return PaymentBlock(
+        instalment=option.instalment,
+        amount=option.amount,
+        due_date=option.due_date,
+        notice_number=option.notice_number,
+        notice_number_grouped=pagopa.notice_number_grouped(option.notice_number),
+        qr=mark_safe(qr_svg(option_qr_payload(option))),  # noqa: S308 - built here from digits only
+    )
+
+
+def notice_pdf_context(*, notice: PaymentNotice) -> dict:
+    options = sorted(notice.options.all(), key=lambda option: option.instalment)
+    if not options:
+        raise NoticeNotPrintableError(f"notice {notice.pk} has no payment option")
+    single = next((_block(option) for option in options if option.instalment == 0), None)
+    instalments = [_block(option) for option in options if option.instalment > 0]
+    per_row = 3 if len(instalments) % 3 == 0 else 2  # rate 2 or 3 per row, the same layout on every row
+    return {
+        "notice": notice,
+        "subject": notice_subject(notice.causale),
+        "creditor": creditor_info(),
+        "payer": {"fiscal_code": notice.payer_fiscal_code.upper(), "name": notice.payer_name[:70]},
+        "single": single,
+        "instalments": instalments,
+        # rows of equal width: the last one padded with empty cells
+        "instalment_rows": [
+            (instalments[i : i + per_row] + [None] * per_row)[:per_row] for i in range(0, len(instalments), per_row)
+        ],
+        "per_row": per_row,
+        # "entro il" of the whole notice: the single payment's due date, else the first rata's
+        "due_date": single.due_date if single else instalments[0].due_date,
+        "amount": single.amount if single else sum((block.amount for block in instalments), Decimal("0.00")),
+    }
+
+
+def notice_pdf_render(*, notice: PaymentNotice) -> bytes:
+    """The avviso di pagamento of `notice` as PDF bytes (A4, pagoPA guide v3 layout)."""
+    return _render(NOTICE_TEMPLATE, notice_pdf_context(notice=notice))
+
+
+def _stored(field) -> bytes | None:
+    if not field:
+        return None
+    try:
+        with field.storage.open(field.name, "rb") as stored:
+            return stored.read()
+    except FileNotFoundError:
+        logger.warning("Stored PDF %s is missing: rendering it again", field.name)
+        return None
+
+
+def notice_pdf_get_or_render(*, notice: PaymentNotice) -> bytes:
+    """The stored avviso PDF; rendered and stored on first use (and if the stored file went missing)."""
+    content = _stored(notice.pdf)
+    if content is not None:
+        return content
+    content = notice_pdf_render(notice=notice)
+    number = min(notice.options.all(), key=lambda option: option.instalment).notice_number
+    notice.pdf.save(f"avviso-{number}.pdf", ContentFile(content), save=False)
+    notice.save(update_fields=["pdf"])
+    return content
+
+
+# --- the receipt -----------------------------------------------------------------------------------
+
+
+def receipt_pdf_context(*, receipt: Receipt) -> dict:
+    notice = receipt.notice
+    return {
+        "receipt": receipt,
+        "notice": notice,
+        "child": notice.child,
+        "creditor": creditor_info(),
+        "creditor_fiscal_code": receipt.creditor_fiscal_code or settings.PAGOPA_CREDITOR_FISCAL_CODE,
+        "payer_name": receipt.payer_name or notice.payer_name,
+        "payer_fiscal_code": (receipt.payer_fiscal_code or notice.payer_fiscal_code).upper(),
+        "notice_number_grouped": pagopa.notice_number_grouped(receipt.notice_number),
+        "total": receipt.amount + (receipt.fee or Decimal("0.00")),
+        "payment_method": payment_method_label(receipt.payment_method),
+        "issued_at": timezone.now(),
+    }
+
+
+def receipt_pdf_render(*, receipt: Receipt) -> bytes:
+    """The payer's receipt (attestazione di pagamento) as PDF bytes."""
+    return _render(RECEIPT_TEMPLATE, receipt_pdf_context(receipt=receipt))
+
+
+def receipt_pdf_get_or_render(*, receipt: Receipt) -> bytes:
+    content = _stored(receipt.pdf)
+    if content is not None:
+        return content
+    content = receipt_pdf_render(receipt=receipt)
+    receipt.pdf.save(receipt_pdf_filename(receipt), ContentFile(content), save=False)
+    receipt.save(update_fields=["pdf"])
+    return content
+
+
+def receipt_pdf_filename(receipt: Receipt) -> str:
+    return f"ricevuta-{receipt.iuv}.pdf"
+
+
+def receipt_pdf_attachment(*, receipt_id: int) -> tuple[str, str, bytes]:
+    """Attachment builder "payments.receipt_pdf": `receipt_id` is the Receipt's primary key."""
+    receipt = Receipt.objects.select_related("notice__child").get(pk=receipt_id)
+    return receipt_pdf_filename(receipt), "application/pdf", receipt_pdf_get_or_render(receipt=receipt)
+
+
+def register_builders() -> None:
+    """Called from PaymentsConfig.ready(): the e-mail outbox builds receipt attachments at delivery."""
+    from portal.mail import register_attachment_builder
+
+    register_attachment_builder(RECEIPT_ATTACHMENT_BUILDER, receipt_pdf_attachment)

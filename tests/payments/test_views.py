@@ -1,0 +1,441 @@
+"""The parent's payment pages through the test client: notices and cart, top-up, detail, PDFs, history, ledger,
+the return from the checkout (never marks paid; its fragment turns to "Pagato" once the receipt arrives)."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts import services as account_services
+from payments import pagopa, pdf, services
+from payments.models import Cart, LedgerEntry, PaymentNotice
+from tests.payments.mock_helpers import pay_notices_at_fake
+from tests.payments.test_pdf import notice_make, receipt_make
+
+pytestmark = pytest.mark.django_db
+
+NOTICES = reverse("payments:notices")
+TOPUP = reverse("payments:topup")
+DOWN = "Il sistema pagoPA non risponde"
+
+
+@pytest.fixture
+def platform_down(settings):
+    settings.PAGOPA_BASE_URL = "http://127.0.0.1:9/api"
+    settings.PAGOPA_HTTP_TRANSPORT = ""
+    settings.PAGOPA_TIMEOUT_SECONDS = 0.5
+    settings.PAGOPA_RETRIES = 0
+
+
+@pytest.fixture
+def luca(parent):
+    """Giulia's brother: two children in the family."""
+    return account_services.child_add(
+        adult=parent,
+        codice_fiscale="RSSLCU20A01H501W",
+        first_name="Luca",
+        last_name="Rossi",
+        birth_date=datetime.date(2020, 1, 1),
+        sex="M",
+    )
+
+
+def topup_notice(user, child, amount="20.00", service_kind="canteen") -> PaymentNotice:
+    """A top-up notice as the service makes it (published on the fake when a cart opens)."""
+    return services.topup_create(user=user, child_id=child.pk, service_kind=service_kind, amount=Decimal(amount))
+
+
+def checked_ids(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'name="notice" value="(\d+)" id="notice-\d+" checked', html)}
+
+
+# --- access ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["payments:notices", "payments:topup", "payments:history"])
+def test_pages_need_login(client, legal_documents, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+# --- notices page ------------------------------------------------------------------------------------------------
+
+
+def test_notices_page_lists_open_first_then_paid_with_receipt(parent_client, parent, giulia):
+    paid = notice_make(child=giulia, payer=parent, amount="30.00", causale="Ricarica mensa - pagata")
+    receipt = receipt_make(notice=paid)
+    PaymentNotice.objects.filter(pk=paid.pk).update(status="paid", paid_at=receipt.paid_at)
+    open_ = notice_make(child=giulia, payer=parent, amount="1234.50", causale="Trasporto - da pagare")
+    html = parent_client.get(NOTICES).content.decode()
+    assert html.index("Trasporto - da pagare") < html.index("Ricarica mensa - pagata")
+    assert "1.234,50" in html
+    assert f'value="{open_.pk}"' in html
+    assert f'value="{paid.pk}"' not in html  # a paid notice has no checkbox
+    assert "Pagato il 02/03/2026" in html
+    assert reverse("payments:receipt_pdf", kwargs={"pk": receipt.pk}) in html
+    assert reverse("payments:notice_pdf", kwargs={"pk": open_.pk}) in html
+    assert "Giulia Rossi" in html
+
+
+def test_notices_page_shows_balances_with_topup_links(parent_client, parent, giulia):
+    services.ledger_record(
+        child=giulia, service_kind="canteen", kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("-4.50"), reason="x"
+    )
+    html = parent_client.get(NOTICES).content.decode()
+    assert "-4,50" in html
+    assert f"{TOPUP}?child={giulia.pk}&amp;service=canteen" in html
+    assert reverse("payments:ledger", kwargs={"child_id": giulia.pk}) in html
+
+
+def test_paying_one_notice_online_redirects_to_the_checkout(parent_client, parent, giulia):
+    notice = topup_notice(parent, giulia)
+    response = parent_client.post(NOTICES, {"notice": [notice.pk]})
+    assert response.status_code == 302
+    cart = Cart.objects.get(user=parent)
+    assert response["Location"] == cart.checkout_url
+    assert "/mockpsp/" in cart.checkout_url
+    assert list(cart.notices.all()) == [notice]
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.ISSUED
+
+
+def test_more_than_five_notices_are_refused_and_the_selection_kept(parent_client, parent, giulia):
+    ids = [notice_make(child=giulia, payer=parent, causale=f"Avviso {n}").pk for n in range(6)]
+    response = parent_client.post(NOTICES, {"notice": ids})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "al massimo 5 avvisi" in html
+    assert checked_ids(html) == set(ids)
+    assert not Cart.objects.exists()
+
+
+def test_five_notices_go_into_one_cart(parent_client, parent, giulia):
+    ids = [topup_notice(parent, giulia, amount=f"{n + 1}.00").pk for n in range(5)]
+    response = parent_client.post(NOTICES, {"notice": ids})
+    assert response.status_code == 302
+    assert Cart.objects.get().notices.count() == 5
+
+
+def test_a_paid_notice_in_the_cart_is_refused_with_the_selection_kept(parent_client, parent, giulia):
+    open_ = topup_notice(parent, giulia)
+    paid = notice_make(child=giulia, payer=parent, causale="Ricarica già pagata", status="paid")
+    response = parent_client.post(NOTICES, {"notice": [open_.pk, paid.pk]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "non si può più pagare" in html
+    assert "Ricarica già pagata" in html
+    assert open_.pk in checked_ids(html)
+    assert not Cart.objects.exists()
+
+
+def test_another_familys_notice_in_the_cart_is_refused(parent_client, parent, giulia, other_parent):
+    other_child = account_services.child_add(
+        adult=other_parent,
+        codice_fiscale="BNCMRC19A01F205V",
+        first_name="Marco",
+        last_name="Bianchi",
+        birth_date=datetime.date(2019, 1, 1),
+        sex="M",
+    )
+    theirs = notice_make(child=other_child, payer=other_parent, causale="Ricarica Marco")
+    mine = notice_make(child=giulia, payer=parent)
+    response = parent_client.post(NOTICES, {"notice": [mine.pk, theirs.pk]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "non è tra quelli della tua famiglia" in html
+    assert "Ricarica Marco" not in html
+    assert checked_ids(html) == {mine.pk}
+    assert not Cart.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [({}, "Scegli almeno un avviso"), ({"notice": ["abc"]}, "Selezione non valida")],
+)
+def test_bad_cart_selection(parent_client, parent, giulia, data, message):
+    notice_make(child=giulia, payer=parent)
+    response = parent_client.post(NOTICES, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_platform_down_offers_the_notice_pdf(parent_client, parent, giulia, platform_down):
+    notice = notice_make(child=giulia, payer=parent)
+    response = parent_client.post(NOTICES, {"notice": [notice.pk]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert DOWN in html
+    assert "scaricare l'avviso e pagarlo presso" in html
+    assert reverse("payments:notice_pdf", kwargs={"pk": notice.pk}) in html
+    assert notice.pk in checked_ids(html)
+    assert not Cart.objects.filter(status=Cart.Status.PENDING).exists()
+
+
+# --- top-up ------------------------------------------------------------------------------------------------------
+
+
+def test_topup_form_is_prefilled_from_the_querystring(parent_client, giulia, luca):
+    html = parent_client.get(f"{TOPUP}?child={luca.pk}&service=transport").content.decode()
+    assert f'<option value="{luca.pk}" selected>' in html
+    assert '<option value="transport" selected>' in html
+
+
+def test_topup_without_children_sends_to_add_one(parent_client):
+    html = parent_client.get(TOPUP).content.decode()
+    assert reverse("accounts:child_add") in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0", "maggiore di zero"),
+        ("0,00", "maggiore di zero"),
+        ("-5", "non può essere negativo"),
+        ("12,345", "Al massimo due cifre dopo la virgola"),
+        ("500,01", "al massimo di 500,00 €"),
+        ("dodici", "Scrivi solo cifre"),
+        ("", "Inserisci un importo"),
+    ],
+)
+def test_topup_bad_amounts_are_explained_and_kept(parent_client, giulia, typed, message):
+    response = parent_client.post(
+        TOPUP, {"child": giulia.pk, "service_kind": "canteen", "amount": typed, "action": "shop"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert f'value="{typed}"' in html or not typed
+    assert f'<option value="{giulia.pk}" selected>' in html
+    assert not PaymentNotice.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["12,50", "12.50", "12.5", " 12,50 € "])
+def test_topup_at_a_shop_creates_the_notice_and_shows_it(parent_client, parent, giulia, typed):
+    response = parent_client.post(
+        TOPUP, {"child": giulia.pk, "service_kind": "canteen", "amount": typed, "action": "shop"}
+    )
+    notice = PaymentNotice.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("payments:notice_detail", kwargs={"pk": notice.pk})
+    assert notice.amount == Decimal("12.50")
+    assert notice.payer == parent
+    html = parent_client.get(response["Location"]).content.decode()
+    assert "Avviso creato" in html
+    assert pagopa.notice_number_grouped(notice.options.get().notice_number) in html
+    assert reverse("payments:notice_pdf", kwargs={"pk": notice.pk}) in html
+    assert "Come pagare" in html
+
+
+def test_topup_online_goes_to_the_checkout(parent_client, parent, giulia):
+    response = parent_client.post(
+        TOPUP, {"child": giulia.pk, "service_kind": "nursery", "amount": "40", "action": "online"}
+    )
+    cart = Cart.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == cart.checkout_url
+    assert cart.notices.get().service_kind == "nursery"
+
+
+def test_topup_online_with_the_platform_down_keeps_the_notice(parent_client, parent, giulia, platform_down):
+    response = parent_client.post(
+        TOPUP, {"child": giulia.pk, "service_kind": "canteen", "amount": "25", "action": "online"}, follow=True
+    )
+    notice = PaymentNotice.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("payments:notice_detail", kwargs={"pk": notice.pk})
+    html = response.content.decode()
+    assert DOWN in html
+    assert reverse("payments:notice_pdf", kwargs={"pk": notice.pk}) in html
+
+
+def test_topup_for_a_child_of_another_family_is_refused(parent_client, giulia, other_parent):
+    other_child = account_services.child_add(
+        adult=other_parent,
+        codice_fiscale="BNCMRC19A01F205V",
+        first_name="Marco",
+        last_name="Bianchi",
+        birth_date=datetime.date(2019, 1, 1),
+        sex="M",
+    )
+    response = parent_client.post(
+        TOPUP, {"child": other_child.pk, "service_kind": "canteen", "amount": "10", "action": "shop"}
+    )
+    assert response.status_code == 200
+    assert "Scegli uno dei tuoi figli" in response.content.decode()
+    assert "Marco" not in response.content.decode()
+    assert not PaymentNotice.objects.exists()
+
+
+# --- detail, PDFs, history, ledger ---------------------------------------------------------------------------------
+
+
+def test_notice_detail_shows_instalments_and_receipts(parent_client, parent, giulia):
+    due = datetime.date(2027, 1, 15)
+    notice = notice_make(
+        child=giulia, payer=parent, amount="200.00", instalments=[("100.00", due), ("100.00", due.replace(month=5))]
+    )
+    receipt = receipt_make(notice=notice, option=notice.options.get(instalment=1))
+    html = parent_client.get(reverse("payments:notice_detail", kwargs={"pk": notice.pk})).content.decode()
+    assert "Rata 1" in html
+    assert "Rata 2" in html
+    for option in notice.options.all():
+        assert pagopa.notice_number_grouped(option.notice_number) in html
+    assert reverse("payments:receipt_pdf", kwargs={"pk": receipt.pk}) in html
+
+
+def test_notice_pdf_download_is_rendered_once(parent_client, parent, giulia, monkeypatch):
+    notice = notice_make(child=giulia, payer=parent)
+    url = reverse("payments:notice_pdf", kwargs={"pk": notice.pk})
+    response = parent_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    number = notice.options.get().notice_number
+    assert response["Content-Disposition"] == f'attachment; filename="avviso-{number}.pdf"'
+    assert response.content.startswith(b"%PDF")
+    monkeypatch.setattr(pdf, "notice_pdf_render", lambda **kwargs: pytest.fail("rendered again"))
+    assert parent_client.get(url).content == response.content
+
+
+def test_cancelled_notice_pdf_is_not_offered(parent_client, parent, giulia):
+    notice = notice_make(child=giulia, payer=parent, status="cancelled")
+    response = parent_client.get(reverse("payments:notice_pdf", kwargs={"pk": notice.pk}))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("payments:notice_detail", kwargs={"pk": notice.pk})
+
+
+def test_receipt_pdf_download(parent_client, parent, giulia):
+    receipt = receipt_make(notice=notice_make(child=giulia, payer=parent))
+    response = parent_client.get(reverse("payments:receipt_pdf", kwargs={"pk": receipt.pk}))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="ricevuta-{receipt.iuv}.pdf"'
+    assert response.content.startswith(b"%PDF")
+
+
+def test_history_lists_receipts(parent_client, parent, giulia):
+    receipt = receipt_make(notice=notice_make(child=giulia, payer=parent, causale="Ricarica nido - Giulia"))
+    html = parent_client.get(reverse("payments:history")).content.decode()
+    assert "Ricarica nido - Giulia" in html
+    assert "Banca Demo S.p.A." in html
+    assert "02/03/2026" in html
+    assert reverse("payments:receipt_pdf", kwargs={"pk": receipt.pk}) in html
+
+
+def test_ledger_shows_balance_and_movements(parent_client, parent, giulia):
+    services.ledger_record(
+        child=giulia, service_kind="canteen", kind=LedgerEntry.Kind.TOPUP, amount=Decimal("20.00"), reason="Ricarica"
+    )
+    services.ledger_record(
+        child=giulia, service_kind="canteen", kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("-4.50"), reason="Pasto"
+    )
+    services.ledger_record(
+        child=giulia, service_kind="transport", kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("7.00"), reason="Bus"
+    )
+    url = reverse("payments:ledger", kwargs={"child_id": giulia.pk})
+    html = parent_client.get(url).content.decode()
+    assert "15,50" in html
+    assert "+20,00" in html
+    assert "-4,50" in html
+    assert "Bus" in html
+    filtered = parent_client.get(f"{url}?service=canteen").content.decode()
+    assert "Bus" not in filtered
+    assert "Pasto" in filtered
+
+
+# --- return from the checkout ------------------------------------------------------------------------------------
+
+
+def _open_cart(client, parent, child) -> tuple[Cart, PaymentNotice]:
+    notice = topup_notice(parent, child)
+    assert client.post(NOTICES, {"notice": [notice.pk]}).status_code == 302
+    return Cart.objects.get(notices=notice), notice
+
+
+def test_return_ok_never_marks_paid_and_polls_until_the_receipt(parent_client, parent, giulia):
+    cart, notice = _open_cart(parent_client, parent, giulia)
+    response = parent_client.get(
+        reverse("payments:cart_return", kwargs={"public_id": cart.public_id, "outcome": "ok"})
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Pagamento in conferma" in html
+    status_url = reverse("payments:cart_status", kwargs={"public_id": cart.public_id})
+    assert f'hx-get="{status_url}?n=1"' in html
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.ISSUED
+    assert not notice.receipts.exists()
+
+    fragment = parent_client.get(f"{status_url}?n=1").content.decode()
+    assert "Pagamento in conferma" in fragment
+    assert f'hx-get="{status_url}?n=2"' in fragment
+
+    pay_notices_at_fake(None, [notice.options.get().notice_number])
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    fragment = parent_client.get(f"{status_url}?n=2").content.decode()
+    assert "Pagato" in fragment
+    assert "hx-get" not in fragment
+    assert reverse("payments:receipt_pdf", kwargs={"pk": notice.receipts.get().pk}) in fragment
+    # the top-up reached the balance
+    assert "20,00" in parent_client.get(reverse("payments:ledger", kwargs={"child_id": giulia.pk})).content.decode()
+
+
+def test_polling_stops_after_a_while(parent_client, parent, giulia):
+    cart, _notice = _open_cart(parent_client, parent, giulia)
+    url = reverse("payments:cart_status", kwargs={"public_id": cart.public_id})
+    fragment = parent_client.get(f"{url}?n=150").content.decode()
+    assert "hx-get" not in fragment
+    assert "non serve ripetere il pagamento" in fragment
+
+
+@pytest.mark.parametrize(
+    ("outcome", "title"), [("cancel", "Pagamento annullato"), ("error", "Pagamento non riuscito")]
+)
+def test_return_cancel_or_error_offers_retry_and_download(parent_client, parent, giulia, outcome, title):
+    cart, notice = _open_cart(parent_client, parent, giulia)
+    url = reverse("payments:cart_return", kwargs={"public_id": cart.public_id, "outcome": outcome})
+    html = parent_client.get(url).content.decode()
+    assert title in html
+    assert "Riprova il pagamento" in html
+    assert f'<input type="hidden" name="notice" value="{notice.pk}">' in html
+    assert reverse("payments:notice_pdf", kwargs={"pk": notice.pk}) in html
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.ISSUED
+
+
+def test_return_after_the_receipt_arrived_shows_paid(parent_client, parent, giulia):
+    cart, notice = _open_cart(parent_client, parent, giulia)
+    pay_notices_at_fake(None, [notice.options.get().notice_number])
+    url = reverse("payments:cart_return", kwargs={"public_id": cart.public_id, "outcome": "ok"})
+    html = parent_client.get(url).content.decode()
+    assert "Pagato" in html
+    assert "hx-get" not in html
+
+
+def test_unknown_outcome_is_404(parent_client, parent, giulia):
+    cart, _notice = _open_cart(parent_client, parent, giulia)
+    url = reverse("payments:cart_return", kwargs={"public_id": cart.public_id, "outcome": "paid"})
+    assert parent_client.get(url).status_code == 404
+
+
+# --- the confirmation e-mail ---------------------------------------------------------------------------------------
+
+
+def test_receipt_email_says_who_paid_what_for_whom(parent, giulia):
+    from portal.mail import email_enqueue_template
+
+    notice = notice_make(child=giulia, payer=parent, amount="45.50", causale="Ricarica mensa - Giulia Rossi")
+    receipt = receipt_make(notice=notice)
+    email = email_enqueue_template(
+        template="payment_receipt",
+        to=[parent.email],
+        context={"receipt": receipt, "notice": notice, "comune": "Comune di Borgo Demo", "portal_url": "http://x/"},
+    )
+    assert email.subject == "Pagamento ricevuto: Ricarica mensa - Giulia Rossi"
+    grouped = pagopa.notice_number_grouped(receipt.notice_number)
+    for body in (email.body_text, email.body_html):
+        for expected in ["Maria Rossi", "45,50 €", "1,20 €", "Giulia Rossi", grouped, "02/03/2026 08:05", "allegato"]:
+            assert expected in body, expected
+    assert "Banca Demo S.p.A." in email.body_text
+    assert "&amp;" not in email.body_text
