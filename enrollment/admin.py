@@ -1,10 +1,3 @@
-from django.contrib import admin
+"""The office's admin of enrollment: configuration, review queue, health data, exports (one module each)."""
 
-from .models import School
-
-
-@admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "ministry_code", "address"]
-    list_filter = ["kind"]
-    search_fields = ["name", "ministry_code"]
+from . import admin_config, admin_health, admin_review  # noqa: F401 - they register the models' admin

@@ -1,0 +1,102 @@
+"""The page of school staff (secretaries, kitchens, transport operators): the CSV files of their schools and routes.
+
+Only users with a SchoolStaff row reach it, and only for the schools and routes listed there: any other
+school's or route's id answers 404, as if it did not exist. The kitchen file names the children with a special
+diet only for users who may see health data (and the download is recorded); never the medical details.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .exports import csv_response, day_parse, kitchen_export, roster_export, school_year_current, transport_export
+from .models import Route, School, SchoolStaff, SchoolYear
+
+HEALTH_PERMISSION = "enrollment.view_health_data"
+
+
+def _staff(request: HttpRequest) -> SchoolStaff:
+    staff = SchoolStaff.objects.filter(user=request.user).first()
+    if staff is None:
+        raise Http404
+    return staff
+
+
+def _school(staff: SchoolStaff, pk: int) -> School:
+    school = staff.schools.filter(pk=pk).first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def _route(staff: SchoolStaff, pk: int) -> Route:
+    route = staff.routes.select_related("school_year").filter(pk=pk).first()
+    if route is None:
+        raise Http404
+    return route
+
+
+def _year(request: HttpRequest) -> SchoolYear | None:
+    value = request.GET.get("anno", "")
+    if value.isdigit():
+        year = SchoolYear.objects.filter(pk=int(value)).first()
+        if year is None:
+            raise Http404
+        return year
+    return school_year_current()
+
+
+def _page(request: HttpRequest, staff: SchoolStaff, *, day_text: str) -> HttpResponse:
+    """The page; a day that is not a date is said next to the date field, with what was typed kept."""
+    year = _year(request)
+    day = day_parse(day_text) if day_text else timezone.localdate()
+    context = {
+        "year": year,
+        "years": SchoolYear.objects.all(),
+        "schools": staff.schools.order_by("name"),
+        "routes": staff.routes.filter(school_year=year).order_by("name") if year else Route.objects.none(),
+        "day": day,
+        "day_text": day_text if day is None else f"{day:%Y-%m-%d}",
+        "day_error": _("Scrivi il giorno come gg/mm/aaaa, ad esempio 15/09/2026.") if day is None else "",
+        "can_names": request.user.has_perm(HEALTH_PERMISSION),
+    }
+    return render(request, "enrollment/school_staff.html", context, status=200 if day else 400)
+
+
+@login_required
+@require_GET
+def school_staff_home(request: HttpRequest) -> HttpResponse:
+    return _page(request, _staff(request), day_text=request.GET.get("giorno", ""))
+
+
+@login_required
+@require_GET
+def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(_staff(request), pk)
+    year = _year(request)
+    if year is None:
+        raise Http404
+    return csv_response(roster_export(school_ids=[school.pk], school_year=year))
+
+
+@login_required
+@require_GET
+def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = _staff(request)
+    school = _school(staff, pk)
+    day = day_parse(request.GET.get("giorno", ""))
+    if day is None:
+        return _page(request, staff, day_text=request.GET.get("giorno", ""))
+    include_names = request.user.has_perm(HEALTH_PERMISSION) and request.GET.get("nomi") == "1"
+    export = kitchen_export(school_ids=[school.pk], day=day, include_names=include_names, user=request.user)
+    return csv_response(export)
+
+
+@login_required
+@require_GET
+def route_transport(request: HttpRequest, pk: int) -> HttpResponse:
+    route = _route(_staff(request), pk)
+    return csv_response(transport_export(route_ids=[route.pk], school_year=route.school_year))
