@@ -33,6 +33,19 @@ def _has_totp_expression() -> RawSQL:
     return RawSQL(sql, (Authenticator.Type.TOTP.value,), output_field=BooleanField())  # noqa: S611
 
 
+def _is_school_staff_expression() -> RawSQL:
+    """EXISTS(a school staff role for the row's user): the menu's link to the schools' files."""
+    from enrollment.models import SchoolStaff
+
+    quote = connection.ops.quote_name
+    user_table = quote(get_user_model()._meta.db_table)
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(SchoolStaff._meta.db_table)} s "  # noqa: S608
+        f"WHERE s.{quote('user_id')} = {user_table}.{quote('id')})"
+    )
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611
+
+
 class AuthenticationBackend(AllauthAuthenticationBackend):
     """allauth's backend (codice fiscale or e-mail), loading with the user two facts the pages need.
 
@@ -44,7 +57,9 @@ class AuthenticationBackend(AllauthAuthenticationBackend):
         manager = get_user_model()._default_manager
         try:
             user = manager.annotate(
-                has_totp=_has_totp_expression(), has_pending_imported_family=_has_pending_imported_family_expression()
+                has_totp=_has_totp_expression(),
+                has_pending_imported_family=_has_pending_imported_family_expression(),
+                is_school_staff=_is_school_staff_expression(),
             ).get(pk=user_id)
         except manager.model.DoesNotExist:
             return None

@@ -27,6 +27,7 @@ SAMPLE_KWARGS = {
     "child_id": "1",
     "public_id": "nothing",
     "outcome": "ok",
+    "step": "scuola",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).
