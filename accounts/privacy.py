@@ -49,7 +49,8 @@ tutti i dati che il portale conserva su di te, divisi per sezione:
 - tutele: i bambini per cui puoi agire (o hai agito), con il tuo ruolo e, per quelli attuali, i loro dati;
 - inviti_inviati e inviti_ricevuti: gli inviti a diventare delegato;
 - eventi_famiglia: il registro delle modifiche che ti riguardano (chi, cosa, quando);
-- richieste_di_cancellazione: le tue richieste di cancellazione dell'account e il loro esito.
+- richieste_di_cancellazione: le tue richieste di cancellazione dell'account e il loro esito;
+- pagamenti: gli avvisi di cui sei il pagatore e le ricevute dei tuoi pagamenti.
 
 Le date sono nel formato internazionale AAAA-MM-GG (gli orari con il fuso orario).
 Per correggere un dato o per qualsiasi domanda scrivi all'ufficio scuola: {email}.

@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from enrollment import selectors as enrollment_selectors
+from payments import selectors as payment_selectors
+
 from . import activation, selectors, services
 from .forms import ChildAddForm, ConsentForm, ProfileForm
 from .models import Child
@@ -22,6 +25,9 @@ def family(request):
     children = selectors.child_cards_for_adult(user=user)
     context = {
         "children": children,
+        "enrollment_cards": enrollment_selectors.enrollment_cards_for_family(user=user),
+        "payment_balances": payment_selectors.balances_for_parent(user=user),
+        "open_notices_count": payment_selectors.notices_open_count_for_parent(user=user),
         # Everything the children's cards show (ages change with the date): the key of their cached HTML.
         "children_key": f"{timezone.localdate()}|{children!r}",
         "imported_family": activation.imported_family_is_pending(user=user),

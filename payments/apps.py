@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Pagamenti")
+
+    def ready(self) -> None:
+        from . import pdf, privacy  # noqa: F401 - privacy registers the exporter and retention check
+
+        pdf.register_builders()  # the outbox builds the receipt PDF attached to the confirmation e-mail

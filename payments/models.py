@@ -107,6 +107,7 @@ class PaymentNotice(models.Model):
         related_name="+",
         verbose_name=_("chiuso da"),
     )
+    closed_reason = models.CharField(_("motivo dell'annullamento"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("avviso di pagamento")
@@ -118,7 +119,11 @@ class PaymentNotice(models.Model):
                 condition=Q(status__in=["issued", "paid", "expired", "cancelled"]), name="notice_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["child", "status"], name="notice_child_status")]
+        indexes = [
+            models.Index(fields=["child", "status"], name="notice_child_status"),
+            # The beat job's question: open notices not yet on the platform.
+            models.Index(fields=["id"], condition=Q(status="issued", platform_state=""), name="notice_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.causale} — {self.amount} €"
@@ -238,6 +243,7 @@ class Receipt(models.Model):
         verbose_name_plural = _("ricevute")
         ordering = ["-paid_at", "-pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive")]
+        indexes = [models.Index(fields=["paid_at"], name="receipt_paid_at")]  # the daily report
 
     def __str__(self) -> str:
         return self.receipt_id

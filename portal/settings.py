@@ -182,6 +182,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending", "schedule": 60.0},
     "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent", "schedule": crontab(hour=3, minute=15)},
+    "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending", "schedule": 60.0},
+    "payments-expire-overdue": {"task": "payments.tasks.notices_expire_overdue", "schedule": crontab(hour=0, minute=30)},
 }
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)

@@ -1,0 +1,53 @@
+"""What the payment services refuse, as exceptions whose str() is the message for the user (in their language)."""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsError(Exception):
+    """A payment rule refused the action; str(error) is the message to show."""
+
+    default_message = _("Operazione non consentita.")
+
+    def __init__(self, message=None) -> None:
+        super().__init__(str(message or self.default_message))
+
+
+class NotFoundError(PaymentsError, Http404):
+    """Not one of the user's (or it does not exist): a view that does not catch it answers 404, never 403."""
+
+    default_message = _("Non trovato.")
+
+
+class AmountError(PaymentsError):
+    default_message = _("Importo non valido.")
+
+
+class NoticeDataError(PaymentsError):
+    """The data of a notice are not acceptable (causale, due date, instalments, service)."""
+
+    default_message = _("Dati dell'avviso non validi.")
+
+
+class CartError(PaymentsError):
+    default_message = _("Questi avvisi non si possono pagare insieme.")
+
+
+class TransitionNotAllowedError(PaymentsError):
+    default_message = _("L'avviso non può passare a questo stato.")
+
+
+class PlatformUnavailableError(PaymentsError):
+    """pagoPA did not answer and the action cannot be completed without it (e.g. cancelling a published notice)."""
+
+    default_message = _("La piattaforma pagoPA non risponde in questo momento: riprova più tardi.")
+
+
+class PlatformRejectedError(PaymentsError):
+    """pagoPA refused the request (the message says why)."""
+
+    default_message = _("La piattaforma pagoPA ha rifiutato la richiesta.")
+
+
+class LedgerError(PaymentsError):
+    default_message = _("Movimento non valido.")

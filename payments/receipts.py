@@ -1,0 +1,298 @@
+"""The receipt intake: what the platform posts when a notice is paid (RT, ctReceiptV2), the only proof of payment.
+
+Every body posted is stored unmodified as a ReceiptMessage with what the portal made of it, whatever happens.
+A receipt is credited at most once: its `receipt_id` is unique in the database, and the notice row is locked
+while it is applied, so duplicates that arrive together wait for each other and the later ones find the first.
+
+Answers (the int returned, sent as the HTTP status):
+- 200 accepted (maybe flagged), duplicate (same receipt again: nothing more happens), or outcome KO (stored,
+  nothing to credit: acknowledged so that the platform does not send it again);
+- 401 signature missing or wrong, or a body that is not a receipt; 404 unknown notice number;
+- 409 a receipt id already used for another payment; 422 another creditor, IUV not matching the notice number,
+  or an amount different from the option's;
+- 500 an unexpected error: the message is stored and the platform sends the receipt again later.
+
+A receipt for a notice that is expired, cancelled, or already paid through another option is accepted (the money
+was taken: it is recorded and credited) and flagged for the office: an expired notice becomes paid, a cancelled
+one stays cancelled (cancelled is final) and the credit waits there for a refund decided by the office.
+"""
+
+import datetime
+import ipaddress
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .gateway import ParsedReceipt, ReceiptSignatureError, get_gateway
+from .ledger import ledger_record
+from .models import LedgerEntry, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
+from .money import from_cents, to_cents
+
+logger = logging.getLogger(__name__)
+
+Outcome = ReceiptMessage.Outcome
+Status = PaymentNotice.Status
+SIGNATURE_HEADER = "X-PagoPA-Signature"
+# The fault code answered with each status (pagoPA's paSendRT faults where one fits).
+FAULT_OF_STATUS = {
+    400: "PAA_SINTASSI",
+    401: "PAA_FIRMA_NON_VALIDA",
+    404: "PAA_PAGAMENTO_SCONOSCIUTO",
+    409: "PAA_RECEIPT_DUPLICATA",
+    422: "PAA_SEMANTICA",
+    500: "PAA_SYSTEM_ERROR",
+}
+
+Store = Callable[..., ReceiptMessage]
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def _body_text(body: bytes) -> str:
+    """The body as stored: the text itself for UTF-8 (receipts are), escapes for anything else (never dropped)."""
+    text = body.decode("utf-8", errors="backslashreplace")
+    return text.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
+
+
+def _header(headers: dict, name: str) -> str:
+    wanted = name.lower()
+    for key, value in (headers or {}).items():
+        if str(key).lower() == wanted:
+            return str(value or "")
+    return ""
+
+
+def _ip(remote_addr: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(remote_addr)) if remote_addr else None
+    except ValueError:
+        return None
+
+
+def _store(*, body: str, signature: str, remote_addr: str | None, outcome: str, reason: str = "") -> ReceiptMessage:
+    return ReceiptMessage.objects.create(
+        body=body,
+        signature=signature[:200],
+        outcome=outcome,
+        reason=reason[:300],
+        remote_addr=remote_addr,
+        received_at=timezone.now(),
+    )
+
+
+def receipt_intake(*, body: bytes, headers: dict, remote_addr: str | None) -> tuple[ReceiptMessage, int]:
+    """Store, verify, check and apply one posted receipt; returns the stored message and the HTTP status."""
+
+    def store(*, outcome: str, reason: str = "") -> ReceiptMessage:
+        return _store(
+            body=_body_text(body),
+            signature=_header(headers, SIGNATURE_HEADER),
+            remote_addr=_ip(remote_addr),
+            outcome=outcome,
+            reason=reason,
+        )
+
+    try:
+        parsed = get_gateway().receipt_verify_and_parse(body=body, headers=headers)
+    except ReceiptSignatureError as error:
+        logger.warning("Receipt rejected from %s: %s", remote_addr, error)
+        return store(outcome=Outcome.REJECTED, reason=f"Firma o formato non validi: {error}"), 401
+    try:
+        _receipt_static_check(parsed)
+    except _Rejected as rejected:
+        logger.warning("Receipt %s rejected: %s", parsed.receipt_id, rejected.reason)
+        return store(outcome=Outcome.REJECTED, reason=rejected.reason), rejected.status
+    if parsed.outcome != "OK":
+        logger.info("Receipt %s with outcome %s: nothing to credit", parsed.receipt_id, parsed.outcome)
+        return store(outcome=Outcome.REJECTED, reason="Esito KO: pagamento non avvenuto, nulla accreditato"), 200
+    try:
+        return _receipt_apply(parsed=parsed, store=store)
+    except Exception as error:  # stored anyway; the platform sends the receipt again
+        logger.exception("Receipt %s not applied", parsed.receipt_id)
+        return store(
+            outcome=Outcome.REJECTED, reason=f"Errore interno ({type(error).__name__}): da ricevere di nuovo"
+        ), 500
+
+
+def _receipt_static_check(parsed: ParsedReceipt) -> None:
+    """What can be checked without the database."""
+    if parsed.creditor_fiscal_code != settings.PAGOPA_CREDITOR_FISCAL_CODE:
+        raise _Rejected(f"Ente creditore diverso: {parsed.creditor_fiscal_code[:11]}", 422)
+    if parsed.iuv != parsed.notice_number[1:]:
+        raise _Rejected(f"IUV {parsed.iuv[:35]} non corrisponde al codice avviso {parsed.notice_number}", 422)
+    if parsed.outcome == "OK" and parsed.amount_cents <= 0:
+        raise _Rejected("Importo pagato non positivo", 422)
+
+
+@transaction.atomic
+def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessage, int]:
+    # The lock serialises every receipt of this notice (and cancellations, expiry): what follows sees their commits.
+    notice = (
+        PaymentNotice.objects.select_for_update(of=("self",))
+        .select_related("payer", "child")
+        .filter(options__notice_number=parsed.notice_number)
+        .first()
+    )
+    if notice is None:
+        logger.warning("Receipt %s for unknown notice number %s", parsed.receipt_id, parsed.notice_number)
+        return store(outcome=Outcome.REJECTED, reason=f"Codice avviso sconosciuto: {parsed.notice_number}"), 404
+    options = list(PaymentOption.objects.filter(notice_id=notice.pk).order_by("instalment"))
+    option = next(option for option in options if option.notice_number == parsed.notice_number)
+
+    if to_cents(option.amount) != parsed.amount_cents:
+        existing = Receipt.objects.filter(receipt_id=parsed.receipt_id).first()
+        if existing is not None:  # a replay of a receipt accepted earlier, whatever it says now
+            return _duplicate(existing=existing, parsed=parsed, store=store)
+        reason = f"Importo {from_cents(parsed.amount_cents)} diverso da quello dell'avviso {option.amount}"
+        logger.warning("Receipt %s rejected: %s", parsed.receipt_id, reason)
+        return store(outcome=Outcome.REJECTED, reason=reason), 422
+
+    flags = _flags(notice=notice, option=option, options=options)
+    try:
+        with transaction.atomic():
+            message = store(outcome=Outcome.FLAGGED if flags else Outcome.ACCEPTED, reason="; ".join(flags))
+            receipt = Receipt.objects.create(
+                receipt_id=parsed.receipt_id,
+                message=message,
+                notice=notice,
+                option=option,
+                iuv=parsed.iuv,
+                notice_number=parsed.notice_number,
+                creditor_fiscal_code=parsed.creditor_fiscal_code,
+                amount=from_cents(parsed.amount_cents),
+                fee=from_cents(parsed.fee_cents),
+                psp_id=parsed.psp_id[:35],
+                psp_name=parsed.psp_name[:140],
+                payment_method=parsed.payment_method[:35],
+                payer_fiscal_code=parsed.payer_fiscal_code[:16],
+                payer_name=parsed.payer_name[:70],
+                paid_at=_aware(parsed.paid_at),
+                received_at=message.received_at,
+                flagged=bool(flags),
+                flag_reason="; ".join(flags)[:200],
+            )
+    except IntegrityError:  # receipt_id is unique: accepted before (a replay, or a copy that got the lock first)
+        existing = Receipt.objects.filter(receipt_id=parsed.receipt_id).first()
+        if existing is None:
+            raise
+        return _duplicate(existing=existing, parsed=parsed, store=store)
+
+    if option.paid_at is None:
+        option.paid_at = receipt.paid_at
+        option.save(update_fields=["paid_at"])
+    _notice_settle(notice=notice, options=options, receipt=receipt, flagged=bool(flags))
+    ledger_record(
+        child=notice.child,
+        service_kind=notice.service_kind,
+        kind=LedgerEntry.Kind.TOPUP if notice.purpose == PaymentNotice.Purpose.TOPUP else LedgerEntry.Kind.PAYMENT,
+        amount=receipt.amount,
+        notice=notice,
+        receipt=receipt,
+        reason=f"Pagamento pagoPA {receipt.notice_number}",
+    )
+    receipt_confirmation_enqueue(notice=notice, option=option, receipt=receipt)
+    if flags:
+        logger.warning("Receipt %s accepted and flagged: %s", receipt.receipt_id, "; ".join(flags))
+    return message, 200
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _duplicate(*, existing: Receipt, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessage, int]:
+    if existing.notice_number == parsed.notice_number and to_cents(existing.amount) == parsed.amount_cents:
+        return store(outcome=Outcome.DUPLICATE, reason=f"Ricevuta {parsed.receipt_id} già registrata"), 200
+    logger.error(
+        "Receipt id %s reused: registered for %s %s, now for %s %s",
+        parsed.receipt_id,
+        existing.notice_number,
+        existing.amount,
+        parsed.notice_number,
+        from_cents(parsed.amount_cents),
+    )
+    return store(outcome=Outcome.REJECTED, reason="Identificativo di ricevuta già usato per un altro pagamento"), 409
+
+
+def _flags(*, notice: PaymentNotice, option: PaymentOption, options: list[PaymentOption]) -> list[str]:
+    """Why the office should look at this payment (stored in Italian, as written)."""
+    flags = []
+    if notice.status == Status.CANCELLED:
+        flags.append("Pagato un avviso annullato")
+    elif notice.status == Status.EXPIRED:
+        flags.append("Pagato dopo la scadenza")
+    elif notice.status == Status.PAID:
+        flags.append("Avviso già pagato: pagamento doppio")
+    if option.paid_at is not None:
+        flags.append("Opzione già pagata con un'altra ricevuta")
+    elif option.instalment == 0 and any(o.paid_at for o in options if o.instalment):
+        flags.append("Pagato per intero un avviso già pagato in parte a rate")
+    elif option.instalment and any(o.paid_at for o in options if not o.instalment):
+        flags.append("Pagata una rata di un avviso già pagato per intero")
+    return list(dict.fromkeys(flags))
+
+
+def _notice_settle(*, notice: PaymentNotice, options: list[PaymentOption], receipt: Receipt, flagged: bool) -> None:
+    """Paid when the single payment or every instalment is paid; an expired notice too, a cancelled one never."""
+    single = next((o for o in options if not o.instalment), None)
+    instalments = [o for o in options if o.instalment]
+    fully_paid = (single is not None and single.paid_at is not None) or (
+        bool(instalments) and all(o.paid_at for o in instalments)
+    )
+    fields = []
+    if flagged and not notice.flagged:
+        notice.flagged = True
+        fields.append("flagged")
+    if fully_paid and Status.PAID in PaymentNotice.TRANSITIONS[notice.status]:
+        notice.status = Status.PAID
+        notice.paid_at = receipt.paid_at
+        notice.closed_at = timezone.now()
+        fields += ["status", "paid_at", "closed_at"]
+        if notice.platform_state == PaymentNotice.PlatformState.VALID:
+            notice.platform_state = PaymentNotice.PlatformState.PAID
+            fields.append("platform_state")
+    if fields:
+        notice.save(update_fields=fields)
+
+
+def receipt_confirmation_enqueue(*, notice: PaymentNotice, option: PaymentOption, receipt: Receipt):
+    """The confirmation e-mail with the receipt PDF, as an outbox row in this transaction (sent after commit).
+
+    Goes to the notice's payer (the account that owes it). A rendering error is logged and does not undo the
+    payment: the money is recorded first.
+    """
+    from allauth.utils import build_absolute_uri
+
+    from portal.mail import attachment, email_enqueue_template
+
+    payer = notice.payer
+    if payer is None or not payer.is_active or not payer.email:
+        return None
+    context = {
+        "notice": notice,
+        "option": option,
+        "receipt": receipt,
+        "child": notice.child,
+        "payer": payer,
+        "amount": receipt.amount,
+        "comune": settings.PORTAL_COMUNE_NAME,
+        "portal_url": build_absolute_uri(None, "/"),
+    }
+    try:  # rendering comes first and writes nothing; the outbox insert has a savepoint of its own
+        return email_enqueue_template(
+            template="payment_receipt",
+            to=[payer.email],
+            context=context,
+            attachments=[attachment("payments.receipt_pdf", receipt_id=receipt.pk)],
+        )
+    except Exception:  # a template error must not refuse a payment: the office sees the log
+        logger.exception("Receipt %s: confirmation e-mail not queued", receipt.receipt_id)
+        return None

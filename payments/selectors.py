@@ -1,0 +1,237 @@
+"""Reads about payments, already scoped to the family they are asked for (another family's object is a 404).
+
+A parent sees every notice, receipt, balance and movement of every child they are an active guardian of
+(adult of reference or delegate), whoever paid.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.selectors import children_for_adult
+from enrollment.models import ServiceKind
+
+from .errors import NotFoundError
+from .models import Balance, Cart, LedgerEntry, PaymentNotice, PaymentOption, Receipt
+
+Status = PaymentNotice.Status
+ZERO = Decimal("0.00")
+
+
+def _family(user) -> Q:
+    """Rows of children the user is an active guardian of (one join; one active guardianship per adult and child)."""
+    return Q(child__guardianships__adult=user, child__guardianships__revoked_at__isnull=True)
+
+
+def _notices_for_family(user):
+    latest_receipt = Receipt.objects.filter(notice=OuterRef("pk")).order_by("-paid_at", "-pk").values("pk")[:1]
+    return (
+        PaymentNotice.objects.filter(_family(user))
+        .select_related("child")
+        .prefetch_related(Prefetch("options", queryset=PaymentOption.objects.order_by("instalment")))
+        .annotate(receipt_pk=Subquery(latest_receipt))
+    )
+
+
+def notices_open_count_for_parent(*, user) -> int:
+    """How many notices of the user's children are still to pay (the family page's reminder)."""
+    return PaymentNotice.objects.filter(_family(user), status=PaymentNotice.Status.ISSUED).count()
+
+
+def notices_for_parent(*, user) -> list[PaymentNotice]:
+    """Every notice of the user's children with child and options (2 queries): open ones first, by due date;
+    then paid (newest first), expired, cancelled. Each has `receipt_pk`, its latest receipt's id or None."""
+    rank = Case(
+        When(status=Status.ISSUED, then=Value(0)),
+        When(status=Status.PAID, then=Value(1)),
+        When(status=Status.EXPIRED, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return list(
+        _notices_for_family(user)
+        .annotate(rank=rank)
+        .order_by("rank", Case(When(status=Status.ISSUED, then="due_date")), "-paid_at", "-due_date", "-pk")
+    )
+
+
+def notice_get_for_parent(*, user, pk) -> PaymentNotice:
+    """One notice of the user's family with child, options and receipts; NotFoundError (a 404) otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as error:
+        raise NotFoundError from error
+    notice = (
+        _notices_for_family(user)
+        .select_related("payer")
+        .prefetch_related(Prefetch("receipts", queryset=Receipt.objects.order_by("paid_at", "pk")))
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None:
+        raise NotFoundError
+    return notice
+
+
+def receipts_for_parent(*, user) -> list[Receipt]:
+    """Every receipt of the user's children's notices, newest payment first (one query)."""
+    return list(
+        Receipt.objects.filter(notice__in=PaymentNotice.objects.filter(_family(user)))
+        .select_related("notice", "notice__child", "option")
+        .order_by("-paid_at", "-pk")
+    )
+
+
+def receipt_get_for_parent(*, user, pk) -> Receipt:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as error:
+        raise NotFoundError from error
+    receipt = (
+        Receipt.objects.filter(pk=pk, notice__in=PaymentNotice.objects.filter(_family(user)))
+        .select_related("notice", "notice__child", "option")
+        .first()
+    )
+    if receipt is None:
+        raise NotFoundError
+    return receipt
+
+
+def balances_for_parent(*, user) -> list[Balance]:
+    """The cached balance of each child and service that has movements (child loaded), by child then service."""
+    return list(
+        Balance.objects.filter(_family(user))
+        .select_related("child")
+        .order_by("child__first_name", "child_id", "service_kind")
+    )
+
+
+def ledger_balance(*, child, service_kind: str) -> Decimal:
+    """The balance as the sum of the entries (the cached Balance must always equal it)."""
+    total = LedgerEntry.objects.filter(child=child, service_kind=service_kind).aggregate(total=Sum("amount"))["total"]
+    return (total or ZERO).quantize(Decimal("0.01"))
+
+
+def ledger_for_parent(*, user, child_id, service_kind: str | None = None) -> dict:
+    """One of the user's children with its balances and movements (newest first), as a page's context:
+    {"child", "balances" (Balance rows), "entries" (a queryset: the view may paginate it), "service_kind"}."""
+    try:
+        pk = int(child_id)
+    except (TypeError, ValueError) as error:
+        raise NotFoundError from error
+    child = children_for_adult(user=user).filter(pk=pk).first()
+    if child is None:
+        raise NotFoundError
+    entries = LedgerEntry.objects.filter(child_id=pk).select_related("notice").order_by("-created_at", "-pk")
+    if service_kind:
+        entries = entries.filter(service_kind=service_kind)
+    return {
+        "child": child,
+        "balances": list(Balance.objects.filter(child_id=pk).order_by("service_kind")),
+        "entries": entries,
+        "service_kind": service_kind or "",
+    }
+
+
+def cart_get_for_parent(*, user, public_id: str) -> Cart:
+    """A cart the user opened, with its notices; NotFoundError otherwise."""
+    cart = (
+        Cart.objects.filter(public_id=str(public_id)[:32], user=user)
+        .prefetch_related(
+            Prefetch("notices", queryset=PaymentNotice.objects.select_related("child").order_by("due_date", "pk"))
+        )
+        .first()
+    )
+    if cart is None:
+        raise NotFoundError
+    return cart
+
+
+def cart_is_settled(cart: Cart) -> bool:
+    """True when every notice of the cart is paid (a receipt arrived for it since the cart was opened)."""
+    notices = list(cart.notices.all())
+    if not notices:
+        return False
+    paid_since = set(
+        Receipt.objects.filter(notice__in=notices, received_at__gte=cart.created_at).values_list(
+            "notice_id", flat=True
+        )
+    )
+    return all(notice.status == Status.PAID or notice.pk in paid_since for notice in notices)
+
+
+# --- office ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    service_kind: str
+    service_label: str
+    psp_id: str
+    psp_name: str
+    count: int
+    amount: Decimal
+    fees: Decimal
+    flagged: int
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    day: datetime.date
+    rows: list[ReportRow]
+    count: int
+    amount: Decimal
+    fees: Decimal
+
+
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return start, end
+
+
+def receipts_daily_report(*, day: datetime.date) -> DailyReport:
+    """Receipts paid on a day (Europe/Rome), per service and PSP: how many, amount, PSP fees, flagged."""
+    start, end = day_bounds(day)
+    grouped = (
+        Receipt.objects.filter(paid_at__gte=start, paid_at__lt=end)
+        .values("notice__service_kind", "psp_id")
+        .annotate(
+            count=Count("pk"),
+            amount=Coalesce(Sum("amount"), ZERO),
+            fees=Coalesce(Sum("fee"), ZERO),
+            flagged=Count("pk", filter=Q(flagged=True)),
+            psp_name=Subquery(
+                Receipt.objects.filter(psp_id=OuterRef("psp_id"), paid_at__gte=start, paid_at__lt=end)
+                .order_by("-paid_at")
+                .values("psp_name")[:1]
+            ),
+        )
+        .order_by("notice__service_kind", "psp_id")
+    )
+    labels = dict(ServiceKind.choices)
+    rows = [
+        ReportRow(
+            service_kind=row["notice__service_kind"],
+            service_label=str(labels.get(row["notice__service_kind"], row["notice__service_kind"])),
+            psp_id=row["psp_id"],
+            psp_name=row["psp_name"] or "",
+            count=row["count"],
+            amount=row["amount"],
+            fees=row["fees"],
+            flagged=row["flagged"],
+        )
+        for row in grouped
+    ]
+    return DailyReport(
+        day=day,
+        rows=rows,
+        count=sum(row.count for row in rows),
+        amount=sum((row.amount for row in rows), ZERO),
+        fees=sum((row.fees for row in rows), ZERO),
+    )

@@ -1,0 +1,37 @@
+"""Celery wrappers around the payment services (ids in, plain values out; every task is idempotent).
+
+Beat (CELERY_BEAT_SCHEDULE): `notices_publish_pending` every minute (notices the platform has not got yet,
+because its task was lost or the platform was down), `notices_expire_overdue` once a day after midnight.
+"""
+
+import logging
+
+from celery import shared_task
+
+from . import services
+from .errors import PlatformRejectedError
+from .gateway import GatewayUnavailableError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=90)
+def notice_publish_task(notice_id: int) -> str:
+    """Publish one notice; when the platform is down or refuses, the notice records why and the task ends."""
+    try:
+        return services.notice_publish(notice_id=notice_id)
+    except GatewayUnavailableError:
+        logger.warning("Notice %s not published: pagoPA unavailable, the beat job will retry", notice_id)
+    except PlatformRejectedError:
+        pass  # recorded on the notice and logged by the service: the office looks
+    return ""
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def notices_publish_pending(ids: list[int] | None = None) -> int:
+    return services.notices_publish_pending(ids=ids)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def notices_expire_overdue() -> int:
+    return services.notices_expire_overdue()
