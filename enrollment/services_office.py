@@ -52,9 +52,18 @@ def _reason_clean(reason: str) -> str:
 @transaction.atomic
 def enrollment_accept(*, enrollment: Enrollment, actor: User) -> Enrollment:
     """SUBMITTED or WAITLISTED → ACCEPTED (transport: a waiting one needs a free seat, else CapacityError)."""
-    return transition_one(
+    enrollment = transition_one(
         enrollment=enrollment, actor=actor, target=Status.ACCEPTED, allowed_from=REVIEWABLE, action="accepted"
     )
+    _fees_issue([enrollment.pk], actor)
+    return enrollment
+
+
+def _fees_issue(enrollment_ids: list[int], actor: User) -> None:
+    """Accepted transport enrollments owe their yearly fee: its notice is issued in the same transaction."""
+    from payments.enrollment_fees import transport_fees_issue
+
+    transport_fees_issue(enrollment_ids=enrollment_ids, actor=actor)
 
 
 @transaction.atomic
@@ -226,6 +235,7 @@ def enrollments_accept_bulk(*, enrollment_ids: list[int], actor: User) -> int:
     outcome = transition_many(
         enrollment_ids=enrollment_ids, actor=actor, target=Status.ACCEPTED, allowed_from=REVIEWABLE, action="accepted"
     )
+    _fees_issue([row.pk for row in outcome.changed], actor)
     return len(outcome.changed)
 
 

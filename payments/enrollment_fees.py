@@ -1,4 +1,4 @@
-"""Notices that enrollments cause: the yearly transport fee (in instalments) and the monthly nursery fee.
+"""Notices that enrollments cause: the yearly transport fee, payable at once or in the service's instalments.
 
 The canteen is prepaid (top-ups and meal debits), so an accepted canteen enrollment issues nothing.
 """
@@ -6,6 +6,7 @@ The canteen is prepaid (top-ups and meal debits), so an accepted canteen enrollm
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,16 +17,7 @@ from enrollment.models import Enrollment, ServiceKind
 
 from .models import PaymentNotice
 from .money import quantize_eur
-from .services import notice_issue
-
-
-def _reference_adult(enrollment: Enrollment):
-    guardianship = (
-        Guardianship.objects.select_related("adult")
-        .filter(child_id=enrollment.child_id, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True)
-        .first()
-    )
-    return guardianship.adult if guardianship else enrollment.submitted_by
+from .services import notices_issue_bulk
 
 
 def instalment_plan(*, total: Decimal, count: int, first_due: datetime.date) -> list[tuple[Decimal, datetime.date]]:
@@ -43,14 +35,7 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=min(day.day, 28))
 
 
-@transaction.atomic
-def transport_fee_notice_issue(*, enrollment: Enrollment, actor=None) -> PaymentNotice | None:
-    """The yearly transport fee of an accepted enrollment, payable at once or in the service's instalments."""
-    if enrollment.service.kind != ServiceKind.TRANSPORT or not enrollment.tariff_amount:
-        return None
-    existing = PaymentNotice.objects.filter(enrollment=enrollment).exclude(status=PaymentNotice.Status.CANCELLED)
-    if existing.exists():
-        return existing.first()
+def _transport_fee_spec(enrollment: Enrollment, payer, actor) -> dict:
     year = enrollment.school_year
     first_due = max(year.starts_on - datetime.timedelta(days=14), timezone.localdate() + datetime.timedelta(days=15))
     with override("it"):  # the causale is printed on the notice and the receipt, always in Italian
@@ -59,18 +44,48 @@ def transport_fee_notice_issue(*, enrollment: Enrollment, actor=None) -> Payment
             "child": enrollment.child.first_name,
             "surname": enrollment.child.last_name,
         }
-    return notice_issue(
-        child=enrollment.child,
-        service_kind=ServiceKind.TRANSPORT,
-        purpose=PaymentNotice.Purpose.FEE,
-        amount=enrollment.tariff_amount,
-        causale=causale[:140],
-        due_date=first_due,
-        payer=_reference_adult(enrollment),
-        created_by=actor,
-        enrollment=enrollment,
-        instalments=instalment_plan(
+    return {
+        "child": enrollment.child,
+        "service_kind": ServiceKind.TRANSPORT,
+        "purpose": PaymentNotice.Purpose.FEE,
+        "amount": enrollment.tariff_amount,
+        "causale": causale[:140],
+        "due_date": first_due,
+        "payer": payer,
+        "created_by": actor,
+        "enrollment": enrollment,
+        "instalments": instalment_plan(
             total=enrollment.tariff_amount, count=enrollment.service.instalments, first_due=first_due
         )
         or None,
+    }
+
+
+@transaction.atomic
+def transport_fees_issue(*, enrollment_ids: list[int], actor=None) -> int:
+    """The yearly fee notice of each accepted transport enrollment that has none yet (free ones: nothing)."""
+    enrollments = list(
+        Enrollment.objects.filter(
+            pk__in=enrollment_ids,
+            status=Enrollment.Status.ACCEPTED,
+            service__kind=ServiceKind.TRANSPORT,
+            tariff_amount__gt=0,
+        )
+        .exclude(notices__status__in=[PaymentNotice.Status.ISSUED, PaymentNotice.Status.PAID])
+        .select_related("child", "service", "school_year", "submitted_by")
     )
+    if not enrollments:
+        return 0
+    reference_ids = dict(
+        Guardianship.objects.filter(
+            child_id__in=[row.child_id for row in enrollments],
+            role=Guardianship.Role.REFERENCE,
+            revoked_at__isnull=True,
+        ).values_list("child_id", "adult_id")
+    )
+    adults = get_user_model().objects.in_bulk(reference_ids.values())
+    specs = []
+    for row in enrollments:
+        payer = adults.get(reference_ids.get(row.child_id)) or row.submitted_by
+        specs.append(_transport_fee_spec(row, payer, actor))
+    return notices_issue_bulk(specs=specs)
