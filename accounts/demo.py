@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from enrollment.demo import seed_enrollment_demo
+from enrollment.demo import seed_enrollment_demo, seed_enrollment_demo_families
 from enrollment.models import School
 
 from . import services
@@ -96,7 +96,8 @@ def seed_demo() -> list[DemoPerson]:
         if not Child.objects.filter(codice_fiscale=child["codice_fiscale"]).exists():
             services.child_add(adult=users[parent_cf], **child)
     _imported_family()
-    seed_enrollment_demo()
+    setup = seed_enrollment_demo()
+    seed_enrollment_demo_families(staff=users[DEMO_STAFF.codice_fiscale], setup=setup)
     services.legal_documents_cache_clear()
     return people
 

@@ -203,3 +203,56 @@ def _routes(year, *schools) -> None:
                 )
                 for order, (stop, outbound, back) in enumerate(stops, start=1)
             )
+
+
+# Last year's enrollments of the demo children: accepted, so this year's wizard starts prefilled, and the transport
+# one has its fee notice (two instalments) waiting to be paid.
+DEMO_ENROLLMENTS = [
+    # child CF, service kind, school code, class, ISEE, route name (transport), diet
+    ("RSSGLI18C52H501V", ServiceKind.CANTEEN, "RMEE00101X", "2A", "9800.00", "", "vegetarian"),
+    ("RSSGLI18C52H501V", ServiceKind.TRANSPORT, "RMEE00101X", "2A", "9800.00", "Linea 1 - Centro", "none"),
+    ("BNCSFO19A61F205Y", ServiceKind.CANTEEN, "RMEE00101X", "1B", None, "", "none"),
+]
+
+
+def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
+    from accounts.models import Child
+
+    from . import services
+    from .models import Enrollment
+
+    year = setup["running"]
+    for child_cf, kind, school_code, class_name, isee, route_name, diet in DEMO_ENROLLMENTS:
+        child = Child.objects.filter(codice_fiscale=child_cf).first()
+        service = setup["services"][kind]
+        if child is None or Enrollment.objects.filter(child=child, service=service, school_year=year).exists():
+            continue
+        school = setup["schools"][school_code]
+        draft = services.enrollment_draft_start(
+            user=staff, child_id=child.pk, service_id=service.pk, school_year_id=year.pk, staff=True
+        )
+        school_data = {
+            "school": school,
+            "school_class": school.classes.filter(name=class_name).first(),
+            "resident": True,
+        }
+        services.enrollment_draft_update(enrollment=draft, user=staff, step="school", data=school_data)
+        isee_data = {"isee_presented": isee is not None}
+        if isee is not None:
+            expires = datetime.date(year.ends_on.year, 12, 31)
+            isee_data |= {
+                "isee_amount": Decimal(isee),
+                "isee_protocol": "INPS-ISEE-2025-00123456A-00",
+                "isee_expires_on": expires,
+            }
+        services.enrollment_draft_update(enrollment=draft, user=staff, step="isee", data=isee_data)
+        if kind == ServiceKind.CANTEEN:
+            services.enrollment_draft_update(enrollment=draft, user=staff, step="diet", data={"diet": diet})
+        if route_name:
+            route = Route.objects.get(school_year=year, name=route_name)
+            transport = {"route": route, "stop": route.stops.order_by("order")[1], "direction": "both"}
+            services.enrollment_draft_update(enrollment=draft, user=staff, step="transport", data=transport)
+        submitted = services.enrollment_submit(enrollment=draft, user=staff, declarations=True, staff=True)
+        services.enrollment_accept(enrollment=submitted, actor=staff)
+        if diet != "none":
+            services.enrollment_diet_decide(enrollment=submitted, actor=staff, accepted=True)
