@@ -153,3 +153,45 @@ class PageAudit:
 @pytest.fixture
 def audit() -> PageAudit:
     return PageAudit()
+
+
+# --- the enrollment and payment journeys ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def pagopa_live(settings, live_server) -> str:
+    """The pagoPA fake over real sockets: the gateway calls the live server, the fake posts receipts back to it.
+
+    In the other tests the gateway reaches the fake in memory (PAGOPA_HTTP_TRANSPORT = "wsgi"); a browser test
+    needs what production has: the portal's HTTP calls, the checkout pages on a real host, the signed receipts
+    arriving at the intake as requests of their own. Returns the live server's URL.
+    """
+    from django.urls import reverse
+
+    settings.PAGOPA_HTTP_TRANSPORT = ""
+    settings.PAGOPA_BASE_URL = f"{live_server.url}/mockpsp/api"
+    settings.PORTAL_DOMAIN = live_server.url.split("://", 1)[1]
+    settings.PAGOPA_MOCK_RECEIPT_URL = live_server.url + reverse("payments:receipt_intake")
+    return live_server.url
+
+
+@pytest.fixture
+def pdf_text(tmp_path) -> Callable[[bytes], str]:
+    """The text of a PDF as a person reads it (poppler's pdftotext, layout kept); fails unless it is a PDF."""
+    import subprocess
+
+    counter = iter(range(1_000_000))
+
+    def read(content: bytes) -> str:
+        assert content.startswith(b"%PDF"), content[:40]
+        path = tmp_path / f"document-{next(counter)}.pdf"
+        path.write_bytes(content)
+        result = subprocess.run(  # noqa: S603
+            ["pdftotext", "-layout", str(path), "-"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    return read
