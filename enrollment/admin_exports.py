@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .exports import csv_response, day_parse, kitchen_export, roster_export, school_year_current, transport_export
+from portal.csv_export import csv_response
+
+from .exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
 from .models import Route, School, SchoolYear
 
 EXPORT_PERMISSION = "enrollment.view_enrollment"

@@ -22,29 +22,26 @@ feed the schools' and the operators' own spreadsheets and programs.
 Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.
 """
 
-import csv
 import datetime
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from portal.csv_export import Export, csv_chunks
 
 from .models import Enrollment, HealthDataAccess, Route, School, SchoolYear, ServiceKind
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 CHUNK_SIZE = 2000  # rows fetched per round trip of the server-side cursor
 _LINES_PER_CHUNK = 500  # CSV lines per bytes chunk handed to the response
-BOM = "\ufeff"
 ROSTER_STATUSES = (Enrollment.Status.ACCEPTED,)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-Export = tuple[str, str, Iterator[bytes]]
 
 # Kitchen lines, in this order: the value stored on the enrollment (None: the standard meal) and the label.
 KITCHEN_DIETS: list[tuple[str | None, str]] = [
@@ -58,66 +55,6 @@ KITCHEN_DIETS: list[tuple[str | None, str]] = [
 KITCHEN_DIET_LABELS = dict(KITCHEN_DIETS)
 KITCHEN_TOTAL = "totale pasti"
 KITCHEN_PENDING = "richieste di dieta da decidere (pasto standard)"
-
-
-# --- CSV plumbing ------------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer formats, we decide where it goes."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def cell(value) -> str:
-    """One value as the file shows it: dates dd/mm/yyyy, times hh:mm, formulas defused."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return f"{value:%d/%m/%Y %H:%M}"
-    if isinstance(value, datetime.date):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, datetime.time):
-        return f"{value:%H:%M}"
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
-    """The header and the rows as UTF-8 bytes with a BOM, a few hundred lines per chunk."""
-    writer = csv.writer(_Echo(), delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    lines = [BOM + writer.writerow(header)]
-    for row in rows:
-        lines.append(writer.writerow([cell(value) for value in row]))
-        if len(lines) >= _LINES_PER_CHUNK:
-            yield "".join(lines).encode("utf-8")
-            lines.clear()
-    if lines:
-        yield "".join(lines).encode("utf-8")
-
-
-def csv_response(export: Export) -> StreamingHttpResponse:
-    """A download of an export, never cached (rosters hold children's data)."""
-    filename, content_type, chunks = export
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def export_write(export: Export, path) -> int:
-    """Write an export to a file (management commands); returns the bytes written."""
-    _filename, _content_type, chunks = export
-    written = 0
-    with open(path, "wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-            written += len(chunk)
-    return written
 
 
 def _safe(text: str) -> str:

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .exports import csv_response, day_parse, kitchen_export, roster_export, school_year_current, transport_export
+from portal.csv_export import csv_response
+
+from .exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
 from .models import Route, School, SchoolStaff, SchoolYear
 
 HEALTH_PERMISSION = "enrollment.view_health_data"

@@ -9,7 +9,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +22,7 @@ from accounts.models import Child
 from accounts.validators import normalize_codice_fiscale
 from enrollment.models import ServiceKind
 from portal.admin_mixins import ReadOnlyAdminMixin
+from portal.csv_export import csv_response
 
 from . import pagopa, services
 from .errors import PaymentsError
@@ -232,10 +233,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         _form, day = self._report_day(request)
-        filename, content_type, chunks = receipts_daily_report_csv(day=day)
-        response = StreamingHttpResponse(chunks, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_response(receipts_daily_report_csv(day=day))
 
 
 @admin.register(ReceiptMessage)

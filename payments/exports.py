@@ -3,47 +3,16 @@
 CSV as Excel in Italy opens it: ";" separated, UTF-8 with BOM, decimal comma, dd/mm/yyyy.
 """
 
-import csv
 import datetime
-import io
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from collections.abc import Iterator
 
-from django.utils import timezone
+from portal.csv_export import CSV_CONTENT_TYPE, Export, csv_chunks
 
 from .models import Receipt
 from .selectors import day_bounds, receipts_daily_report
 
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-BOM = "\ufeff"
 
-
-def _cell(value) -> str:
-    """A value as Excel should show it; text that a spreadsheet would run as a formula is quoted with a '."""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M:%S")
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _lines(rows: Iterable[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    yield BOM
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-
-
-def receipts_daily_report_csv(*, day: datetime.date) -> tuple[str, str, Iterator[str]]:
+def receipts_daily_report_csv(*, day: datetime.date) -> Export:
     """The day's receipts per service and PSP, with a total line, then every receipt of the day."""
 
     def rows() -> Iterator[list]:
@@ -92,4 +61,4 @@ def receipts_daily_report_csv(*, day: datetime.date) -> tuple[str, str, Iterator
                 receipt.flag_reason,
             ]
 
-    return f"ricevute-pagopa-{day:%Y-%m-%d}.csv", CSV_CONTENT_TYPE, _lines(rows())
+    return f"ricevute-pagopa-{day:%Y-%m-%d}.csv", CSV_CONTENT_TYPE, csv_chunks(None, rows())

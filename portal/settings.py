@@ -183,7 +183,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending", "schedule": 60.0},
     "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent", "schedule": crontab(hour=3, minute=15)},
     "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending", "schedule": 60.0},
-    "payments-expire-overdue": {"task": "payments.tasks.notices_expire_overdue", "schedule": crontab(hour=0, minute=30)},
+    "payments-expire-overdue": {
+        "task": "payments.tasks.notices_expire_overdue",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
@@ -253,7 +256,10 @@ PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
 PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
 PAYMENTS_CART_MAX = 5
 if PAYMENTS_MOCK_ENABLED:
-    CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {"task": "payments.mockpsp.tasks.mockpsp_deliver_due", "schedule": 5.0}
+    CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {
+        "task": "payments.mockpsp.tasks.mockpsp_deliver_due",
+        "schedule": 5.0,
+    }
 
 # --- security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

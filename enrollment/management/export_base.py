@@ -4,7 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ..exports import Export, export_write, school_year_current
+from portal.csv_export import Export, export_write
+
+from ..exports import school_year_current
 from ..models import School, SchoolYear
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from enrollment import exports
 from enrollment.models import Enrollment, HealthDataAccess, MedicalDiet
+from portal.csv_export import csv_response
 
 from .factories import ChildFactory, StopFactory, UserFactory, enrollment_make
 from .test_admin import signed_in
@@ -111,7 +112,7 @@ def test_exports_are_streamed_from_a_server_side_cursor(school, canteen, school_
     for _n in range(3):
         accepted(service=canteen, school_year=school_year, school=school)
     _filename, _content_type, chunks = exports.roster_export(school_ids=[school.pk], school_year=school_year)
-    response = exports.csv_response(exports.roster_export(school_ids=[school.pk], school_year=school_year))
+    response = csv_response(exports.roster_export(school_ids=[school.pk], school_year=school_year))
 
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Disposition"] == 'attachment; filename="iscritti_2026-2027_RMEE00101X.csv"'
