@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -296,8 +296,11 @@ PARENT_WITHDRAWABLE = (Enrollment.Status.SUBMITTED, Enrollment.Status.WAITLISTED
 
 
 def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[EnrollmentCard]:
-    """The family page's enrollment cards (one query): drafts, current and past, newest year first."""
-    queryset = with_waitlist_position(Enrollment.objects.filter(child_id__in=_scoped_child_ids(user)))
+    """The family page's enrollment cards: drafts, current and past, newest year first.
+
+    One plain query; the waiting-list positions (a heavier query) are asked only when a card is waiting.
+    """
+    queryset = Enrollment.objects.filter(child_id__in=_scoped_child_ids(user))
     if school_year_ids is not None:
         queryset = queryset.filter(school_year_id__in=school_year_ids)
     rows = queryset.order_by("-school_year__starts_on", "service__kind", "pk").values_list(
@@ -307,9 +310,18 @@ def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[Enrollmen
         "service__kind",
         "school_year__name",
         "status",
-        "waitlist_position",
         "rejection_reason",
         "protocol",
         "step",
     )
-    return [EnrollmentCard(*row) for row in rows]
+    cards = [
+        EnrollmentCard(pk, child, name, kind, year, status, None, *rest)
+        for pk, child, name, kind, year, status, *rest in rows
+    ]
+    waiting = [card.pk for card in cards if card.status == Enrollment.Status.WAITLISTED]
+    if waiting:
+        positions = dict(
+            with_waitlist_position(Enrollment.objects.filter(pk__in=waiting)).values_list("pk", "waitlist_position")
+        )
+        cards = [replace(card, position=positions.get(card.pk)) for card in cards]
+    return cards

@@ -156,7 +156,17 @@ def test_same_submission_time_is_ordered_by_id(parent, transport, school_year, r
     assert [selectors.waitlist_position(enrollment=row) for row in rows] == [1, 2, 3]
 
 
-def test_family_cards_in_one_query(parent, other_parent, giulia, canteen, transport, school_year, route):
+def test_family_cards_in_one_query_without_waiting_ones(parent, giulia, canteen, school_year):
+    enrollment_make(child=giulia, service=canteen, school_year=school_year, created_by=parent, status=S.ACCEPTED)
+    with CaptureQueriesContext(connection) as queries:
+        cards = selectors.enrollment_cards_for_family(user=parent)
+    assert len(queries.captured_queries) == 1
+    assert [(card.status, card.position) for card in cards] == [("accepted", None)]
+
+
+def test_family_cards_with_a_waiting_one_in_two_queries(
+    parent, other_parent, giulia, canteen, transport, school_year, route
+):
     enrollment_make(child=giulia, service=canteen, school_year=school_year, created_by=parent, status=S.ACCEPTED)
     enrollment_make(
         child=giulia, service=transport, school_year=school_year, created_by=parent, route=route, status=S.WAITLISTED
@@ -165,7 +175,7 @@ def test_family_cards_in_one_query(parent, other_parent, giulia, canteen, transp
     with CaptureQueriesContext(connection) as queries:
         cards = selectors.enrollment_cards_for_family(user=parent)
         labels = [card.status_label for card in cards]
-    assert len(queries.captured_queries) == 1
+    assert len(queries.captured_queries) == 2
     assert [(card.service_kind, card.status, card.position, card.child_id) for card in cards] == [
         ("canteen", "accepted", None, giulia.pk),
         ("transport", "waitlisted", 1, giulia.pk),
