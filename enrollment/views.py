@@ -1,6 +1,6 @@
 """The parent's enrollment wizard: choose child and services, one page per question, summary, submission.
 
-Every page saves the draft (`enrollment_draft_update`) before moving on; "Salva e esci" keeps it for later and the
+Every page saves the draft (`enrollment_draft_update`) before moving on; "Salva ed esci" keeps it for later and the
 family page offers "Riprendi". The rules live in the services: a refusal comes back as an `EnrollmentError` whose
 text is shown on the page where it can be fixed, and nothing is saved. The other parent pages (list, detail,
 withdrawal, receipt) are in `views_pages`.

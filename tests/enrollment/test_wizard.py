@@ -85,7 +85,7 @@ def test_canteen_wizard_with_medical_diet_and_certificate(
     text = page_text(page)
     assert "Passo 1 di 6" in text
     assert "Salva e continua" in text
-    assert "Salva e esci" in text
+    assert "Salva ed esci" in text
     assert "Perché lo chiediamo" in text
     post_step(parent_client, enrollment, "scuola", {"school": school.pk}, expect_next="classe")
     assert "Passo 2 di 6" in page_text(parent_client.get(step_url(enrollment, "classe")))
