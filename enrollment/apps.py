@@ -7,6 +7,6 @@ class EnrollmentConfig(AppConfig):
     verbose_name = _("Iscrizioni")
 
     def ready(self) -> None:
-        from . import pdf
+        from . import pdf, privacy  # noqa: F401 - privacy registers the exporter and the retention check
 
         pdf.register_builders()
