@@ -12,6 +12,7 @@ NOTICE_NUMBER_PATTERN = re.compile(r"^3\d{17}$")
 CREDITOR_FISCAL_CODE_PATTERN = re.compile(r"^\d{11}$")
 TAXONOMY_PATTERN = re.compile(r"^[6-9]/\d{7}(IM|TS|SP|SA|AP)/$")
 MAX_BASE = 10**13 - 1
+DESCRIPTION_MAX = 140  # causale / remittance information, as GPD and Checkout accept it
 
 
 class NoticeNumberError(ValueError):

@@ -54,7 +54,7 @@ def no_delivery():
     """The outbox rows are what is counted; their delivery (a PDF each) is not this test's business."""
     with (
         mock.patch.object(portal_tasks.email_send, "delay"),
-        mock.patch("payments.services._publish_dispatch"),
+        mock.patch("payments.positions._publish_dispatch"),
     ):
         yield
 

@@ -45,7 +45,7 @@ class DownGateway:
 
 
 def platform_down():
-    return mock.patch("payments.services.get_gateway", return_value=DownGateway())
+    return mock.patch("payments.gateway.get_gateway", return_value=DownGateway())
 
 
 def publish(notice: PaymentNotice) -> PaymentNotice:
@@ -186,7 +186,7 @@ def test_a_rolled_back_issue_publishes_nothing(giulia, parent, django_capture_on
 
 def test_notice_publish_is_idempotent(giulia, parent):
     notice = publish(notice_make(child=giulia, payer=parent))
-    with mock.patch("payments.services.get_gateway") as gateway:
+    with mock.patch("payments.gateway.get_gateway") as gateway:
         assert services.notice_publish(notice_id=notice.pk) == "VALID"
     gateway.assert_not_called()
     assert MockPosition.objects.filter(iupd=notice.iupd).count() == 1
@@ -220,7 +220,7 @@ def test_a_refused_notice_is_recorded_and_not_retried(giulia, parent):
     refusing = mock.Mock()
     refusing.debt_position_create.side_effect = GatewayRejectedError("taxonomy", status=400, code="PAA_SINTASSI")
     with (
-        mock.patch("payments.services.get_gateway", return_value=refusing),
+        mock.patch("payments.gateway.get_gateway", return_value=refusing),
         pytest.raises(services.PlatformRejectedError),
     ):
         services.notice_publish(notice_id=notice.pk)

@@ -41,7 +41,7 @@ def test_the_daily_job_expires_overdue_notices(giulia, parent):
 def test_publish_task_records_an_outage_and_the_beat_job_publishes_later(giulia, parent):
     notice = notice_make(child=giulia, payer=parent)
     with mock.patch(
-        "payments.services.get_gateway",
+        "payments.gateway.get_gateway",
         return_value=mock.Mock(**{"debt_position_create.side_effect": GatewayUnavailableError("down")}),
     ):
         assert tasks.notice_publish_task.delay(notice.pk).get() == ""  # no exception: the beat job retries

@@ -1,0 +1,402 @@
+"""Payment notices: the data checks, IUV allocation, issue (one or in bulk), cancellation and expiry.
+
+Part of the payment services, re-exported by `payments.services` (import from there). Publication on the platform
+is in `positions`, top-ups and carts in `carts`.
+
+Rules kept here:
+- a notice's IUVs and notice numbers come from IuvBase rows (an auto-increment id never handed out twice);
+- a notice is issued in one transaction with its options (and, for a fee, the ledger debit); it is published
+  on the platform after commit (a task; the beat job `notices_publish_pending` retries what did not go);
+- a published notice is cancelled on the platform first: if the platform does not answer, the cancellation is
+  refused (a notice cancelled here but still payable there could be paid unseen).
+"""
+
+import datetime
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import ServiceKind
+
+from . import gateway as gateway_module
+from . import pagopa, positions
+from .errors import (
+    AmountError,
+    NotFoundError,
+    NoticeDataError,
+    PaymentsError,
+    PlatformRejectedError,
+    PlatformUnavailableError,
+    TransitionNotAllowedError,
+)
+from .gateway import GatewayRejectedError, GatewayUnavailableError
+from .ledger import ledger_record, ledger_record_many
+from .models import IuvBase, LedgerEntry, PaymentNotice, PaymentOption
+from .money import CENT, AmountFormatError, parse_euro, quantize_eur
+
+Status = PaymentNotice.Status
+PlatformState = PaymentNotice.PlatformState
+
+MAX_NOTICE_AMOUNT = Decimal("999999999.99")  # the largest amount a pagoPA notice prints
+MAX_INSTALMENTS = 12
+CAUSALE_MAX = pagopa.DESCRIPTION_MAX
+PUBLISH_CHUNK = 200  # notices per publication task after a bulk issue
+# Words that would put health or income data in a causale (printed on the notice, sent to banks and PSPs).
+CAUSALE_FORBIDDEN = re.compile(
+    r"\bisee\b|\bdsu\b|diet[ae]|celiac|allerg|intolleran|medic|sanitar|salute|patolog|disabil|handicap|diabet"
+    r"|\b(legge|l\.)\s*104\b|\bredditi?\b",
+    re.IGNORECASE,
+)
+
+
+# --- checks (no database) ----------------------------------------------------------------------------------------
+
+
+def euro_text(value: Decimal) -> str:
+    """1234.5 → "1.234,50 €" (for messages; templates use the _money partial)."""
+    grouped = f"{quantize_eur(value):,.2f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return f"{grouped} €"
+
+
+def amount_check(amount, *, maximum: Decimal | None = None) -> Decimal:
+    """A positive amount in euro with at most two decimals (Decimal, or text as people type it: "12,50")."""
+    if isinstance(amount, str):
+        try:
+            amount = parse_euro(amount)
+        except AmountFormatError as error:
+            raise AmountError(str(error)) from error
+    if isinstance(amount, bool | float) or not isinstance(amount, Decimal | int):
+        raise AmountError(_("L'importo deve essere un numero decimale in euro."))
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as error:  # pragma: no cover - Decimal and int always convert
+        raise AmountError(_("Importo non valido.")) from error
+    if not value.is_finite():
+        raise AmountError(_("Importo non valido."))
+    if value <= 0:
+        raise AmountError(_("L'importo deve essere maggiore di zero."))
+    limit = MAX_NOTICE_AMOUNT if maximum is None else min(maximum, MAX_NOTICE_AMOUNT)
+    if value > limit:
+        raise AmountError(_("L'importo massimo è %(max)s.") % {"max": euro_text(limit)})
+    if value != value.quantize(CENT):
+        raise AmountError(_("Al massimo due cifre dopo la virgola."))
+    return value.quantize(CENT)
+
+
+def causale_check(text: str) -> str:
+    """The causale as printed: one line, 1-140 characters, naming service, period and child, never health or ISEE."""
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        raise NoticeDataError(_("Scrivi la causale."))
+    if len(cleaned) > CAUSALE_MAX:
+        raise NoticeDataError(_("La causale può avere al massimo %(max)d caratteri.") % {"max": CAUSALE_MAX})
+    if CAUSALE_FORBIDDEN.search(cleaned):
+        raise NoticeDataError(
+            _(
+                "La causale non può contenere dati sanitari, diete o dati ISEE e di reddito: indica solo servizio, "
+                "periodo e bambino."
+            )
+        )
+    return cleaned
+
+
+# --- IUV ---------------------------------------------------------------------------------------------------------
+
+
+def iuv_allocate(*, count: int) -> list[tuple[str, str]]:
+    """`count` new (IUV, notice number) pairs: aux digit 3, the configured segregation code, a never-reused base."""
+    if count <= 0:
+        return []
+    now = timezone.now()
+    rows = IuvBase.objects.bulk_create([IuvBase(created_at=now) for _n in range(count)], batch_size=2000)
+    segregation = int(settings.PAGOPA_SEGREGATION_CODE)
+    pairs = []
+    for row in rows:
+        number = pagopa.notice_number(segregation_code=segregation, base=row.pk)
+        pairs.append((pagopa.iuv_from_notice_number(number), number))
+    return pairs
+
+
+# --- issue -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    notice: PaymentNotice
+    options: list[tuple[int, Decimal, datetime.date]] = field(default_factory=list)  # (instalment, amount, due)
+
+
+def _instalments_check(
+    instalments, *, total: Decimal, today: datetime.date
+) -> list[tuple[int, Decimal, datetime.date]]:
+    if not instalments:
+        return []
+    if not 2 <= len(instalments) <= MAX_INSTALMENTS:
+        raise NoticeDataError(_("Le rate devono essere da 2 a %(max)d.") % {"max": MAX_INSTALMENTS})
+    out = []
+    for number, (amount, due) in enumerate(instalments, start=1):
+        value = amount_check(amount)
+        if not isinstance(due, datetime.date) or due < today:
+            raise NoticeDataError(_("La scadenza della rata %(n)d non è valida.") % {"n": number})
+        out.append((number, value, due))
+    if sum(value for _n, value, _d in out) != total:
+        raise NoticeDataError(_("La somma delle rate deve essere uguale all'importo dell'avviso."))
+    return out
+
+
+def _notice_prepare(
+    *,
+    child,
+    service_kind: str,
+    purpose: str,
+    amount,
+    causale: str,
+    due_date: datetime.date,
+    payer,
+    created_by=None,
+    enrollment=None,
+    instalments=None,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> _Draft:
+    """Check one notice's data and build it (unsaved) with its options; nothing touches the database."""
+    if service_kind not in ServiceKind.values:
+        raise NoticeDataError(_("Servizio sconosciuto."))
+    if purpose not in PaymentNotice.Purpose.values:
+        raise NoticeDataError(_("Tipo di avviso sconosciuto."))
+    if child is None or getattr(child, "pk", None) is None:
+        raise NoticeDataError(_("Indica il bambino."))
+    if payer is None or not getattr(payer, "codice_fiscale", ""):
+        raise NoticeDataError(_("Indica il pagatore."))
+    value = amount_check(amount)
+    text = causale_check(causale)
+    if not isinstance(due_date, datetime.date) or isinstance(due_date, datetime.datetime) or due_date < today:
+        raise NoticeDataError(_("La scadenza non può essere nel passato."))
+    notice = PaymentNotice(
+        iupd=f"{settings.PAGOPA_CREDITOR_FISCAL_CODE}{uuid.uuid4().hex}",
+        status=Status.ISSUED,
+        purpose=purpose,
+        service_kind=service_kind,
+        child=child,
+        enrollment=enrollment,
+        payer=payer,
+        payer_fiscal_code=payer.codice_fiscale.upper()[:16],
+        payer_name=" ".join(f"{payer.first_name} {payer.last_name}".split())[:70],
+        causale=text,
+        amount=value,
+        due_date=due_date,
+        created_by=created_by,
+        created_at=now,
+    )
+    options = [(0, value, due_date), *_instalments_check(instalments, total=value, today=today)]
+    return _Draft(notice=notice, options=options)
+
+
+def _options_build(drafts: list[_Draft]) -> list[PaymentOption]:
+    numbers = iter(iuv_allocate(count=sum(len(draft.options) for draft in drafts)))
+    options = []
+    for draft in drafts:
+        for instalment, value, due in draft.options:
+            iuv, number = next(numbers)
+            options.append(
+                PaymentOption(
+                    notice_id=draft.notice.pk,
+                    iuv=iuv,
+                    notice_number=number,
+                    amount=value,
+                    due_date=due,
+                    instalment=instalment,
+                )
+            )
+    return options
+
+
+def _fee_entry(notice: PaymentNotice) -> LedgerEntry:
+    return LedgerEntry(
+        child_id=notice.child_id,
+        service_kind=notice.service_kind,
+        kind=LedgerEntry.Kind.FEE,
+        amount=-notice.amount,
+        notice_id=notice.pk,
+        reference=notice.iupd,
+        reason=notice.causale[:200],
+        created_by=notice.created_by,
+    )
+
+
+@transaction.atomic
+def notice_issue(
+    *,
+    child,
+    service_kind: str,
+    purpose: str,
+    amount: Decimal,
+    causale: str,
+    due_date: datetime.date,
+    payer,
+    created_by=None,
+    enrollment=None,
+    instalments: list[tuple[Decimal, datetime.date]] | None = None,
+) -> PaymentNotice:
+    """Issue one notice: the single-payment option (+ one option per instalment); a fee also debits the ledger.
+
+    The notice is published on the platform after commit (a task); until then it can be paid only once published,
+    which `cart_open` does first and the beat job retries.
+    """
+    draft = _notice_prepare(
+        child=child,
+        service_kind=service_kind,
+        purpose=purpose,
+        amount=amount,
+        causale=causale,
+        due_date=due_date,
+        payer=payer,
+        created_by=created_by,
+        enrollment=enrollment,
+        instalments=instalments,
+        today=timezone.localdate(),
+        now=timezone.now(),
+    )
+    notice = draft.notice
+    notice.save(force_insert=True)
+    PaymentOption.objects.bulk_create(_options_build([draft]))
+    if notice.purpose == PaymentNotice.Purpose.FEE:
+        ledger_record_many(entries=[_fee_entry(notice)])
+    transaction.on_commit(partial(positions._publish_dispatch, notice.pk))
+    return notice
+
+
+@transaction.atomic
+def notices_issue_bulk(*, specs: list[dict]) -> int:
+    """Issue many notices at once (the yearly fees): the same checks as `notice_issue`, written in bulk.
+
+    Every spec is checked before anything is written; the first invalid one stops the whole batch with its
+    position in the message. Returns how many notices were issued.
+    """
+    today, now = timezone.localdate(), timezone.now()
+    drafts = []
+    for index, spec in enumerate(specs, start=1):
+        try:
+            drafts.append(_notice_prepare(**spec, today=today, now=now))
+        except PaymentsError as error:
+            raise type(error)(_("Avviso n. %(n)d: %(error)s") % {"n": index, "error": error}) from error
+        except TypeError as error:
+            raise NoticeDataError(_("Avviso n. %(n)d: dati incompleti.") % {"n": index}) from error
+    if not drafts:
+        return 0
+    notices = PaymentNotice.objects.bulk_create([draft.notice for draft in drafts], batch_size=1000)
+    PaymentOption.objects.bulk_create(_options_build(drafts), batch_size=1000)
+    fees = [_fee_entry(notice) for notice in notices if notice.purpose == PaymentNotice.Purpose.FEE]
+    ledger_record_many(entries=fees)
+    ids = [notice.pk for notice in notices]
+    for start in range(0, len(ids), PUBLISH_CHUNK):
+        transaction.on_commit(partial(positions._publish_many_dispatch, ids[start : start + PUBLISH_CHUNK]))
+    return len(notices)
+
+
+# --- cancel and expire -------------------------------------------------------------------------------------------
+
+
+def _platform_cancel(notice: PaymentNotice) -> None:
+    """Make sure the platform will not take a payment for the notice; raise when that cannot be known."""
+    gateway = gateway_module.get_gateway()
+    if notice.platform_state == PlatformState.INVALID:
+        return
+    if not notice.platform_state and not notice.platform_error:
+        return  # never sent (a publication on its way checks the status afterwards: see notice_publish)
+    try:
+        gateway.debt_position_invalidate(iupd=notice.iupd)
+        return
+    except GatewayUnavailableError as error:
+        raise PlatformUnavailableError(
+            _(
+                "La piattaforma pagoPA non risponde: l'avviso non è stato annullato, perché resterebbe pagabile. "
+                "Riprova più tardi."
+            )
+        ) from error
+    except GatewayRejectedError as error:
+        refused = error
+    try:
+        state = gateway.debt_position_status(iupd=notice.iupd)
+    except GatewayUnavailableError as error:
+        raise PlatformUnavailableError from error
+    except GatewayRejectedError as error:
+        if error.status == 404:
+            return  # the platform does not know it: nothing can be paid there
+        raise PlatformRejectedError(str(error)) from error
+    state = str(state).upper()
+    if state == "INVALID":
+        return
+    if state in {"PAID", "PARTIALLY_PAID", "REPORTED"}:
+        raise TransitionNotAllowedError(
+            _("Sulla piattaforma pagoPA l'avviso risulta già pagato: la ricevuta sta arrivando, non si può annullare.")
+        )
+    raise PlatformRejectedError(_("La piattaforma pagoPA non ha annullato l'avviso: %(error)s") % {"error": refused})
+
+
+def notice_cancel(*, notice_id: int, actor, reason: str) -> PaymentNotice:
+    """The office cancels an open (or expired) notice: on the platform first, then here; a fee debit is reversed.
+
+    Refused (nothing changes) when the platform does not answer, or when the notice is paid, even in part.
+    Idempotent: cancelling a cancelled notice returns it unchanged.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise NoticeDataError(_("Scrivi il motivo dell'annullamento."))
+    with transaction.atomic():
+        notice = PaymentNotice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None:
+            raise NotFoundError
+        if notice.status == Status.CANCELLED:
+            return notice
+        if Status.CANCELLED not in PaymentNotice.TRANSITIONS[notice.status]:
+            raise TransitionNotAllowedError(
+                _("L'avviso è %(status)s: non si può annullare.") % {"status": notice.get_status_display()}
+            )
+        if notice.options.filter(paid_at__isnull=False).exists():
+            raise TransitionNotAllowedError(_("Una parte dell'avviso è già stata pagata: non si può annullare."))
+        _platform_cancel(notice)  # under the row lock: a receipt arriving now waits, then finds it cancelled
+        if notice.platform_state or notice.platform_error:
+            notice.platform_state = PlatformState.INVALID
+        notice.platform_error = ""
+        notice.status = Status.CANCELLED
+        notice.closed_at = timezone.now()
+        notice.closed_by = actor
+        notice.closed_reason = reason[:200]
+        notice.save(
+            update_fields=["status", "closed_at", "closed_by", "closed_reason", "platform_state", "platform_error"]
+        )
+        if notice.purpose == PaymentNotice.Purpose.FEE:
+            ledger_record(
+                child=notice.child,
+                service_kind=notice.service_kind,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                amount=notice.amount,
+                notice=notice,
+                reference=f"annullamento-{notice.iupd}",
+                reason=f"Annullamento dell'avviso «{notice.causale}»: {reason}"[:200],
+                actor=actor,
+            )
+    return notice
+
+
+def notices_expire_overdue(*, today: datetime.date | None = None) -> int:
+    """Open notices whose every unpaid option is past its due date become expired (the daily beat job).
+
+    A receipt that arrives later is still accepted (and flagged for the office).
+    """
+    today = today or timezone.localdate()
+    still_open = PaymentOption.objects.filter(notice=OuterRef("pk"), paid_at__isnull=True, due_date__gte=today)
+    overdue = PaymentNotice.objects.filter(status=Status.ISSUED, due_date__lt=today).filter(~Exists(still_open))
+    # One UPDATE: a row a receipt is paying right now is re-checked after its lock (status must still be issued).
+    return PaymentNotice.objects.filter(pk__in=overdue.values("pk"), status=Status.ISSUED).update(
+        status=Status.EXPIRED, closed_at=timezone.now()
+    )
