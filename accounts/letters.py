@@ -25,7 +25,7 @@ from .models import Child, ImportedAdult, User
 
 TEMPLATE = "accounts/pdf/activation_letter.html"
 _ORDERING = ("last_name", "first_name", "pk")  # the order the letters are folded and posted in
-_FONTS = {
+PDF_FONTS = {
     "titillium_400": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-regular.ttf",
     "titillium_600": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-600.ttf",
     "titillium_700": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-700.ttf",
@@ -33,13 +33,13 @@ _FONTS = {
 }
 
 
-def _static_file_uri(path: str) -> str:
+def static_file_uri(path: str) -> str:
     """A file:// URI for WeasyPrint; empty if the static file is missing (the CSS falls back to DejaVu)."""
     found = finders.find(path)
     return Path(found).resolve().as_uri() if found else ""
 
 
-def _place(comune_name: str) -> str:
+def comune_place(comune_name: str) -> str:
     """'Comune di Borgo Demo' → 'Borgo Demo', for the place and date line."""
     for prefix in ("Comune di ", "Comune del ", "Comune della ", "Città di ", "Comune "):
         if comune_name.startswith(prefix):
@@ -85,12 +85,12 @@ def activation_letters_pdf(*, imported_adults, actor: User, portal_url: str | No
             "address": settings.PORTAL_COMUNE_ADDRESS,
             "email": settings.PORTAL_COMUNE_EMAIL,
         },
-        "place": _place(settings.PORTAL_COMUNE_NAME),
+        "place": comune_place(settings.PORTAL_COMUNE_NAME),
         "issued_on": timezone.localdate(now),
         "valid_until": timezone.localdate(now + CODE_VALIDITY),
         "portal_url": _without_scheme(portal_url or portal_signup_url()),
-        "logo_url": _static_file_uri(settings.PORTAL_COMUNE_LOGO),
-        "fonts": {name: _static_file_uri(path) for name, path in _FONTS.items()},
+        "logo_url": static_file_uri(settings.PORTAL_COMUNE_LOGO),
+        "fonts": {name: static_file_uri(path) for name, path in PDF_FONTS.items()},
     }
     with translation.override(settings.LANGUAGE_CODE):  # a paper letter to families: in the Comune's language
         html = render_to_string(TEMPLATE, context)

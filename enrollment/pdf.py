@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.letters import _FONTS, _place, _static_file_uri
+from accounts.letters import PDF_FONTS, comune_place, static_file_uri
 from portal.mail import register_attachment_builder
 
 from . import tariffs
@@ -46,10 +46,10 @@ def enrollment_receipt_render(*, enrollment: Enrollment) -> bytes:
                 "address": settings.PORTAL_COMUNE_ADDRESS,
                 "email": settings.PORTAL_COMUNE_EMAIL,
             },
-            "place": _place(settings.PORTAL_COMUNE_NAME),
+            "place": comune_place(settings.PORTAL_COMUNE_NAME),
             "printed_at": timezone.localtime(),
-            "logo_url": _static_file_uri(settings.PORTAL_COMUNE_LOGO),
-            "fonts": {name: _static_file_uri(path) for name, path in _FONTS.items()},
+            "logo_url": static_file_uri(settings.PORTAL_COMUNE_LOGO),
+            "fonts": {name: static_file_uri(path) for name, path in PDF_FONTS.items()},
         }
         html = render_to_string(TEMPLATE, context)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
