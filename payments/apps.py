@@ -7,6 +7,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Pagamenti")
 
     def ready(self) -> None:
-        from . import pdf, privacy  # noqa: F401 - privacy registers the exporter and retention check
+        from . import checks, pdf, privacy  # noqa: F401 - checks and privacy register themselves on import
 
         pdf.register_builders()  # the outbox builds the receipt PDF attached to the confirmation e-mail
