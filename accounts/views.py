@@ -23,11 +23,20 @@ def family(request):
     user = request.user
     documents = selectors.legal_documents_current()
     children = selectors.child_cards_for_adult(user=user)
+    enrollment_cards = enrollment_selectors.enrollment_cards_for_family(user=user)
+    balances = payment_selectors.balances_for_parent(user=user)
+    open_notices_count = payment_selectors.notices_open_count_for_parent(user=user)
     context = {
         "children": children,
-        "enrollment_cards": enrollment_selectors.enrollment_cards_for_family(user=user),
-        "payment_balances": payment_selectors.balances_for_parent(user=user),
-        "open_notices_count": payment_selectors.notices_open_count_for_parent(user=user),
+        "enrollment_cards": enrollment_cards,
+        # The enrollments' and the balances' HTML is cached under everything it shows (cards name the children).
+        "enrollments_key": f"{children!r}|{enrollment_cards!r}",
+        "payment_balances": balances,
+        "open_notices_count": open_notices_count,
+        "balances_key": repr(
+            [(b.child_id, b.child.first_name, b.child.last_name, b.service_kind, b.amount) for b in balances]
+            + [open_notices_count]
+        ),
         # Everything the children's cards show (ages change with the date): the key of their cached HTML.
         "children_key": f"{timezone.localdate()}|{children!r}",
         "imported_family": activation.imported_family_is_pending(user=user),
