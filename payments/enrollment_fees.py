@@ -1,4 +1,5 @@
-"""Notices that enrollments cause: the yearly transport fee, payable at once or in the service's instalments.
+"""Notices that enrollments cause: the yearly transport fee, payable at once or in the service's instalments, and
+the nursery's monthly fee (one notice per month of the school year, issued by the beat job at the start of it).
 
 The canteen is prepaid (top-ups and meal debits), so an accepted canteen enrollment issues nothing.
 """
@@ -9,6 +10,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -18,6 +20,9 @@ from enrollment.models import Enrollment, ServiceKind
 from .models import PaymentNotice
 from .money import quantize_eur
 from .services import notices_issue_bulk
+
+NURSERY_DUE_DAY = 20  # a monthly nursery fee is due on the 20th of its month...
+NURSERY_MIN_DAYS = 15  # ...or this many days after it is issued, when that is later
 
 
 def instalment_plan(*, total: Decimal, count: int, first_due: datetime.date) -> list[tuple[Decimal, datetime.date]]:
@@ -76,6 +81,12 @@ def transport_fees_issue(*, enrollment_ids: list[int], actor=None) -> int:
     )
     if not enrollments:
         return 0
+    payers = _payers(enrollments)
+    return notices_issue_bulk(specs=[_transport_fee_spec(row, payers[row.pk], actor) for row in enrollments])
+
+
+def _payers(enrollments: list[Enrollment]) -> dict[int, object]:
+    """Enrollment id → who pays: the child's adult of reference, else who submitted the enrollment."""
     reference_ids = dict(
         Guardianship.objects.filter(
             child_id__in=[row.child_id for row in enrollments],
@@ -84,8 +95,77 @@ def transport_fees_issue(*, enrollment_ids: list[int], actor=None) -> int:
         ).values_list("child_id", "adult_id")
     )
     adults = get_user_model().objects.in_bulk(reference_ids.values())
-    specs = []
-    for row in enrollments:
-        payer = adults.get(reference_ids.get(row.child_id)) or row.submitted_by
-        specs.append(_transport_fee_spec(row, payer, actor))
-    return notices_issue_bulk(specs=specs)
+    return {row.pk: adults.get(reference_ids.get(row.child_id)) or row.submitted_by for row in enrollments}
+
+
+# --- the nursery's monthly fee ------------------------------------------------------------------------------------
+
+
+def nursery_fee_due(*, month: datetime.date, today: datetime.date) -> datetime.date:
+    """The 20th of the fee's month, or 15 days after issue when that is later (a late run, a past month)."""
+    return max(month.replace(day=NURSERY_DUE_DAY), today + datetime.timedelta(days=NURSERY_MIN_DAYS))
+
+
+def _child_label(child) -> str:
+    """The child's name for a causale (the causale check leaves names out: "Medici" is a surname)."""
+    return " ".join(f"{child.first_name} {child.last_name}".split())
+
+
+def _nursery_fee_spec(enrollment: Enrollment, payer, actor, *, month: datetime.date, due: datetime.date) -> dict:
+    with override("it"):  # the causale is printed on the notice and the receipt, always in Italian
+        causale = _("Asilo nido - retta di %(month)s %(year)d - %(child)s") % {
+            "month": str(MONTHS[month.month]).lower(),
+            "year": month.year,
+            "child": _child_label(enrollment.child),
+        }
+    return {
+        "child": enrollment.child,
+        "service_kind": ServiceKind.NURSERY,
+        "purpose": PaymentNotice.Purpose.FEE,
+        "amount": enrollment.tariff_amount,
+        "causale": causale[:140],
+        "due_date": due,
+        "payer": payer,
+        "created_by": actor,
+        "enrollment": enrollment,
+        "period": month,
+    }
+
+
+@transaction.atomic
+def nursery_fees_issue(*, month: datetime.date, actor=None) -> int:
+    """The monthly fee notice of `month` (any day of it) for each accepted nursery enrollment that has none yet.
+
+    Only the months of the enrollment's school year (from the month of its first day to the month of its last);
+    exempt enrollments (tariff 0) owe nothing. Idempotent: a month already issued (a notice not cancelled) is
+    skipped, so the beat job and the command can run again. Returns how many notices were issued.
+    """
+    if not isinstance(month, datetime.date) or isinstance(month, datetime.datetime):
+        raise TypeError("month must be a date")
+    first = month.replace(day=1)
+    owing = Enrollment.objects.filter(
+        status=Enrollment.Status.ACCEPTED,
+        service__kind=ServiceKind.NURSERY,
+        tariff_amount__gt=0,
+        school_year__starts_on__lt=_add_months(first, 1),
+        school_year__ends_on__gte=first,
+    )
+    # Lock the rows, then ask (a fresh snapshot) which are already issued: a concurrent run waits here, then skips
+    # what the first one issued, instead of failing on the unique (enrollment, period) constraint.
+    locked = list(owing.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    issued = PaymentNotice.objects.filter(enrollment_id__in=locked, period=first).exclude(
+        status=PaymentNotice.Status.CANCELLED
+    )
+    enrollments = list(
+        Enrollment.objects.filter(pk__in=locked)
+        .exclude(pk__in=issued.values("enrollment_id"))
+        .select_related("child", "submitted_by")
+        .order_by("pk")
+    )
+    if not enrollments:
+        return 0
+    payers = _payers(enrollments)
+    due = nursery_fee_due(month=first, today=timezone.localdate())
+    return notices_issue_bulk(
+        specs=[_nursery_fee_spec(row, payers[row.pk], actor, month=first, due=due) for row in enrollments]
+    )

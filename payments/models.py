@@ -78,6 +78,12 @@ class PaymentNotice(models.Model):
     causale = models.CharField(_("causale"), max_length=140)
     amount = models.DecimalField(_("importo"), **EURO)
     due_date = models.DateField(_("scadenza"))
+    period = models.DateField(
+        _("mese di competenza"),
+        null=True,
+        blank=True,
+        help_text=_("Per le rette mensili (asilo nido): il primo giorno del mese a cui si riferisce l'avviso."),
+    )
     platform_state = models.CharField(
         _("stato sulla piattaforma"), max_length=10, choices=PlatformState.choices, default="", blank=True
     )
@@ -117,6 +123,12 @@ class PaymentNotice(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="notice_amount_positive"),
             models.CheckConstraint(
                 condition=Q(status__in=["issued", "paid", "expired", "cancelled"]), name="notice_status_valid"
+            ),
+            # One monthly fee per enrollment and month (a cancelled one may be issued again).
+            models.UniqueConstraint(
+                fields=["enrollment", "period"],
+                condition=~Q(status="cancelled"),
+                name="notice_unique_enrollment_period",
             ),
         ]
         indexes = [

@@ -91,14 +91,20 @@ def amount_check(amount, *, maximum: Decimal | None = None) -> Decimal:
     return value.quantize(CENT)
 
 
-def causale_check(text: str) -> str:
-    """The causale as printed: one line, 1-140 characters, naming service, period and child, never health or ISEE."""
+def causale_check(text: str, *, names: tuple[str, ...] = ()) -> str:
+    """The causale as printed: one line, 1-140 characters, naming service, period and child, never health or ISEE.
+
+    `names` (the child's and the payer's) are left out of the word check: a surname such as "Medici" is a name.
+    """
     cleaned = " ".join((text or "").split())
     if not cleaned:
         raise NoticeDataError(_("Scrivi la causale."))
     if len(cleaned) > CAUSALE_MAX:
         raise NoticeDataError(_("La causale può avere al massimo %(max)d caratteri.") % {"max": CAUSALE_MAX})
-    if CAUSALE_FORBIDDEN.search(cleaned):
+    checked = cleaned
+    for name in sorted(filter(None, names), key=len, reverse=True):
+        checked = re.sub(re.escape(name), " ", checked, flags=re.IGNORECASE)
+    if CAUSALE_FORBIDDEN.search(checked):
         raise NoticeDataError(
             _(
                 "La causale non può contenere dati sanitari, diete o dati ISEE e di reddito: indica solo servizio, "
@@ -164,10 +170,14 @@ def _notice_prepare(
     created_by=None,
     enrollment=None,
     instalments=None,
+    period: datetime.date | None = None,
     today: datetime.date,
     now: datetime.datetime,
 ) -> _Draft:
-    """Check one notice's data and build it (unsaved) with its options; nothing touches the database."""
+    """Check one notice's data and build it (unsaved) with its options; nothing touches the database.
+
+    `period` (a monthly fee: any day of its month, stored as the first) makes the notice unique per enrollment.
+    """
     if service_kind not in ServiceKind.values:
         raise NoticeDataError(_("Servizio sconosciuto."))
     if purpose not in PaymentNotice.Purpose.values:
@@ -177,9 +187,12 @@ def _notice_prepare(
     if payer is None or not getattr(payer, "codice_fiscale", ""):
         raise NoticeDataError(_("Indica il pagatore."))
     value = amount_check(amount)
-    text = causale_check(causale)
+    names = (child.first_name, child.last_name, getattr(payer, "first_name", ""), getattr(payer, "last_name", ""))
+    text = causale_check(causale, names=tuple(" ".join(name.split()) for name in names if name))
     if not isinstance(due_date, datetime.date) or isinstance(due_date, datetime.datetime) or due_date < today:
         raise NoticeDataError(_("La scadenza non può essere nel passato."))
+    if period is not None and (not isinstance(period, datetime.date) or isinstance(period, datetime.datetime)):
+        raise NoticeDataError(_("Il mese di competenza non è valido."))
     notice = PaymentNotice(
         iupd=f"{settings.PAGOPA_CREDITOR_FISCAL_CODE}{uuid.uuid4().hex}",
         status=Status.ISSUED,
@@ -193,6 +206,7 @@ def _notice_prepare(
         causale=text,
         amount=value,
         due_date=due_date,
+        period=period.replace(day=1) if period else None,
         created_by=created_by,
         created_at=now,
     )

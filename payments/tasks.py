@@ -1,14 +1,16 @@
 """Celery wrappers around the payment services (ids in, plain values out; every task is idempotent).
 
 Beat (CELERY_BEAT_SCHEDULE): `notices_publish_pending` every minute (notices the platform has not got yet,
-because its task was lost or the platform was down), `notices_expire_overdue` once a day after midnight.
+because its task was lost or the platform was down), `notices_expire_overdue` once a day after midnight,
+`nursery_fees_issue_current_month` on the first of each month (the nursery's monthly fees).
 """
 
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import services
+from . import enrollment_fees, services
 from .errors import PlatformRejectedError
 from .gateway import GatewayUnavailableError
 
@@ -35,3 +37,9 @@ def notices_publish_pending(ids: list[int] | None = None) -> int:
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def notices_expire_overdue() -> int:
     return services.notices_expire_overdue()
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def nursery_fees_issue_current_month() -> int:
+    """The nursery's fee notices of this month (Europe/Rome); run again, it issues only what is missing."""
+    return enrollment_fees.nursery_fees_issue(month=timezone.localdate())

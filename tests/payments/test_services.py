@@ -488,3 +488,14 @@ def test_a_payer_is_anonymised_not_deleted_and_their_payments_are_in_the_export(
     assert [n["causale"] for n in data["avvisi"]] == [notice.causale]
     assert len(data["ricevute"]) == 1
     assert personal_data_collect(user=other_parent)["pagamenti"] == {"avvisi": [], "ricevute": []}
+
+
+def test_causale_check_refuses_health_words_but_not_names():
+    from payments.errors import NoticeDataError
+    from payments.notices import causale_check
+
+    assert causale_check("Retta - Luca Medici", names=("Luca", "Medici")) == "Retta - Luca Medici"
+    with pytest.raises(NoticeDataError):
+        causale_check("Dieta per celiachia - Luca Medici", names=("Luca", "Medici"))
+    with pytest.raises(NoticeDataError):
+        causale_check("Retta - Luca Medici")
