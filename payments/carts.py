@@ -25,6 +25,7 @@ from .models import Cart, PaymentNotice, PaymentOption
 from .money import to_cents
 from .notices import CAUSALE_MAX, amount_check, notice_issue
 from .positions import notice_publish
+from .selectors import family_child_get
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +54,9 @@ def topup_causale(*, child, service_kind: str, day: datetime.date) -> str:
     return f"{head} - {name} - {tail}"
 
 
-def _family_child(*, user, child_id):
-    try:
-        pk = int(child_id)
-    except (TypeError, ValueError) as error:
-        raise NotFoundError from error
-    child = children_for_adult(user=user).filter(pk=pk).first()
-    if child is None:
-        raise NotFoundError
-    return child
-
-
 def topup_create(*, user, child_id: int, service_kind: str, amount: Decimal) -> PaymentNotice:
     """A parent asks to top up a child's balance: a notice for that amount; the balance moves with its receipt."""
-    child = _family_child(user=user, child_id=child_id)
+    child = family_child_get(user=user, child_id=child_id)
     if service_kind not in ServiceKind.values:
         raise NoticeDataError(_("Scegli il servizio da ricaricare."))
     value = amount_check(amount, maximum=settings.PAYMENTS_TOPUP_MAX)

@@ -12,7 +12,8 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.selectors import children_for_adult
+from accounts.models import Child
+from accounts.selectors import child_get_for_adult
 from enrollment.models import ServiceKind
 
 from .errors import NotFoundError
@@ -116,22 +117,24 @@ def ledger_balance(*, child, service_kind: str) -> Decimal:
     return (total or ZERO).quantize(Decimal("0.01"))
 
 
+def family_child_get(*, user, child_id):
+    """One of the user's children (accounts' scoped read), or NotFoundError (a 404) for anything else typed."""
+    try:
+        return child_get_for_adult(user=user, pk=int(child_id))
+    except (TypeError, ValueError, Child.DoesNotExist) as error:
+        raise NotFoundError from error
+
+
 def ledger_for_parent(*, user, child_id, service_kind: str | None = None) -> dict:
     """One of the user's children with its balances and movements (newest first), as a page's context:
     {"child", "balances" (Balance rows), "entries" (a queryset: the view may paginate it), "service_kind"}."""
-    try:
-        pk = int(child_id)
-    except (TypeError, ValueError) as error:
-        raise NotFoundError from error
-    child = children_for_adult(user=user).filter(pk=pk).first()
-    if child is None:
-        raise NotFoundError
-    entries = LedgerEntry.objects.filter(child_id=pk).select_related("notice").order_by("-created_at", "-pk")
+    child = family_child_get(user=user, child_id=child_id)
+    entries = LedgerEntry.objects.filter(child_id=child.pk).select_related("notice").order_by("-created_at", "-pk")
     if service_kind:
         entries = entries.filter(service_kind=service_kind)
     return {
         "child": child,
-        "balances": list(Balance.objects.filter(child_id=pk).order_by("service_kind")),
+        "balances": list(Balance.objects.filter(child_id=child.pk).order_by("service_kind")),
         "entries": entries,
         "service_kind": service_kind or "",
     }
