@@ -151,7 +151,6 @@ def test_notice_qr_carries_the_pagopa_payload(notice, monkeypatch):
     assert payloads == [f"PAGOPA|002|{number}|{CREDITOR_CF}|123450"]
 
 
-@pytest.mark.skipif(not (ZBARIMG and PDFTOPPM), reason="zbarimg or pdftoppm not installed")
 def test_notice_qr_decodes_with_a_scanner(notice, tmp_path):
     (tmp_path / "avviso.pdf").write_bytes(pdf.notice_pdf_render(notice=notice))
     subprocess.run(  # noqa: S603
