@@ -105,15 +105,11 @@ def pdf_text(content: bytes, tmp_path) -> str:
     ).stdout
 
 
-needs_pdftotext = pytest.mark.skipif(not PDFTOTEXT, reason="pdftotext (poppler-utils) not installed")
-
-
 @pytest.fixture
 def notice(giulia, parent):
     return notice_make(child=giulia, payer=parent, amount="1234.50")
 
 
-@needs_pdftotext
 def test_notice_pdf_carries_the_avviso_modules(notice, tmp_path):
     content = pdf.notice_pdf_render(notice=notice)
     assert content.startswith(b"%PDF")
@@ -170,7 +166,6 @@ def test_qr_svg_is_version_4():
     assert 'viewBox="0 0 33 33"' in svg
 
 
-@needs_pdftotext
 def test_notice_with_instalments_prints_one_box_per_rata(giulia, parent, tmp_path, monkeypatch):
     due = datetime.date(2026, 9, 15)
     notice = notice_make(
@@ -247,7 +242,6 @@ def test_rendering_fetches_nothing_but_local_assets(notice, monkeypatch):
     assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"  # a TrueType font
 
 
-@needs_pdftotext
 def test_receipt_pdf_carries_what_the_payer_needs(notice, tmp_path):
     receipt = receipt_make(notice=notice)
     content = pdf.receipt_pdf_render(receipt=receipt)
