@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .errors import EnrollmentError
-from .models import Enrollment
+from .models import HEALTH_PERMISSION, Enrollment
 
 Status = Enrollment.Status
 OPEN_DECIDED = (Status.SUBMITTED, Status.WAITLISTED, Status.ACCEPTED)
@@ -210,7 +210,7 @@ class ActionViews:
     def ops_for(self, request, enrollment: Enrollment) -> list[tuple[str, Op]]:
         if not self.has_change_permission(request, enrollment):
             return []
-        may_see_health = request.user.has_perm("enrollment.view_health_data")
+        may_see_health = request.user.has_perm(HEALTH_PERMISSION)
         return [
             (name, op)
             for name, op in OPS.items()
@@ -232,7 +232,7 @@ class ActionViews:
         ]
         return {
             "enrollment_actions": forms_,
-            "may_see_health": request.user.has_perm("enrollment.view_health_data"),
+            "may_see_health": request.user.has_perm(HEALTH_PERMISSION),
             "has_medical_diet": enrollment.diet == Enrollment.Diet.MEDICAL,
         }
 
@@ -252,7 +252,7 @@ class ActionViews:
         op = OPS.get(name)
         if op is None:
             raise PermissionDenied
-        if op.health and not request.user.has_perm("enrollment.view_health_data"):
+        if op.health and not request.user.has_perm(HEALTH_PERMISSION):
             raise PermissionDenied
         if name not in allowed:
             self.message_user(

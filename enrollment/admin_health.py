@@ -15,9 +15,7 @@ from django.utils.translation import gettext
 from portal.admin_mixins import ReadOnlyAdminMixin
 
 from . import services
-from .models import Enrollment, HealthDataAccess
-
-HEALTH_PERMISSION = "enrollment.view_health_data"
+from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess
 
 
 def _enrollment_id(object_id) -> int:

@@ -20,7 +20,7 @@ from accounts.validators import normalize_codice_fiscale
 
 from . import services
 from .errors import EnrollmentError
-from .models import Enrollment, SchoolClass, SchoolYear, Service, ServiceKind, Stop
+from .models import HEALTH_PERMISSION, Enrollment, SchoolClass, SchoolYear, Service, ServiceKind, Stop
 from .selectors import routes_for_enrollment, schools_for_service
 
 YES_NO = [("", "—"), ("1", _("sì")), ("0", _("no"))]
@@ -166,7 +166,7 @@ def late_complete_view(model_admin, request: HttpRequest, object_id) -> HttpResp
     )
     if enrollment is None:
         raise Http404
-    may_see_health = request.user.has_perm("enrollment.view_health_data")
+    may_see_health = request.user.has_perm(HEALTH_PERMISSION)
     initial = {
         "school": enrollment.school_id,
         "school_class": enrollment.school_class_id,

@@ -24,11 +24,9 @@ from portal.admin_mixins import ReadOnlyAdminMixin
 
 from .admin_actions import ActionViews
 from .admin_bulk import BulkActions
-from .models import Enrollment, EnrollmentEvent
+from .models import HEALTH_PERMISSION, Enrollment, EnrollmentEvent
 from .selectors import with_waitlist_position
 from .tariffs import tariff_explain
-
-HEALTH_PERMISSION = "enrollment.view_health_data"
 
 ISEE_MISSING, ISEE_EXPIRED, ISEE_EXPIRED_ACCEPTED, ISEE_VALID = "missing", "expired", "accepted", "valid"
 ISEE_LABELS = {

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from portal.csv_export import Export, csv_chunks
 
-from .models import Enrollment, HealthDataAccess, Route, School, SchoolYear, ServiceKind
+from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, Route, School, SchoolYear, ServiceKind
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 CHUNK_SIZE = 2000  # rows fetched per round trip of the server-side cursor
@@ -202,7 +202,7 @@ def kitchen_export(*, school_ids: Sequence[int], day: datetime.date, include_nam
     Names need a `user` allowed to see health data: the listing is recorded as an access to health data.
     """
     if include_names:
-        if user is None or not user.has_perm("enrollment.view_health_data"):
+        if user is None or not user.has_perm(HEALTH_PERMISSION):
             raise PermissionDenied
         from .services import health_data_access_record
 

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 EURO = {"max_digits": 12, "decimal_places": 2}
+# Medical diets and certificates (health data of minors): only staff with this permission see them, and it is logged.
+HEALTH_PERMISSION = "enrollment.view_health_data"
 
 
 class ServiceKind(models.TextChoices):

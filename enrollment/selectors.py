@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Guardianship
@@ -19,6 +20,7 @@ from .models import (
     Route,
     School,
     SchoolClass,
+    SchoolStaff,
     SchoolYear,
     Service,
     Stop,
@@ -325,3 +327,40 @@ def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[Enrollmen
         )
         cards = [replace(card, position=positions.get(card.pk)) for card in cards]
     return cards
+
+
+# --- school staff (their schools' and routes' files) -----------------------------------------------------------
+
+
+def school_staff_get(*, user) -> SchoolStaff:
+    """The user's school staff role, or 404: the schools' page is only for them."""
+    staff = SchoolStaff.objects.filter(user=user).first()
+    if staff is None:
+        raise Http404
+    return staff
+
+
+def school_of_staff(*, staff: SchoolStaff, pk: int) -> School:
+    """One of the staff's schools; any other school is a 404."""
+    school = staff.schools.filter(pk=pk).first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def route_of_staff(*, staff: SchoolStaff, pk: int) -> Route:
+    route = staff.routes.select_related("school_year").filter(pk=pk).first()
+    if route is None:
+        raise Http404
+    return route
+
+
+def school_years():
+    return SchoolYear.objects.all()
+
+
+def school_year_get(*, pk: int) -> SchoolYear:
+    year = SchoolYear.objects.filter(pk=pk).first()
+    if year is None:
+        raise Http404
+    return year

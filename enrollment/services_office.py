@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 
 from .errors import EnrollmentNotFoundError, InvalidChoiceError, ReasonRequiredError, TransitionNotAllowedError
-from .models import Enrollment, HealthDataAccess, MedicalDiet, Route
+from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, MedicalDiet, Route
 from .services_common import (
     Mail,
     enrollment_lock,
@@ -268,9 +268,6 @@ def enrollments_waitlist_bulk(*, enrollment_ids: list[int], actor: User) -> int:
 
 
 # --- health data -----------------------------------------------------------------------------------------------
-
-
-HEALTH_PERMISSION = "enrollment.view_health_data"
 
 
 def health_data_access_record(

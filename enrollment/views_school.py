@@ -14,40 +14,15 @@ from django.views.decorators.http import require_GET
 
 from portal.csv_export import csv_response
 
+from . import selectors
 from .exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
-from .models import Route, School, SchoolStaff, SchoolYear
-
-HEALTH_PERMISSION = "enrollment.view_health_data"
-
-
-def _staff(request: HttpRequest) -> SchoolStaff:
-    staff = SchoolStaff.objects.filter(user=request.user).first()
-    if staff is None:
-        raise Http404
-    return staff
-
-
-def _school(staff: SchoolStaff, pk: int) -> School:
-    school = staff.schools.filter(pk=pk).first()
-    if school is None:
-        raise Http404
-    return school
-
-
-def _route(staff: SchoolStaff, pk: int) -> Route:
-    route = staff.routes.select_related("school_year").filter(pk=pk).first()
-    if route is None:
-        raise Http404
-    return route
+from .models import HEALTH_PERMISSION, Route, SchoolStaff, SchoolYear
 
 
 def _year(request: HttpRequest) -> SchoolYear | None:
     value = request.GET.get("anno", "")
     if value.isdigit():
-        year = SchoolYear.objects.filter(pk=int(value)).first()
-        if year is None:
-            raise Http404
-        return year
+        return selectors.school_year_get(pk=int(value))
     return school_year_current()
 
 
@@ -57,7 +32,7 @@ def _page(request: HttpRequest, staff: SchoolStaff, *, day_text: str) -> HttpRes
     day = day_parse(day_text) if day_text else timezone.localdate()
     context = {
         "year": year,
-        "years": SchoolYear.objects.all(),
+        "years": selectors.school_years(),
         "schools": staff.schools.order_by("name"),
         "routes": staff.routes.filter(school_year=year).order_by("name") if year else Route.objects.none(),
         "day": day,
@@ -71,13 +46,13 @@ def _page(request: HttpRequest, staff: SchoolStaff, *, day_text: str) -> HttpRes
 @login_required
 @require_GET
 def school_staff_home(request: HttpRequest) -> HttpResponse:
-    return _page(request, _staff(request), day_text=request.GET.get("giorno", ""))
+    return _page(request, selectors.school_staff_get(user=request.user), day_text=request.GET.get("giorno", ""))
 
 
 @login_required
 @require_GET
 def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
-    school = _school(_staff(request), pk)
+    school = selectors.school_of_staff(staff=selectors.school_staff_get(user=request.user), pk=pk)
     year = _year(request)
     if year is None:
         raise Http404
@@ -87,8 +62,8 @@ def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = _staff(request)
-    school = _school(staff, pk)
+    staff = selectors.school_staff_get(user=request.user)
+    school = selectors.school_of_staff(staff=staff, pk=pk)
     day = day_parse(request.GET.get("giorno", ""))
     if day is None:
         return _page(request, staff, day_text=request.GET.get("giorno", ""))
@@ -100,5 +75,5 @@ def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def route_transport(request: HttpRequest, pk: int) -> HttpResponse:
-    route = _route(_staff(request), pk)
+    route = selectors.route_of_staff(staff=selectors.school_staff_get(user=request.user), pk=pk)
     return csv_response(transport_export(route_ids=[route.pk], school_year=route.school_year))

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.validators import normalize_codice_fiscale
+from enrollment.models import HEALTH_PERMISSION
 
 from ...exports import day_parse, kitchen_export
 from ..export_base import ExportCommand
@@ -33,7 +34,7 @@ class Command(ExportCommand):
             if not user:
                 raise CommandError("--with-names needs --user: the access to health data is recorded.")
             asking = User.objects.filter(codice_fiscale=normalize_codice_fiscale(user), is_active=True).first()
-            if asking is None or not asking.has_perm("enrollment.view_health_data"):
+            if asking is None or not asking.has_perm(HEALTH_PERMISSION):
                 raise CommandError("That user does not exist or may not see health data.")
         export = kitchen_export(school_ids=self.school_ids(school), day=day, include_names=with_names, user=asking)
         self.write(export, output)
