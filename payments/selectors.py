@@ -154,17 +154,29 @@ def cart_get_for_parent(*, user, public_id: str) -> Cart:
     return cart
 
 
+@dataclass(frozen=True)
+class CartState:
+    notices: list
+    receipts: list  # receipts that arrived since the cart was opened, newest first
+    settled: bool  # every notice paid (a receipt is the only proof)
+
+
+def cart_state(cart: Cart) -> CartState:
+    """The cart's notices, the receipts received for them since it was opened, and whether all are paid (2 queries)."""
+    notices = list(cart.notices.all())
+    receipts = list(
+        Receipt.objects.filter(notice__in=notices, received_at__gte=cart.created_at)
+        .select_related("notice__child")
+        .order_by("-paid_at", "-pk")
+    )
+    paid_since = {receipt.notice_id for receipt in receipts}
+    settled = bool(notices) and all(notice.status == Status.PAID or notice.pk in paid_since for notice in notices)
+    return CartState(notices, receipts, settled)
+
+
 def cart_is_settled(cart: Cart) -> bool:
     """True when every notice of the cart is paid (a receipt arrived for it since the cart was opened)."""
-    notices = list(cart.notices.all())
-    if not notices:
-        return False
-    paid_since = set(
-        Receipt.objects.filter(notice__in=notices, received_at__gte=cart.created_at).values_list(
-            "notice_id", flat=True
-        )
-    )
-    return all(notice.status == Status.PAID or notice.pk in paid_since for notice in notices)
+    return cart_state(cart).settled
 
 
 # --- office ------------------------------------------------------------------------------------------------------

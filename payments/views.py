@@ -24,7 +24,7 @@ from . import pagopa, pdf, selectors, services
 from .errors import AmountError, CartError, NotFoundError, NoticeDataError, PaymentsError, PlatformUnavailableError
 from .forms import CartForm, TopupForm
 from .gateway import GatewayUnavailableError, ReturnUrls
-from .models import PaymentNotice, Receipt
+from .models import PaymentNotice
 
 logger = logging.getLogger(__name__)
 
@@ -219,13 +219,8 @@ def ledger(request, child_id: int):
 
 
 def _cart_context(cart, *, polls: int = 0) -> dict:
-    settled = selectors.cart_is_settled(cart)
-    notices = list(cart.notices.all())
-    receipts = list(
-        Receipt.objects.filter(notice__in=notices, received_at__gte=cart.created_at)
-        .select_related("notice__child")
-        .order_by("-paid_at", "-pk")
-    )
+    state = selectors.cart_state(cart)
+    settled, notices, receipts = state.settled, state.notices, state.receipts
     return {
         "cart": cart,
         "settled": settled,
