@@ -5,12 +5,9 @@ renders `accounts/pdf/activation_letter.html` with WeasyPrint, in one transactio
 no code is replaced. `print_activation_letters` is the admin action on imported adults.
 """
 
-from pathlib import Path
-
 from allauth.utils import build_absolute_uri
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse
@@ -20,31 +17,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.pdf import assets, comune_place, html_to_pdf
+
 from .activation import CODE_VALIDITY, activation_letter_issue
 from .models import Child, ImportedAdult, User
 
 TEMPLATE = "accounts/pdf/activation_letter.html"
 _ORDERING = ("last_name", "first_name", "pk")  # the order the letters are folded and posted in
-PDF_FONTS = {
-    "titillium_400": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-regular.ttf",
-    "titillium_600": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-600.ttf",
-    "titillium_700": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-700.ttf",
-    "mono_700": "fonts/Roboto_Mono/roboto-mono-v13-latin-ext_latin-700.ttf",
-}
-
-
-def static_file_uri(path: str) -> str:
-    """A file:// URI for WeasyPrint; empty if the static file is missing (the CSS falls back to DejaVu)."""
-    found = finders.find(path)
-    return Path(found).resolve().as_uri() if found else ""
-
-
-def comune_place(comune_name: str) -> str:
-    """'Comune di Borgo Demo' → 'Borgo Demo', for the place and date line."""
-    for prefix in ("Comune di ", "Comune del ", "Comune della ", "Città di ", "Comune "):
-        if comune_name.startswith(prefix):
-            return comune_name.removeprefix(prefix)
-    return comune_name
 
 
 def _without_scheme(url: str) -> str:
@@ -60,8 +39,6 @@ def portal_signup_url(request=None) -> str:
 @transaction.atomic
 def activation_letters_pdf(*, imported_adults, actor: User, portal_url: str | None = None) -> bytes:
     """One PDF with one page per imported adult, each with a freshly issued code (in the given order)."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     order = [adult.pk for adult in imported_adults]
     children = Prefetch("children", queryset=Child.objects.order_by("birth_date", "first_name"))
     by_pk = ImportedAdult.objects.prefetch_related(children).in_bulk(order)
@@ -89,12 +66,12 @@ def activation_letters_pdf(*, imported_adults, actor: User, portal_url: str | No
         "issued_on": timezone.localdate(now),
         "valid_until": timezone.localdate(now + CODE_VALIDITY),
         "portal_url": _without_scheme(portal_url or portal_signup_url()),
-        "logo_url": static_file_uri(settings.PORTAL_COMUNE_LOGO),
-        "fonts": {name: static_file_uri(path) for name, path in PDF_FONTS.items()},
+        "logo_url": assets()["logo"],
+        "fonts": assets()["fonts"],
     }
     with translation.override(settings.LANGUAGE_CODE):  # a paper letter to families: in the Comune's language
         html = render_to_string(TEMPLATE, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 @admin.action(description=_("Stampa lettere di attivazione"), permissions=["change"])

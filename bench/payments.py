@@ -294,7 +294,7 @@ def worker_pdf() -> dict:
         PaymentNotice.objects.filter(pdf="").select_related("child", "payer").order_by("pk")[: notice_samples + 1]
     )
     cold = timed(lambda: pdf.notice_pdf_get_or_render(notice=notices[0]))  # the process's very first PDF
-    # The baseline follows the notice's conventions: payments.pdf keeps one FontConfiguration per thread for the
+    # The baseline follows the notice's conventions: portal.pdf keeps one FontConfiguration per thread for the
     # process's life, so the minimal page reuses one too. WeasyPrint's default (a new FontConfiguration, i.e. a new
     # fontconfig set-up and font loading, at every call) is measured as well, for reference only.
     font_config = FontConfiguration()

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.letters import PDF_FONTS, comune_place, static_file_uri
 from portal.mail import register_attachment_builder
+from portal.pdf import assets, comune_place, html_to_pdf
 
 from . import tariffs
 from .models import Enrollment, Service, ServiceKind
@@ -28,8 +28,6 @@ DIET_SERVICES = (ServiceKind.CANTEEN, ServiceKind.NURSERY)  # the services that 
 
 def enrollment_receipt_render(*, enrollment: Enrollment) -> bytes:
     """The receipt of a submitted enrollment as PDF bytes (A4, in the Comune's language)."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     enrollment = Enrollment.objects.select_related(
         "child", "service", "school_year", "school", "school_class", "route", "stop", "submitted_by"
     ).get(pk=enrollment.pk)
@@ -48,11 +46,11 @@ def enrollment_receipt_render(*, enrollment: Enrollment) -> bytes:
             },
             "place": comune_place(settings.PORTAL_COMUNE_NAME),
             "printed_at": timezone.localtime(),
-            "logo_url": static_file_uri(settings.PORTAL_COMUNE_LOGO),
-            "fonts": {name: static_file_uri(path) for name, path in PDF_FONTS.items()},
+            "logo_url": assets()["logo"],
+            "fonts": assets()["fonts"],
         }
         html = render_to_string(TEMPLATE, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 def receipt_filename(enrollment: Enrollment) -> str:

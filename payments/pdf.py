@@ -10,26 +10,22 @@ the templates are kept lean (see the comments in `_print.css`): about half the t
 scratch. What is left is WeasyPrint's cost per box and text line of the avviso's mandatory modules.
 """
 
-import atexit
 import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import qrcode
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from portal.pdf import assets, html_to_pdf, weasyprint_kit
 
 from . import pagopa
 from .models import PaymentNotice, PaymentOption, Receipt
@@ -43,13 +39,6 @@ STYLESHEET = "payments/pdf/_print.css"  # shared by both, parsed once per thread
 RECEIPT_ATTACHMENT_BUILDER = "payments.receipt_pdf"
 SUBJECT_MAX = 90  # AVVISO.OGGETTO
 INFO_MAX = 100  # ENTE.INFO
-
-# The few font files the PDFs use (static files of the Bootstrap Italia theme): local, so no network.
-FONTS = {
-    "text_400": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-regular.ttf",
-    "text_700": "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-700.ttf",
-    "mono_700": "fonts/Roboto_Mono/roboto-mono-v13-latin-ext_latin-700.ttf",
-}
 
 
 # ctReceiptV2 paymentMethod codes, as a person reads them on the receipt.
@@ -119,86 +108,30 @@ def option_qr_payload(option: PaymentOption) -> str:
     )
 
 
-# --- local files only ------------------------------------------------------------------------------
+# --- WeasyPrint: portal.pdf (local files only, one font configuration per thread) + the parsed print CSS ----------
+
+_CSS: dict[int, object] = {}  # thread id -> the parsed print CSS (it names the local font files)
 
 
-def _static_path(path: str) -> Path | None:
-    found = finders.find(path)
-    return Path(found).resolve() if found else None
+def _print_css():
+    """This thread's parsed `_print.css`, built on its first PDF: a change to it needs a restart of the process."""
+    key = threading.get_ident()
+    if key not in _CSS:
+        from weasyprint import CSS
 
-
-@lru_cache(maxsize=1)
-def _assets() -> dict:
-    """file:// URIs of the fonts and the logo (looked up once per process), and the set of allowed paths."""
-    fonts = {name: _static_path(path) for name, path in FONTS.items()}
-    logo = _static_path(settings.PORTAL_COMUNE_LOGO)
-    allowed = {path for path in [*fonts.values(), logo] if path}
-    return {
-        "fonts": {name: path.as_uri() if path else "" for name, path in fonts.items()},
-        "logo": logo.as_uri() if logo else "",
-        "allowed": frozenset(allowed),
-    }
-
-
-def _local_fetcher():
-    """A WeasyPrint URL fetcher that serves only the files in `_assets()["allowed"]` (and data: URIs)."""
-    from weasyprint.urls import URLFetcher, URLFetchingError
-
-    allowed = _assets()["allowed"]
-
-    class LocalFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            scheme = urlsplit(url).scheme.lower()
-            if scheme == "file":
-                path = Path(url2pathname(urlsplit(url).path)).resolve()
-                if path in allowed:
-                    return super().fetch(url, headers)
-            elif scheme == "data":
-                return super().fetch(url, headers)
-            logger.warning("PDF rendering: refused to fetch %s", url[:200])
-            raise URLFetchingError(f"not a local asset: {url[:200]}")
-
-    return LocalFetcher(allowed_protocols=("file", "data"), timeout=1)
-
-
-_KITS: dict[int, tuple] = {}  # thread id -> (FontConfiguration, URL fetcher, CSS)
-
-
-def _weasyprint() -> tuple:
-    """This thread's WeasyPrint kit, built on its first PDF: font configuration, URL fetcher, parsed print CSS.
-
-    One FontConfiguration per thread (Pango objects are not shared between threads) means the @font-face fonts are
-    loaded once, not at every PDF; the print CSS (`_print.css`, which names the local font files) is parsed once
-    too and passed to every render. A change to `_print.css` therefore needs a restart of the process.
-    """
-    kit = _KITS.get(threading.get_ident())
-    if kit is None:
-        from weasyprint import CSS  # heavy import, only where a PDF is made
-        from weasyprint.text.fonts import FontConfiguration
-
-        assets = _assets()
-        fetcher = _local_fetcher()
-        font_config = FontConfiguration()
-        css = render_to_string(STYLESHEET, {"fonts": assets["fonts"], "logo_url": assets["logo"]})
-        kit = (font_config, fetcher, CSS(string=css, font_config=font_config, url_fetcher=fetcher))
-        if not _KITS:
-            # FontConfiguration removes its temporary font folder when collected: let that happen before the
-            # interpreter tears the modules down (at teardown its clean-up fails and prints a traceback).
-            atexit.register(_KITS.clear)
-        _KITS[threading.get_ident()] = kit
-    return kit
+        font_config, fetcher = weasyprint_kit()
+        css = render_to_string(STYLESHEET, {"fonts": assets()["fonts"], "logo_url": assets()["logo"]})
+        _CSS[key] = CSS(string=css, font_config=font_config, url_fetcher=fetcher)
+    return _CSS[key]
 
 
 def _write_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    font_config, fetcher, css = _weasyprint()
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(stylesheets=[css], font_config=font_config)
+    return html_to_pdf(html, stylesheets=[_print_css()])
 
 
 def _render(template: str, context: dict) -> bytes:
     with translation.override("it"), timezone.override("Europe/Rome"):  # a document of the Comune: Italian
-        html = render_to_string(template, {**context, "logo_url": _assets()["logo"]})
+        html = render_to_string(template, {**context, "logo_url": assets()["logo"]})
     return _write_pdf(html)
 
 

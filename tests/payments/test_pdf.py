@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from payments import pagopa, pdf
 from payments.models import IuvBase, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
+from portal import pdf as portal_pdf
 from portal.mail import _ATTACHMENT_BUILDERS, attachment
 
 pytestmark = pytest.mark.django_db
@@ -232,12 +233,12 @@ def test_rendering_fetches_nothing_but_local_assets(notice, monkeypatch):
     """A template can never make the server fetch a URL: the fetcher refuses anything but the known files."""
     from weasyprint.urls import URLFetchingError
 
-    fetcher = pdf._local_fetcher()
+    fetcher = portal_pdf.local_fetcher()
     with pytest.raises(URLFetchingError):
         fetcher.fetch("http://127.0.0.1:9/logo.png")
     with pytest.raises(URLFetchingError):
         fetcher.fetch("file:///etc/passwd")
-    font = pdf._assets()["fonts"]["text_400"]
+    font = portal_pdf.assets()["fonts"]["titillium_400"]
     assert font.startswith("file://")
     assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"  # a TrueType font
 
