@@ -596,7 +596,7 @@ def main() -> int:
             speedup = pdf["first"] / pdf["repeat"]
             print(
                 f"   minimal WeasyPrint page <p>Hello</p> {pdf['minimal'] * 1000:.1f} ms with one FontConfiguration "
-                f"reused, as payments.pdf does (WeasyPrint's default, a new one per call: "
+                f"reused, as portal.pdf does (WeasyPrint's default, a new one per call: "
                 f"{pdf['minimal_default'] * 1000:.1f} ms; medians of {pdf['minimal_samples']})"
             )
             print(
