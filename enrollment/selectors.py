@@ -15,7 +15,6 @@ from accounts.models import Guardianship
 from .errors import EnrollmentNotFoundError
 from .models import (
     Enrollment,
-    EnrollmentEvent,
     EnrollmentWindow,
     Route,
     School,
@@ -260,10 +259,6 @@ def enrollment_get_for_parent(*, user, pk: int) -> Enrollment:
     if enrollment is None:
         raise EnrollmentNotFoundError
     return enrollment
-
-
-def enrollment_events(*, enrollment: Enrollment) -> QuerySet[EnrollmentEvent]:
-    return enrollment.events.select_related("actor").order_by("at", "pk")
 
 
 @dataclass(frozen=True)

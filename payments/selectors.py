@@ -174,11 +174,6 @@ def cart_state(cart: Cart) -> CartState:
     return CartState(notices, receipts, settled)
 
 
-def cart_is_settled(cart: Cart) -> bool:
-    """True when every notice of the cart is paid (a receipt arrived for it since the cart was opened)."""
-    return cart_state(cart).settled
-
-
 # --- office ------------------------------------------------------------------------------------------------------
 
 

@@ -38,6 +38,20 @@ def test_notices_for_parent_sees_every_child_of_the_family_and_no_other(giulia, 
     assert [n.pk for n in selectors.notices_for_parent(user=other_parent)] == [theirs.pk]
 
 
+def test_open_notices_count_is_the_familys_notices_still_to_pay(giulia, parent, other_parent, other_child):
+    paid = notice_make(child=giulia, payer=parent)
+    notice_make(child=giulia, payer=parent)
+    notice_make(child=other_child, payer=other_parent)
+    assert selectors.notices_open_count_for_parent(user=parent) == 2
+    receipt_pay(single_option(paid))
+    assert selectors.notices_open_count_for_parent(user=parent) == 1
+
+
+def test_family_page_reminds_of_the_notices_to_pay(parent_client, giulia, parent):
+    notice_make(child=giulia, payer=parent)
+    assert "Hai 1 avviso da pagare" in parent_client.get(reverse("accounts:family")).content.decode()
+
+
 def test_notices_come_open_first_by_due_date_then_paid(giulia, parent):
     later = notice_make(child=giulia, payer=parent, due_in_days=20)
     sooner = notice_make(child=giulia, payer=parent, due_in_days=5)
@@ -121,13 +135,13 @@ def test_cart_belongs_to_whoever_opened_it_and_is_settled_by_receipts(giulia, pa
     with pytest.raises(NotFoundError):
         selectors.cart_get_for_parent(user=other_parent, public_id=cart.public_id)
     cart = selectors.cart_get_for_parent(user=parent, public_id=cart.public_id)
-    assert not selectors.cart_is_settled(cart)
+    assert not selectors.cart_state(cart).settled
     services.cart_return(user=parent, public_id=cart.public_id, outcome="ok")
-    assert not selectors.cart_is_settled(cart)  # the browser's word is not a receipt
+    assert not selectors.cart_state(cart).settled  # the browser's word is not a receipt
     receipt_pay(single_option(notices[0]))
-    assert not selectors.cart_is_settled(cart)
+    assert not selectors.cart_state(cart).settled
     receipt_pay(single_option(notices[1]))
-    assert selectors.cart_is_settled(selectors.cart_get_for_parent(user=parent, public_id=cart.public_id))
+    assert selectors.cart_state(selectors.cart_get_for_parent(user=parent, public_id=cart.public_id)).settled
 
 
 def test_daily_report_groups_by_service_and_psp_on_the_italian_day(giulia, parent):
