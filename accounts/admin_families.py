@@ -10,8 +10,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
+from portal.errors import DomainError, form_error_add
 
-from . import services
 from .models import Child, DeletionRequest, FamilyEvent, Guardianship, User
 from .validators import validate_codice_fiscale
 
@@ -107,8 +107,8 @@ class ChildAdmin(admin.ModelAdmin):
                     new_adult=form.cleaned_data["new_adult_codice_fiscale"],
                     reason=form.cleaned_data["reason"],
                 )
-            except services.FamilyRuleError as error:
-                form.add_error(None, str(error))
+            except DomainError as error:
+                form_error_add(form, error)
             else:
                 self.message_user(request, gettext("Adulto di riferimento cambiato."), messages.SUCCESS)
                 return redirect(reverse("admin:accounts_child_change", args=[child.pk]))

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.client_ip import client_ip
+
 from . import selectors, services
 from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_person_name
 
@@ -98,9 +100,7 @@ class SignupForm(AllauthSignupForm):
 
     def signup(self, request, user) -> None:
         """allauth calls this inside signup: record the consents given on the form."""
-        services.consent_accept(
-            user=user, documents=list(self.documents.values()), ip_address=services.client_ip(request)
-        )
+        services.consent_accept(user=user, documents=list(self.documents.values()), ip_address=client_ip(request))
 
 
 class LoginForm(AllauthLoginForm):

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import ReasonRequiredError
 from portal.mail import email_enqueue_template
 
 from .models import Child, FamilyEvent, Guardianship, Invitation, User
@@ -41,12 +42,6 @@ REASON_DELEGATE_WITHDREW = "Il delegato ha rinunciato alla delega."
 
 class InvitationError(FamilyRuleError):
     """A refusal about delegates; `field` names the form field the message belongs to, if any."""
-
-    default_message = _("Operazione non consentita.")
-    field: str | None = None
-
-    def __init__(self, message=None) -> None:
-        super().__init__(str(message or self.default_message))
 
 
 class NotAllowedError(InvitationError):
@@ -117,11 +112,6 @@ class InvitationNoLongerValidError(InvitationError):
     default_message = _(
         "Chi ti ha invitato non è più l'adulto di riferimento dei bambini indicati: l'invito non è più valido."
     )
-
-
-class ReasonRequiredError(InvitationError):
-    default_message = _("Scrivi il motivo del cambio dell'adulto di riferimento.")
-    field = "reason"
 
 
 class ReferenceUnchangedError(InvitationError):
@@ -370,7 +360,7 @@ def reference_change(*, actor: User, child: Child, new_adult: User, reason: str)
         raise NotAllowedError
     reason = (reason or "").strip()
     if not reason:
-        raise ReasonRequiredError
+        raise ReasonRequiredError(_("Scrivi il motivo del cambio dell'adulto di riferimento."))
     if not new_adult.is_active:
         raise InactiveAdultError
     child = Child.objects.select_for_update().get(pk=child.pk)

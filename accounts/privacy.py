@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import DomainError
 from portal.privacy import (
     ExportJSONEncoder,
     personal_data_collect,
@@ -59,13 +60,8 @@ Per correggere un dato o per qualsiasi domanda scrivi all'ufficio scuola: {email
 """
 
 
-class PrivacyError(Exception):
+class PrivacyError(DomainError):
     """A privacy request was refused; str(error) is the message for the user, in their language."""
-
-    default_message = _("Operazione non consentita.")
-
-    def __init__(self, message=None) -> None:
-        super().__init__(str(message or self.default_message))
 
 
 class DeletionRequestPendingError(PrivacyError):

@@ -2,17 +2,13 @@
 
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
+
+from portal.errors import DomainError
 
 from .models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
 from .selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
 from .validators import codice_fiscale_mismatches, validate_codice_fiscale
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client address as the first trusted proxy saw it (REMOTE_ADDR behind gunicorn/nginx)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @transaction.atomic
@@ -52,7 +48,7 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, phone: s
     return user
 
 
-class FamilyRuleError(Exception):
+class FamilyRuleError(DomainError):
     """A family rule refused the action; str(error) is the message for the user, in their language."""
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from enrollment import selectors as enrollment_selectors
 from payments import selectors as payment_selectors
+from portal.client_ip import client_ip
 
 from . import activation, selectors, services
 from .forms import ChildAddForm, ConsentForm, ProfileForm
@@ -74,7 +75,7 @@ def consent(request):
         return redirect(next_url or "accounts:family")
     form = ConsentForm(request.POST or None, documents=pending)
     if request.method == "POST" and form.is_valid():
-        services.consent_accept(user=request.user, documents=pending, ip_address=services.client_ip(request))
+        services.consent_accept(user=request.user, documents=pending, ip_address=client_ip(request))
         messages.success(request, _("Grazie: le tue scelte sono state registrate."))
         return redirect(next_url or "accounts:family")
     return render(request, "accounts/consent.html", {"form": form, "documents": pending, "next": next_url})

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.errors import form_error_add
+
 from . import invitations, selectors
 from .models import Child, Guardianship, Invitation
 from .validators import validate_codice_fiscale
@@ -73,7 +75,7 @@ def invite(request, pk: int):
                 inviter=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
             )
         except invitations.InvitationError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error))
+            form_error_add(form, error)
         else:
             messages.success(
                 request,

@@ -17,8 +17,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from portal.errors import DomainError, form_error_add
+
 from . import services
-from .errors import EnrollmentError
 from .models import HEALTH_PERMISSION, Enrollment
 
 Status = Enrollment.Status
@@ -266,12 +267,11 @@ class ActionViews:
             return self._action_page(request, enrollment, name, op, form)
         try:
             op.call(enrollment, request.user, form.cleaned_data if form is not None else {})
-        except EnrollmentError as error:
+        except DomainError as error:
             if form is None:
                 self.message_user(request, str(error), level="error")
                 return redirect(self._change_url(enrollment))
-            field = error.field if error.field in form.fields else None
-            form.add_error(field, str(error))
+            form_error_add(form, error)
             return self._action_page(request, enrollment, name, op, form)
         self.message_user(request, str(op.done), level="success")
         return redirect(self._change_url(enrollment))

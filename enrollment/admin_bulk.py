@@ -12,9 +12,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import DomainError
+
 from . import services
 from .admin_actions import RejectForm
-from .errors import EnrollmentError
 from .models import Enrollment
 
 
@@ -100,7 +101,7 @@ class BulkActions:
         for enrollment in queryset.filter(eligible).order_by("pk"):
             try:
                 call(enrollment)
-            except EnrollmentError as error:
+            except DomainError as error:
                 errors.append(f"{enrollment.protocol or enrollment.pk}: {error}")
             else:
                 done += 1

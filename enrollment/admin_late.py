@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child
 from accounts.validators import normalize_codice_fiscale
+from portal.errors import DomainError, form_error_add
 
 from . import services
-from .errors import EnrollmentError
 from .models import HEALTH_PERMISSION, Enrollment, SchoolClass, SchoolYear, Service, ServiceKind, Stop
 from .selectors import routes_for_enrollment, schools_for_service
 
@@ -146,7 +146,7 @@ def late_start_view(model_admin, request: HttpRequest) -> HttpResponse:
                 school_year_id=form.cleaned_data["school_year"].pk,
                 staff=True,
             )
-        except EnrollmentError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
         else:
             return redirect(reverse("admin:enrollment_enrollment_late_complete", args=[draft.pk]))
@@ -199,9 +199,8 @@ def late_complete_view(model_admin, request: HttpRequest, object_id) -> HttpResp
             submitted = services.enrollment_submit(
                 enrollment=enrollment, user=request.user, declarations=True, staff=True
             )
-        except EnrollmentError as error:
-            field = error.field if error.field in form.fields else None
-            form.add_error(field, str(error))
+        except DomainError as error:
+            form_error_add(form, error)
         else:
             model_admin.message_user(
                 request,

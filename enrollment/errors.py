@@ -12,21 +12,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import DomainError
 
-class EnrollmentError(Exception):
-    """A rule refused the action; nothing was saved."""
 
-    default_message = _("Operazione non consentita.")
-    field: str | None = None
-
-    def __init__(self, message=None, *, field: str | None = None) -> None:
-        if field is not None:
-            self.field = field
-        super().__init__(str(message or self.default_message))
-
-    @property
-    def message(self) -> str:
-        return str(self)
+class EnrollmentError(DomainError):
+    """A rule about enrollments refused the action; nothing was saved."""
 
 
 class EnrollmentNotFoundError(Http404):
@@ -64,8 +54,8 @@ class DuplicateEnrollmentError(EnrollmentError):
     )
 
 
-class TransitionNotAllowedError(EnrollmentError):
-    default_message = _("L'iscrizione non è più in uno stato che permette questa operazione.")
+# The message of a TransitionNotAllowedError about an enrollment.
+ENROLLMENT_STATE_CHANGED = _("L'iscrizione non è più in uno stato che permette questa operazione.")
 
 
 class InvalidChoiceError(EnrollmentError):
@@ -91,11 +81,6 @@ class MissingDataError(EnrollmentError):
 
 class CapacityError(EnrollmentError):
     default_message = _("Non ci sono posti liberi su questa linea.")
-
-
-class ReasonRequiredError(EnrollmentError):
-    default_message = _("Scrivi il motivo.")
-    field = "reason"
 
 
 class TariffNotConfiguredError(EnrollmentError):

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from portal.errors import TransitionNotAllowedError
 from portal.mail import attachment
 
-from .errors import EnrollmentNotFoundError, MissingDataError, TransitionNotAllowedError
+from .errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, MissingDataError
 from .models import Enrollment, MedicalDiet, SchoolYear
 from .selectors import PARENT_WITHDRAWABLE
 from .services_common import (
@@ -142,7 +143,7 @@ def enrollment_submit(
     if locked.status in (Status.SUBMITTED, Status.WAITLISTED):
         return locked
     if locked.status != Status.DRAFT:
-        raise TransitionNotAllowedError
+        raise TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
     if not staff:
         window_check(service_id=locked.service_id, school_year_id=locked.school_year_id, now=check_time)
     _required_check(locked, declarations=declarations)

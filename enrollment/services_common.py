@@ -18,13 +18,14 @@ from django.utils import timezone
 
 from accounts.models import Guardianship, User
 from portal import mail
+from portal.errors import TransitionNotAllowedError
 
 from .errors import (
+    ENROLLMENT_STATE_CHANGED,
     CapacityError,
     EnrollmentError,
     EnrollmentNotFoundError,
     TariffNotConfiguredError,
-    TransitionNotAllowedError,
     WindowClosedError,
 )
 from .models import Enrollment, EnrollmentEvent, EnrollmentWindow, Route, ServiceKind
@@ -337,7 +338,7 @@ def transition_many(
             outcome.unchanged.append(row)
             continue
         if row.status not in allowed_from or target not in Enrollment.TRANSITIONS[row.status]:
-            outcome.refused[row.pk] = TransitionNotAllowedError()
+            outcome.refused[row.pk] = TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
             continue
         was_holding = holds_seat(row)
         will_hold = bool(row.route_id) and target in Enrollment.SEAT_STATUSES

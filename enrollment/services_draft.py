@@ -19,13 +19,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child, User
+from portal.errors import TransitionNotAllowedError
 
 from .errors import (
     CertificateError,
     DuplicateEnrollmentError,
     EnrollmentNotFoundError,
     InvalidChoiceError,
-    TransitionNotAllowedError,
 )
 from .models import Enrollment, MedicalDiet, Route, School, SchoolClass, SchoolYear, Service, ServiceKind, Stop
 from .services_common import can_edit_as_office, event_record, guardian_check, window_check

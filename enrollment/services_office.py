@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from portal.errors import ReasonRequiredError, TransitionNotAllowedError
 
-from .errors import EnrollmentNotFoundError, InvalidChoiceError, ReasonRequiredError, TransitionNotAllowedError
+from .errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, InvalidChoiceError
 from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, MedicalDiet, Route
 from .services_common import (
     Mail,
@@ -118,7 +119,7 @@ def enrollment_waitlist_rank_set(*, enrollment: Enrollment, actor: User, rank: i
     if locked.waitlist_rank == rank:
         return locked
     if locked.status not in REVIEWABLE:
-        raise TransitionNotAllowedError
+        raise TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
     locked.waitlist_rank = rank
     locked.save(update_fields=["waitlist_rank", "updated_at"])
     event_record(
@@ -178,7 +179,7 @@ def enrollment_exemption_set(*, enrollment: Enrollment, actor: User, percent: in
     if locked.exemption_percent == percent and locked.exemption_reason == reason:
         return locked
     if locked.status not in (Status.DRAFT, *OPEN_AFTER_SUBMIT):
-        raise TransitionNotAllowedError
+        raise TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
     locked.exemption_percent = percent
     locked.exemption_reason = reason
     _tariff_refreeze(locked)
@@ -201,7 +202,7 @@ def enrollment_isee_expired_accept(*, enrollment: Enrollment, actor: User) -> En
     if locked.isee_expired_accepted:
         return locked
     if locked.status not in (Status.DRAFT, *OPEN_AFTER_SUBMIT) or not locked.isee_presented:
-        raise TransitionNotAllowedError
+        raise TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
     locked.isee_expired_accepted = True
     _tariff_refreeze(locked)
     locked.save(update_fields=["isee_expired_accepted", "tariff_amount", "tariff_steps", "updated_at"])

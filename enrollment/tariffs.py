@@ -20,7 +20,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import quantize_eur
+from portal.money import quantize_eur
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)

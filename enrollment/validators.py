@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import AmountFormatError, parse_euro
+from portal.money import AmountFormatError, parse_euro
 
 DSU_PROTOCOL = re.compile(r"^INPS-ISEE-(?:19|20)\d{2}-[0-9A-Z]{8,9}-\d{2}$")
 DSU_PROTOCOL_OLD = re.compile(r"^INPS-DSU-(?:19|20)\d{2}-[0-9A-Z]{8,9}-\d{2}$")

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
+from portal.errors import DomainError, form_error_add
 
 from . import selectors, services
-from .errors import EnrollmentError, MissingDataError, WindowClosedError
+from .errors import MissingDataError, WindowClosedError
 from .forms import DeclarationsForm, ServiceChoiceForm, isee_expired_warning, medical_diet_of
 from .models import Enrollment
 from .tariffs import UNIT_LABELS
@@ -101,9 +102,8 @@ def _wizard_context(request, enrollment: Enrollment, pages: list, current) -> di
     }
 
 
-def _add_service_error(form, error: EnrollmentError) -> None:
-    field = FORM_FIELD.get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, str(error))
+def _add_service_error(form, error: DomainError) -> None:
+    form_error_add(form, error, field=FORM_FIELD.get(error.field or "", error.field))
 
 
 # --- start: child and services ---------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def start(request):
                         school_year_id=option.school_year.pk,
                     )
                 )
-            except EnrollmentError as error:
+            except DomainError as error:
                 refused.append(f"{option.service.name}: {error}")
         for message in refused:
             if started:
@@ -255,7 +255,7 @@ def step(request, pk: int, step: str):
     if request.method == "POST" and form.is_valid():
         try:
             _save_step(current, form, enrollment, request.user)
-        except EnrollmentError as error:
+        except DomainError as error:
             _add_service_error(form, error)
         else:
             return _after_save(request, enrollment, current, form)
@@ -282,7 +282,7 @@ def _summary(request, enrollment: Enrollment, pages: list, current):
         except MissingDataError as error:
             form.add_error(None, str(error))
             fix_step = step_for_missing(error, pages)
-        except EnrollmentError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
             fix_step = step_for_missing(error, pages) if error.field else None
         else:
@@ -291,7 +291,7 @@ def _summary(request, enrollment: Enrollment, pages: list, current):
     tariff, tariff_error = None, ""
     try:
         tariff = services.enrollment_tariff_preview(enrollment=enrollment)
-    except EnrollmentError as error:
+    except DomainError as error:
         tariff_error = str(error)
     seats = None
     if enrollment.route_id:

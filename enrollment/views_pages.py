@@ -12,8 +12,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.errors import DomainError
+
 from . import selectors, services
-from .errors import EnrollmentError
 from .models import Enrollment
 from .pdf import enrollment_receipt_render, receipt_filename
 from .selectors import PARENT_WITHDRAWABLE
@@ -69,7 +70,7 @@ def withdraw(request, pk: int):
                 services.enrollment_draft_discard(enrollment=enrollment, user=request.user)
             else:
                 services.enrollment_withdraw(enrollment=enrollment, user=request.user)
-        except EnrollmentError as exc:
+        except DomainError as exc:
             error = str(exc)
         else:
             if is_draft:

@@ -23,12 +23,12 @@ from accounts.validators import normalize_codice_fiscale
 from enrollment.models import ServiceKind
 from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.csv_export import csv_response
+from portal.errors import DomainError
+from portal.money import AmountFormatError, parse_euro
 
 from . import pagopa, services
-from .errors import PaymentsError
 from .exports import receipts_daily_report_csv
 from .models import Balance, Cart, LedgerEntry, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
-from .money import AmountFormatError, parse_euro
 from .selectors import receipts_daily_report
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -138,7 +138,7 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
             for notice in queryset.order_by("pk"):
                 try:
                     services.notice_cancel(notice_id=notice.pk, actor=request.user, reason=form.cleaned_data["reason"])
-                except PaymentsError as error:
+                except DomainError as error:
                     refused.append(f"«{notice.causale}»: {error}")
                 else:
                     done += 1
@@ -361,7 +361,7 @@ class BalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
                 )
-            except PaymentsError as error:
+            except DomainError as error:
                 form.add_error(None, str(error))
             else:
                 self.message_user(

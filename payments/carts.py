@@ -17,12 +17,12 @@ from django.utils.translation import ngettext
 
 from accounts.selectors import children_for_adult
 from enrollment.models import ServiceKind
+from portal.money import to_cents
 
 from . import gateway as gateway_module
 from .errors import CartError, NotFoundError, NoticeDataError, PlatformRejectedError
 from .gateway import CartItem, GatewayRejectedError, GatewayUnavailableError, ReturnUrls
 from .models import Cart, PaymentNotice, PaymentOption
-from .money import to_cents
 from .notices import CAUSALE_MAX, amount_check, notice_issue
 from .positions import notice_publish
 from .selectors import family_child_get

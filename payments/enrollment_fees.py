@@ -16,9 +16,9 @@ from django.utils.translation import override
 
 from accounts.models import Guardianship
 from enrollment.models import Enrollment, ServiceKind
+from portal.money import quantize_eur
 
 from .models import PaymentNotice
-from .money import quantize_eur
 from .services import notices_issue_bulk
 
 NURSERY_DUE_DAY = 20  # a monthly nursery fee is due on the 20th of its month...

@@ -1,22 +1,17 @@
 """What the payment services refuse, as exceptions whose str() is the message for the user (in their language)."""
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from portal import errors as portal_errors
+from portal.errors import DomainError
 
-class PaymentsError(Exception):
+
+class PaymentsError(DomainError):
     """A payment rule refused the action; str(error) is the message to show."""
 
-    default_message = _("Operazione non consentita.")
 
-    def __init__(self, message=None) -> None:
-        super().__init__(str(message or self.default_message))
-
-
-class NotFoundError(PaymentsError, Http404):
+class NotFoundError(PaymentsError, portal_errors.NotFoundError):
     """Not one of the user's (or it does not exist): a view that does not catch it answers 404, never 403."""
-
-    default_message = _("Non trovato.")
 
 
 class AmountError(PaymentsError):
@@ -31,10 +26,6 @@ class NoticeDataError(PaymentsError):
 
 class CartError(PaymentsError):
     default_message = _("Questi avvisi non si possono pagare insieme.")
-
-
-class TransitionNotAllowedError(PaymentsError):
-    default_message = _("L'avviso non può passare a questo stato.")
 
 
 class PlatformUnavailableError(PaymentsError):

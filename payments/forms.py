@@ -10,8 +10,7 @@ from django.utils.translation import ngettext
 
 from accounts.selectors import children_for_adult
 from enrollment.models import ServiceKind
-
-from .money import AmountFormatError, parse_euro
+from portal.money import AmountFormatError, parse_euro
 
 
 def euro(amount: Decimal) -> str:

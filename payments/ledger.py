@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import ServiceKind
+from portal.money import CENT
 
 from .errors import AmountError, LedgerError
 from .models import Balance, LedgerEntry
-from .money import CENT
 
 Kind = LedgerEntry.Kind
 

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import ServiceKind
+from portal.errors import DomainError, TransitionNotAllowedError
+from portal.money import CENT, AmountFormatError, parse_euro, quantize_eur
 
 from . import gateway as gateway_module
 from . import pagopa, positions
@@ -32,15 +34,12 @@ from .errors import (
     AmountError,
     NotFoundError,
     NoticeDataError,
-    PaymentsError,
     PlatformRejectedError,
     PlatformUnavailableError,
-    TransitionNotAllowedError,
 )
 from .gateway import GatewayRejectedError, GatewayUnavailableError
 from .ledger import ledger_record, ledger_record_many
 from .models import IuvBase, LedgerEntry, PaymentNotice, PaymentOption
-from .money import CENT, AmountFormatError, parse_euro, quantize_eur
 
 Status = PaymentNotice.Status
 PlatformState = PaymentNotice.PlatformState
@@ -300,7 +299,7 @@ def notices_issue_bulk(*, specs: list[dict]) -> int:
     for index, spec in enumerate(specs, start=1):
         try:
             drafts.append(_notice_prepare(**spec, today=today, now=now))
-        except PaymentsError as error:
+        except DomainError as error:
             raise type(error)(_("Avviso n. %(n)d: %(error)s") % {"n": index, "error": error}) from error
         except TypeError as error:
             raise NoticeDataError(_("Avviso n. %(n)d: dati incompleti.") % {"n": index}) from error

@@ -25,11 +25,11 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.money import to_cents
 from portal.pdf import assets, html_to_pdf, weasyprint_kit
 
 from . import pagopa
 from .models import PaymentNotice, PaymentOption, Receipt
-from .money import to_cents
 
 logger = logging.getLogger(__name__)
 

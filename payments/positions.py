@@ -13,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.money import to_cents
+
 from . import gateway as gateway_module
 from . import pagopa
 from .errors import PlatformRejectedError
 from .gateway import DebtPosition, DebtPositionOption, GatewayRejectedError, GatewayUnavailableError
 from .models import PaymentNotice, PaymentOption
-from .money import to_cents
 
 logger = logging.getLogger(__name__)
 

@@ -26,10 +26,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal.money import from_cents, to_cents
+
 from .gateway import ParsedReceipt, ReceiptSignatureError, get_gateway
 from .ledger import ledger_record
 from .models import LedgerEntry, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
-from .money import from_cents, to_cents
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ Rules kept:
 # gateway types and models the services use.
 from accounts.selectors import children_for_adult  # noqa: F401
 from enrollment.models import ServiceKind  # noqa: F401
+from portal.money import CENT, AmountFormatError, parse_euro, quantize_eur, to_cents  # noqa: F401
 
 from . import pagopa  # noqa: F401
 from .carts import (  # noqa: F401
@@ -42,7 +43,6 @@ from .errors import (  # noqa: F401
     PaymentsError,
     PlatformRejectedError,
     PlatformUnavailableError,
-    TransitionNotAllowedError,
 )
 from .gateway import (  # noqa: F401
     CartItem,
@@ -55,7 +55,6 @@ from .gateway import (  # noqa: F401
 )
 from .ledger import ledger_adjust, ledger_record, ledger_record_many, ledger_refund, meal_debit
 from .models import Cart, IuvBase, LedgerEntry, PaymentNotice, PaymentOption  # noqa: F401
-from .money import CENT, AmountFormatError, parse_euro, quantize_eur, to_cents  # noqa: F401
 from .notices import (  # noqa: F401
     CAUSALE_FORBIDDEN,
     CAUSALE_MAX,

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import children_for_adult
 from enrollment.models import ServiceKind
+from portal.errors import DomainError
 
 from . import pagopa, pdf, selectors, services
-from .errors import AmountError, CartError, NotFoundError, NoticeDataError, PaymentsError, PlatformUnavailableError
+from .errors import AmountError, CartError, NotFoundError, NoticeDataError, PlatformUnavailableError
 from .forms import CartForm, TopupForm
 from .gateway import GatewayUnavailableError, ReturnUrls
 from .models import PaymentNotice
@@ -131,7 +132,7 @@ def _pay_online(request, notice: PaymentNotice):
         logger.warning("pagoPA unavailable: top-up notice %s not sent to the checkout", notice.pk)
         messages.warning(request, _platform_down_message())
         return redirect("payments:notice_detail", pk=notice.pk)
-    except PaymentsError as error:
+    except DomainError as error:
         messages.error(request, str(error))
         return redirect("payments:notice_detail", pk=notice.pk)
     return redirect(cart.checkout_url)

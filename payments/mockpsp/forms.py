@@ -4,7 +4,6 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import from_cents
 from payments.pagopa import (
     CREDITOR_FISCAL_CODE_PATTERN,
     NoticeNumberError,
@@ -12,6 +11,7 @@ from payments.pagopa import (
     notice_number_normalise,
     qr_parse,
 )
+from portal.money import from_cents
 
 from .psps import TEST_CARDS, Psp, card_normalise, psp_get, psps_for
 

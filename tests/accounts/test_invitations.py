@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts import invitations, services
 from accounts.models import Child, FamilyEvent, Guardianship, Invitation
+from portal.errors import ReasonRequiredError
 from portal.models import OutboxEmail
 from tests.conftest import GIULIA, make_user
 
@@ -354,7 +355,7 @@ def test_reference_change_replaces_the_delegation_of_a_delegate(parent, paolo, s
 def test_reference_change_is_for_the_office_with_a_reason(parent, other_parent, staff, giulia):
     with pytest.raises(invitations.NotAllowedError):
         invitations.reference_change(actor=parent, child=giulia, new_adult=other_parent, reason="Perché sì")
-    with pytest.raises(invitations.ReasonRequiredError):
+    with pytest.raises(ReasonRequiredError):
         invitations.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="   ")
     with pytest.raises(invitations.ReferenceUnchangedError):
         invitations.reference_change(actor=staff, child=giulia, new_adult=parent, reason="Nessun cambio")

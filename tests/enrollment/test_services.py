@@ -20,11 +20,10 @@ from enrollment.errors import (
     EnrollmentNotFoundError,
     InvalidChoiceError,
     MissingDataError,
-    ReasonRequiredError,
-    TransitionNotAllowedError,
     WindowClosedError,
 )
 from enrollment.models import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDiet
+from portal.errors import ReasonRequiredError, TransitionNotAllowedError
 from portal.models import OutboxEmail
 
 from .factories import (

@@ -15,12 +15,12 @@ from payments.errors import (
     NotFoundError,
     NoticeDataError,
     PlatformUnavailableError,
-    TransitionNotAllowedError,
 )
 from payments.gateway import GatewayRejectedError, GatewayUnavailableError, ReturnUrls
 from payments.mockpsp.models import DebtPosition as MockPosition
 from payments.models import Balance, Cart, IuvBase, LedgerEntry, PaymentNotice, PaymentOption
 from payments.selectors import ledger_balance
+from portal.errors import TransitionNotAllowedError
 from tests.payments.factories import child_make, notice_make, parent_make, receipt_pay, single_option
 
 pytestmark = pytest.mark.django_db

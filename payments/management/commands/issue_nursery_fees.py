@@ -3,8 +3,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from portal.errors import DomainError
+
 from ...enrollment_fees import nursery_fees_issue
-from ...errors import PaymentsError
 
 
 def _month(text: str) -> datetime.date:
@@ -27,6 +28,6 @@ class Command(BaseCommand):
         day = _month(month) if month else timezone.localdate()
         try:
             count = nursery_fees_issue(month=day)
-        except PaymentsError as error:
+        except DomainError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{count} nursery fee notice(s) issued for {day:%m/%Y}.")

@@ -3,8 +3,8 @@
 from django import template
 from django.utils.formats import number_format
 
-from payments.money import from_cents
 from payments.pagopa import notice_number_grouped
+from portal.money import from_cents
 
 register = template.Library()
 
