@@ -17,6 +17,7 @@ from accounts.models import User
 from portal.errors import ReasonRequiredError, TransitionNotAllowedError
 
 from .errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, InvalidChoiceError
+from .hooks import enrollments_accepted_notify
 from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, MedicalDiet, Route
 from .services_common import (
     Mail,
@@ -61,10 +62,9 @@ def enrollment_accept(*, enrollment: Enrollment, actor: User) -> Enrollment:
 
 
 def _fees_issue(enrollment_ids: list[int], actor: User) -> None:
-    """Accepted transport enrollments owe their yearly fee: its notice is issued in the same transaction."""
-    from payments.enrollment_fees import transport_fees_issue
-
-    transport_fees_issue(enrollment_ids=enrollment_ids, actor=actor)
+    """Accepted enrollments may owe a fee (transport's yearly fee): the hooks other apps registered (payments)
+    issue it in the same transaction."""
+    enrollments_accepted_notify(enrollment_ids=enrollment_ids, actor=actor)
 
 
 @transaction.atomic

@@ -10,3 +10,9 @@ class PaymentsConfig(AppConfig):
         from . import checks, pdf, privacy  # noqa: F401 - checks and privacy register themselves on import
 
         pdf.register_builders()  # the outbox builds the receipt PDF attached to the confirmation e-mail
+
+        from enrollment.hooks import enrollments_accepted_hook_register
+
+        from .enrollment_fees import transport_fees_issue
+
+        enrollments_accepted_hook_register(transport_fees_issue)  # accepting transport issues its yearly fee

@@ -1,0 +1,29 @@
+"""What other apps do when enrollments change, without enrollment importing them (payments sits above it).
+
+An app registers a hook in its `AppConfig.ready()`; enrollment's services call the hooks inside their own
+transaction, so what a hook writes (a fee notice) commits or rolls back with the transition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+EnrollmentsAcceptedHook = Callable[..., object]  # called as hook(enrollment_ids=[...], actor=user)
+
+_accepted_hooks: list[EnrollmentsAcceptedHook] = []
+
+
+def enrollments_accepted_hook_register(hook: EnrollmentsAcceptedHook) -> None:
+    """Call `hook(enrollment_ids=..., actor=...)` whenever enrollments are accepted (registered once)."""
+    if hook not in _accepted_hooks:
+        _accepted_hooks.append(hook)
+
+
+def enrollments_accepted_notify(*, enrollment_ids: list[int], actor: User | None) -> None:
+    """Run the registered hooks for these newly accepted enrollments, in the caller's transaction."""
+    for hook in _accepted_hooks:
+        hook(enrollment_ids=enrollment_ids, actor=actor)
