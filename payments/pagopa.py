@@ -4,8 +4,16 @@ Scheme "aux digit 3" (SACI 3.x): NAV = 3 + segregation code (2) + IUV base (13) 
 number formed by the first 16 digits modulo 93; the IUV is the NAV without its aux digit.
 """
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+# What both sides of the wire share (the client in payments.gateway, the fake in mockpsp): the platform's time
+# zone, the receipt signature's header and how it is computed.
+ROME = ZoneInfo("Europe/Rome")
+SIGNATURE_HEADER = "X-PagoPA-Signature"
 
 AUX_DIGIT = "3"
 NOTICE_NUMBER_PATTERN = re.compile(r"^3\d{17}$")
@@ -68,3 +76,8 @@ def qr_parse(payload: str) -> QrData:
     if len(parts) != 5 or parts[0] != "PAGOPA" or parts[1] != "002" or not parts[4].isdigit():
         raise NoticeNumberError("not a pagoPA QR payload")
     return QrData(parts[2], parts[3], int(parts[4]))
+
+
+def receipt_sign(*, body: bytes, secret: str) -> str:
+    """The value of the X-PagoPA-Signature header for a raw body: "sha256=<hex HMAC-SHA256>"."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

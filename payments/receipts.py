@@ -31,12 +31,12 @@ from portal.money import from_cents, to_cents
 from .gateway import ParsedReceipt, ReceiptSignatureError, get_gateway
 from .ledger import ledger_record
 from .models import LedgerEntry, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
+from .pagopa import SIGNATURE_HEADER
 
 logger = logging.getLogger(__name__)
 
 Outcome = ReceiptMessage.Outcome
 Status = PaymentNotice.Status
-SIGNATURE_HEADER = "X-PagoPA-Signature"
 # The fault code answered with each status (pagoPA's paSendRT faults where one fits).
 FAULT_OF_STATUS = {
     400: "PAA_SINTASSI",

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from payments.gateway.http import ROME, SIGNATURE_HEADER, configured_transport, receipt_sign
+from payments.pagopa import ROME, SIGNATURE_HEADER, receipt_sign
+from portal.http_transport import configured_transport
 
 from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
 from .psps import METHODS, SHOP_METHOD_CODE, Psp

@@ -17,9 +17,9 @@ from payments.gateway import (
     ReturnUrls,
     get_gateway,
 )
-from payments.gateway.http import HttpGateway, receipt_sign
+from payments.gateway.http import HttpGateway
 from payments.mockpsp.models import Checkout, DebtPosition, PaymentOption
-from payments.pagopa import iuv_from_notice_number
+from payments.pagopa import iuv_from_notice_number, receipt_sign
 
 from .mock_helpers import gateway_position, nav_for, set_behaviour
 

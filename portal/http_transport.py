@@ -1,0 +1,68 @@
+"""How the portal's HTTP clients reach their peers: the network, or — in development and tests, where the fakes
+of outside services run inside this very application — an in-memory WSGI transport (no socket).
+
+`settings.PAGOPA_HTTP_TRANSPORT == "wsgi"` asks for the in-memory one.
+"""
+
+import functools
+from collections.abc import Callable, Iterable
+
+import httpx
+from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
+from django.utils import translation
+
+# --- in-process transport --------------------------------------------------------------------------------------
+
+
+class _InProcessApp:
+    """This Django application as a WSGI app that is safe to call from inside a request or a test transaction.
+
+    Django's WSGIHandler fires request_started/request_finished, whose `close_old_connections` would close the
+    database connection in the middle of the caller's transaction (a test's, or the outer request's). As
+    django.test.client.ClientHandler does, the receiver is disconnected for the call, then reconnected only if it
+    was connected before (a nested call must not reconnect it under an outer one). The body is read and the
+    response closed inside that window, and the caller's active language is restored afterwards.
+    """
+
+    def __init__(self) -> None:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        language = translation.get_language()
+        had_started = signals.request_started.disconnect(close_old_connections)
+        had_finished = signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = self.handler(environ, start_response)
+            try:
+                body = b"".join(response)
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+            return [body]
+        finally:
+            if had_started:
+                signals.request_started.connect(close_old_connections)
+            if had_finished:
+                signals.request_finished.connect(close_old_connections)
+            if language:
+                translation.activate(language)
+
+
+@functools.cache
+def _in_process_app() -> _InProcessApp:
+    return _InProcessApp()
+
+
+def wsgi_transport() -> httpx.WSGITransport:
+    """An httpx transport that hands requests to this Django application in memory (no socket)."""
+    return httpx.WSGITransport(app=_in_process_app())
+
+
+def configured_transport() -> httpx.BaseTransport | None:
+    """The transport settings ask for: in-process when PAGOPA_HTTP_TRANSPORT == "wsgi", else the network (None)."""
+    return wsgi_transport() if settings.PAGOPA_HTTP_TRANSPORT == "wsgi" else None
