@@ -54,7 +54,6 @@ INSTALLED_APPS = [
     "accounts",
     "enrollment",
     "payments",
-    "payments.mockpsp",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +246,8 @@ PAGOPA_TAXONOMY = {
 
 # --- payments: the platform (the built-in fake unless configured) --------------------------------------
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="payments.gateway.http.HttpGateway")
-# The pagoPA fake (payments/mockpsp) is served by this process: on in development and tests, off otherwise.
+# The pagoPA fake (the mockpsp app) is installed and served by this process only when enabled: on in development
+# and tests, off otherwise (then it has no tables, no URLs and no beat job).
 PAYMENTS_MOCK_ENABLED = env.bool("PAYMENTS_MOCK_ENABLED", default=DEBUG)
 PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockpsp/api")
 PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")
@@ -261,8 +261,9 @@ PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
 PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
 PAYMENTS_CART_MAX = 5
 if PAYMENTS_MOCK_ENABLED:
+    INSTALLED_APPS.append("mockpsp")
     CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {
-        "task": "payments.mockpsp.tasks.mockpsp_deliver_due",
+        "task": "mockpsp.tasks.receipt_deliveries_send_due_task",
         "schedule": 5.0,
     }
 

@@ -8,6 +8,9 @@ from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+# The pagoPA fake is on in tests: set before the settings read it, so that the mockpsp app, its URLs and its beat
+# job follow the flag as they do in development.
+os.environ["PAYMENTS_MOCK_ENABLED"] = "true"
 
 from .settings import *
 
@@ -83,7 +86,6 @@ CSRF_COOKIE_SECURE = False
 
 # The pagoPA fake answers in-process: the gateway's HTTP requests go through a WSGI transport to this very
 # application (the browser tests' live server switches to real sockets).
-PAYMENTS_MOCK_ENABLED = True
 PAYMENTS_WEBHOOK_SECRET = "test-receipt-secret"
 PAGOPA_BASE_URL = "http://testserver/mockpsp/api"
 PAGOPA_HTTP_TRANSPORT = "wsgi"

@@ -17,4 +17,4 @@ urlpatterns = [
 ]
 
 if settings.PAYMENTS_MOCK_ENABLED:
-    urlpatterns.append(path("mockpsp/", include("payments.mockpsp.urls")))
+    urlpatterns.append(path("mockpsp/", include("mockpsp.urls")))

@@ -2,7 +2,7 @@
 
 Every setting is read when the client is built (`get_gateway()` builds one per use): base URL, subscription key,
 timeout, retries, creditor CF. With `PAGOPA_HTTP_TRANSPORT = "wsgi"` requests go in memory to this very Django
-application (tests: the fake in payments/mockpsp answers without a socket).
+application (tests: the fake in mockpsp/ answers without a socket).
 """
 
 import datetime

@@ -21,10 +21,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import services as account_services
+from mockpsp.delivery import receipt_deliveries_flush
+from mockpsp.models import ReceiptDelivery
+from mockpsp.services import behaviour_set
 from payments import services
-from payments.mockpsp.delivery import receipt_deliveries_flush
-from payments.mockpsp.models import ReceiptDelivery
-from payments.mockpsp.services import behaviour_set
 from payments.models import Balance, PaymentNotice
 from portal.models import OutboxEmail
 from tests.conftest import GIULIA, make_user

@@ -1,6 +1,6 @@
 """Families, notices and signed receipts for the payments tests.
 
-Receipts are built as the fake platform builds them (payments/mockpsp/delivery.py: ctReceiptV2 fields, amounts as
+Receipts are built as the fake platform builds them (mockpsp/delivery.py: ctReceiptV2 fields, amounts as
 "45.50" text) and signed as it signs them: header X-PagoPA-Signature: "sha256=<hex HMAC-SHA256 of the raw body>"
 with settings.PAYMENTS_WEBHOOK_SECRET.
 """

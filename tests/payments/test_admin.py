@@ -11,8 +11,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from mockpsp.models import DebtPosition as MockPosition
 from payments import pagopa, services
-from payments.mockpsp.models import DebtPosition as MockPosition
 from payments.models import Balance, LedgerEntry, PaymentNotice, Receipt
 from payments.selectors import ledger_balance
 from tests.conftest import make_user

@@ -9,6 +9,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections, connection
 
+from mockpsp.models import Checkout, DebtPosition, PaymentOption
 from payments.gateway import (
     CartItem,
     GatewayRejectedError,
@@ -18,10 +19,8 @@ from payments.gateway import (
     get_gateway,
 )
 from payments.gateway.http import HttpGateway
-from payments.mockpsp.models import Checkout, DebtPosition, PaymentOption
 from payments.pagopa import iuv_from_notice_number, receipt_sign
-
-from .mock_helpers import gateway_position, nav_for, set_behaviour
+from tests.mockpsp.helpers import gateway_position, nav_for, set_behaviour
 
 pytestmark = pytest.mark.django_db
 

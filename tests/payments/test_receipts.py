@@ -11,6 +11,7 @@ from payments import services
 from payments.models import Balance, LedgerEntry, PaymentNotice, Receipt, ReceiptMessage
 from payments.selectors import ledger_balance
 from portal.models import OutboxEmail
+from tests.mockpsp.helpers import pay_notices_at_fake
 from tests.payments.factories import (
     body_bytes,
     notice_make,
@@ -21,7 +22,6 @@ from tests.payments.factories import (
     signed,
     single_option,
 )
-from tests.payments.mock_helpers import pay_notices_at_fake
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from mockpsp.models import DebtPosition as MockPosition
 from payments import pagopa, services
 from payments.errors import (
     AmountError,
@@ -17,7 +18,6 @@ from payments.errors import (
     PlatformUnavailableError,
 )
 from payments.gateway import GatewayRejectedError, GatewayUnavailableError, ReturnUrls
-from payments.mockpsp.models import DebtPosition as MockPosition
 from payments.models import Balance, Cart, IuvBase, LedgerEntry, PaymentNotice, PaymentOption
 from payments.selectors import ledger_balance
 from portal.errors import TransitionNotAllowedError

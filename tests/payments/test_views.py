@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from payments import pagopa, pdf, services
 from payments.models import Cart, LedgerEntry, PaymentNotice
-from tests.payments.mock_helpers import pay_notices_at_fake
+from tests.mockpsp.helpers import pay_notices_at_fake
 from tests.payments.test_pdf import notice_make, receipt_make
 
 pytestmark = pytest.mark.django_db

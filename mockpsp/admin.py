@@ -1,20 +1,12 @@
-"""The fake's tables in the admin, read-only, and only where the fake is enabled (development, tests)."""
+"""The fake's tables in the admin, read-only (the app is installed only where the fake is enabled)."""
 
-from django.conf import settings
 from django.contrib import admin
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
 from .models import Checkout, DebtPosition, PaymentOption, Receipt, ReceiptDelivery
 
-
-def _register(model):
-    def decorator(model_admin):
-        if settings.PAYMENTS_MOCK_ENABLED:
-            admin.site.register(model, model_admin)
-        return model_admin
-
-    return decorator
+_OPTION_FIELDS = ("nav", "iuv", "amount_cents", "due_date", "is_partial_payment", "status", "paid_at")
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -24,11 +16,11 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class PaymentOptionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PaymentOption
     extra = 0
-    fields = ["nav", "iuv", "amount_cents", "due_date", "is_partial_payment", "status", "paid_at"]
-    readonly_fields = fields
+    fields = _OPTION_FIELDS
+    readonly_fields = _OPTION_FIELDS
 
 
-@_register(DebtPosition)
+@admin.register(DebtPosition)
 class DebtPositionAdmin(ReadOnlyAdmin):
     list_display = ["iupd", "organization_fiscal_code", "status", "payer_name", "created_at"]
     list_filter = ["status"]
@@ -36,19 +28,19 @@ class DebtPositionAdmin(ReadOnlyAdmin):
     inlines = [PaymentOptionInline]
 
 
-@_register(Checkout)
+@admin.register(Checkout)
 class CheckoutAdmin(ReadOnlyAdmin):
     list_display = ["token", "state", "psp_id", "created_at", "closed_at"]
     list_filter = ["state"]
 
 
-@_register(Receipt)
+@admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyAdmin):
     list_display = ["receipt_id", "option", "created_at"]
     search_fields = ["receipt_id", "option__nav"]
 
 
-@_register(ReceiptDelivery)
+@admin.register(ReceiptDelivery)
 class ReceiptDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["pk", "receipt", "attempts", "deliver_after", "delivered_at", "last_status", "last_error"]
     list_filter = ["delivered_at"]

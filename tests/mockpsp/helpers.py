@@ -1,4 +1,4 @@
-"""Helpers for tests that need the pagoPA fake (payments/mockpsp): positions, payments, captured receipts.
+"""Helpers for tests that need the pagoPA fake (mockpsp): positions, payments, captured receipts.
 
 - `nav_for()` / `gateway_position()`: valid identifiers and a `DebtPosition` for HttpGateway.
 - `capture_receipts()`: intercept the fake's receipt pushes (an httpx.MockTransport) instead of posting them.
@@ -19,10 +19,10 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
+from mockpsp import delivery, services
+from mockpsp.models import PaymentOption
+from mockpsp.psps import CARD_OK, psps_for
 from payments.gateway.base import DebtPosition, DebtPositionOption
-from payments.mockpsp import delivery, services
-from payments.mockpsp.models import PaymentOption
-from payments.mockpsp.psps import CARD_OK, psps_for
 from payments.pagopa import iuv_from_notice_number, notice_number
 
 # IUV bases far from the portal's own sequence, so that helper positions never clash with portal notices.

@@ -8,14 +8,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from mockpsp import delivery, services
+from mockpsp.faults import MockFaultError
+from mockpsp.models import Behaviour, DebtPosition, PaymentOption, Receipt, ReceiptDelivery
+from mockpsp.psps import psps_for
+from mockpsp.tasks import receipt_deliveries_send_due_task
 from payments.gateway import get_gateway
-from payments.mockpsp import delivery, services
-from payments.mockpsp.faults import MockFaultError
-from payments.mockpsp.models import Behaviour, DebtPosition, PaymentOption, Receipt, ReceiptDelivery
-from payments.mockpsp.psps import psps_for
-from payments.mockpsp.tasks import mockpsp_deliver_due
-
-from .mock_helpers import (
+from tests.mockpsp.helpers import (
     capture_receipts,
     flush_receipts,
     gateway_position,
@@ -105,7 +104,7 @@ def test_intake_errors_are_retried_with_backoff():
         assert row.attempts == 2
         assert row.deliver_after - timezone.now() > first_wait - timezone.now()  # longer backoff
         captured.status = 200
-        assert delivery.receipt_deliveries_due() == 0  # not due yet
+        assert delivery.receipt_deliveries_send_due() == 0  # not due yet
         assert flush_receipts() == 1
     assert len(captured.requests) == 3
 
@@ -145,9 +144,9 @@ def test_delayed_receipts_wait_for_their_time_then_the_beat_sends_them(django_ca
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             services.checkout_pay(token=cart.token, psp=psps_for("card")[0], method="card")
         assert callbacks == []
-        assert mockpsp_deliver_due.delay().get() == 0
+        assert receipt_deliveries_send_due_task.delay().get() == 0
         with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61), tick=False):
-            assert mockpsp_deliver_due.delay().get() == 1
+            assert receipt_deliveries_send_due_task.delay().get() == 1
     assert captured.notice_numbers == navs
 
 

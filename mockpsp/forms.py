@@ -1,5 +1,7 @@
 """Input of the fake's pages: checkout payment, pay-at-a-shop lookup and payment, behaviour control."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +29,7 @@ class PspChoiceForm(forms.Form):
     def __init__(self, *args, method: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.method = method
-        self.fields["psp"].choices = [(psp.id, _psp_label(psp)) for psp in psps_for(method)]
+        cast(forms.ChoiceField, self.fields["psp"]).choices = [(psp.id, _psp_label(psp)) for psp in psps_for(method)]
 
     def clean_psp(self) -> Psp:
         psp = psp_get(self.cleaned_data["psp"], self.method)
@@ -88,8 +90,9 @@ class ShopLookupForm(forms.Form):
         help_text=_("Ad esempio PAGOPA|002|301000000000012373|01234567890|4550"),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         qr = (data.get("qr") or "").strip()
         if qr:
             try:

@@ -5,13 +5,19 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from mockpsp import services
+from mockpsp.models import Checkout, DebtPosition, PaymentOption, Receipt, ReceiptDelivery
+from mockpsp.psps import psps_for
 from payments.gateway import CartItem, ReturnUrls, get_gateway
-from payments.mockpsp import services
-from payments.mockpsp.models import Checkout, DebtPosition, PaymentOption, Receipt, ReceiptDelivery
-from payments.mockpsp.psps import psps_for
 from payments.pagopa import notice_number_grouped, qr_payload
-
-from .mock_helpers import CAPTURE_URL, capture_receipts, flush_receipts, gateway_position, nav_for, pay_notices_at_fake
+from tests.mockpsp.helpers import (
+    CAPTURE_URL,
+    capture_receipts,
+    flush_receipts,
+    gateway_position,
+    nav_for,
+    pay_notices_at_fake,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,18 +5,16 @@ Pure functions (no database): the duplicate checks, which need the database, are
 
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from payments.pagopa import CREDITOR_FISCAL_CODE_PATTERN, TAXONOMY_PATTERN, check_digits
+from payments.pagopa import CREDITOR_FISCAL_CODE_PATTERN, ROME, TAXONOMY_PATTERN, check_digits
 
 from .faults import bad_request
 from .models import DebtPosition
 
-ROME = ZoneInfo("Europe/Rome")
 IUV = re.compile(r"^\d{17}$")
 NAV = re.compile(r"^3\d{17}$")
 PERSON_CF = re.compile(r"^[A-Z0-9]{16}$")
@@ -57,6 +55,13 @@ def _when(data: dict, key: str, where: str, *, required: bool) -> datetime.datet
     except ValueError as error:
         raise bad_request(f"{where}{key}: not an ISO date") from error
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ROME)
+
+
+def _when_required(data: dict, key: str, where: str) -> datetime.datetime:
+    value = _when(data, key, where, required=True)
+    if value is None:  # pragma: no cover - _when refuses a missing required date
+        raise bad_request(f"{where}{key}: required date")
+    return value
 
 
 def nav_check(nav: str, *, strict: bool) -> None:
@@ -102,9 +107,66 @@ def _transfers(option: dict, where: str, amount: int) -> list[dict]:
                 "iban": iban,
             }
         )
-    if sum(transfer["amount"] for transfer in cleaned) != amount:
+    if sum(int(transfer["amount"]) for transfer in cleaned) != amount:
         raise bad_request(f"{where}transfer: the transfers do not add up to the option amount")
     return cleaned
+
+
+def _email(data: dict, key: str) -> str:
+    email = _text(data, key, "", max_length=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise bad_request(f"{key}: not an e-mail address") from error
+    return email
+
+
+def _option_clean(
+    option: object, where: str, *, seen: set[str], validity: datetime.datetime | None, strict_check_digit: bool
+) -> dict:
+    """One paymentOption of a position body → the fields of PaymentOption; adds its iuv to `seen` (once each)."""
+    if not isinstance(option, dict):
+        raise bad_request(f"{where}: object required")
+    iuv = _text(option, "iuv", where, max_length=17)
+    if not IUV.match(iuv):
+        raise bad_request(f"{where}iuv: 17 digits")
+    nav = _text(option, "nav", where, max_length=18, required=False) or f"3{iuv}"
+    nav_check(nav, strict=strict_check_digit)
+    if nav[1:] != iuv:
+        raise bad_request(f"{where}nav: must be the aux digit followed by the iuv")
+    if iuv in seen:
+        raise bad_request(f"{where}iuv: repeated in the request")
+    seen.add(iuv)
+    amount = _cents(option, "amount", where)
+    due = _when_required(option, "dueDate", where)
+    if validity is not None and due <= validity:
+        raise bad_request(f"{where}dueDate: must be after validityDate")
+    partial = option.get("isPartialPayment")
+    if not isinstance(partial, bool):
+        raise bad_request(f"{where}isPartialPayment: boolean required")
+    return {
+        "iuv": iuv,
+        "nav": nav,
+        "amount_cents": amount,
+        "fee_cents": _cents(option, "fee", where, minimum=0, required=False),
+        "due_date": due.astimezone(ROME).date(),
+        "description": _text(option, "description", where, max_length=140),
+        "is_partial_payment": partial,
+        "transfers": _transfers(option, where, amount),
+    }
+
+
+def _options_clean(options: object, *, validity: datetime.datetime | None, strict_check_digit: bool) -> list[dict]:
+    if not isinstance(options, list) or not 1 <= len(options) <= MAX_OPTIONS:
+        raise bad_request("paymentOption: at least one option required")
+    seen: set[str] = set()
+    return [
+        _option_clean(
+            option, f"paymentOption[{index}].", seen=seen, validity=validity, strict_check_digit=strict_check_digit
+        )
+        for index, option in enumerate(options)
+    ]
 
 
 def position_clean(data: object, *, strict_check_digit: bool) -> dict:
@@ -117,55 +179,14 @@ def position_clean(data: object, *, strict_check_digit: bool) -> dict:
     payer = _text(data, "fiscalCode", "", max_length=16).upper()
     if not (PERSON_CF.match(payer) if kind == "F" else CREDITOR_FISCAL_CODE_PATTERN.match(payer)):
         raise bad_request("fiscalCode: not a fiscal code of the given type")
-    email = _text(data, "email", "", max_length=254, required=False)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as error:
-            raise bad_request("email: not an e-mail address") from error
+    email = _email(data, "email")
     validity = _when(data, "validityDate", "", required=False)
     if validity is not None and validity < timezone.now() - datetime.timedelta(minutes=5):
         raise bad_request("validityDate: in the past")
     switch = data.get("switchToExpired", False)
     if not isinstance(switch, bool):
         raise bad_request("switchToExpired: boolean")
-    options = data.get("paymentOption")
-    if not isinstance(options, list) or not 1 <= len(options) <= MAX_OPTIONS:
-        raise bad_request("paymentOption: at least one option required")
-    cleaned_options, seen = [], set()
-    for index, option in enumerate(options):
-        where = f"paymentOption[{index}]."
-        if not isinstance(option, dict):
-            raise bad_request(f"{where}: object required")
-        iuv = _text(option, "iuv", where, max_length=17)
-        if not IUV.match(iuv):
-            raise bad_request(f"{where}iuv: 17 digits")
-        nav = _text(option, "nav", where, max_length=18, required=False) or f"3{iuv}"
-        nav_check(nav, strict=strict_check_digit)
-        if nav[1:] != iuv:
-            raise bad_request(f"{where}nav: must be the aux digit followed by the iuv")
-        if iuv in seen:
-            raise bad_request(f"{where}iuv: repeated in the request")
-        seen.add(iuv)
-        amount = _cents(option, "amount", where)
-        due = _when(option, "dueDate", where, required=True)
-        if validity is not None and due <= validity:
-            raise bad_request(f"{where}dueDate: must be after validityDate")
-        partial = option.get("isPartialPayment")
-        if not isinstance(partial, bool):
-            raise bad_request(f"{where}isPartialPayment: boolean required")
-        cleaned_options.append(
-            {
-                "iuv": iuv,
-                "nav": nav,
-                "amount_cents": amount,
-                "fee_cents": _cents(option, "fee", where, minimum=0, required=False),
-                "due_date": due.astimezone(ROME).date(),
-                "description": _text(option, "description", where, max_length=140),
-                "is_partial_payment": partial,
-                "transfers": _transfers(option, where, amount),
-            }
-        )
+    options = _options_clean(data.get("paymentOption"), validity=validity, strict_check_digit=strict_check_digit)
     return {
         "iupd": _text(data, "iupd", "", max_length=64),
         "type": kind,
@@ -176,7 +197,7 @@ def position_clean(data: object, *, strict_check_digit: bool) -> dict:
         "office_name": _text(data, "officeName", "", max_length=140, required=False),
         "validity_date": validity,
         "switch_to_expired": switch,
-        "options": cleaned_options,
+        "options": options,
     }
 
 
@@ -219,12 +240,7 @@ def cart_clean(data: object, *, strict_check_digit: bool) -> dict:
     urls = data.get("returnUrls")
     if not isinstance(urls, dict):
         raise bad_request("returnUrls: required")
-    email = _text(data, "emailNotice", "", max_length=254, required=False)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as error:
-            raise bad_request("emailNotice: not an e-mail address") from error
+    email = _email(data, "emailNotice")
     return {
         "items": items,
         "return_ok_url": _return_url(urls, "returnOkUrl"),

@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MockPspConfig(AppConfig):
-    name = "payments.mockpsp"
+    name = "mockpsp"
     label = "mockpsp"
     verbose_name = _("Simulatore pagoPA")

@@ -35,7 +35,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if cart.state != Checkout.State.OPEN:
         return _closed(request, cart)
     methods = [(key, label) for key, (label, _code) in METHODS.items()]
-    return render(request, "mockpsp/checkout.html", {"checkout": cart, "methods": methods})
+    return render(request, "mockpsp/checkout_detail.html", {"checkout": cart, "methods": methods})
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,7 +116,7 @@ def shop(request: HttpRequest) -> HttpResponse:
                 pay_form = ShopPayForm(initial={"nav": option.nav, "creditor": lookup.cleaned_data["creditor"]})
     else:
         lookup = ShopLookupForm()
-    return render(request, "mockpsp/shop.html", {"lookup": lookup, "option": option, "pay_form": pay_form})
+    return render(request, "mockpsp/shop_pay.html", {"lookup": lookup, "option": option, "pay_form": pay_form})
 
 
 def _shop_verify(lookup: ShopLookupForm):
@@ -157,4 +157,4 @@ def control(request: HttpRequest) -> HttpResponse:
         return redirect("mockpsp:control")
     deliveries = ReceiptDelivery.objects.select_related("receipt__option").order_by("-pk")[:30]
     context = {"form": form, "behaviour": behaviour, "deliveries": deliveries}
-    return render(request, "mockpsp/control.html", context)
+    return render(request, "mockpsp/behaviour_form.html", context)

@@ -1,7 +1,7 @@
 """Receipts of the fake platform: built like ctReceiptV2, signed with HMAC-SHA256, pushed to the portal's intake.
 
-A delivery is retried with backoff until the intake answers 2xx (the beat task `mockpsp_deliver_due` sends what is
-due). The behaviour row can delay, duplicate, reverse and fail deliveries on purpose.
+A delivery is retried with backoff until the intake answers 2xx (the beat task `receipt_deliveries_send_due_task`
+sends what is due). The behaviour row can delay, duplicate, reverse and fail deliveries on purpose.
 """
 
 import datetime
@@ -21,6 +21,7 @@ from portal.http_transport import configured_transport
 
 from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
 from .psps import METHODS, SHOP_METHOD_CODE, Psp
+from .tasks import receipt_deliveries_send_task
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,9 @@ def receipt_create(
     if position.payer_email:
         subject["eMail"] = position.payer_email
     online = method != "shop"
+    receipt_id = uuid.uuid4().hex
     body = {
-        "receiptId": uuid.uuid4().hex,
+        "receiptId": receipt_id,
         "noticeNumber": option.nav,
         "fiscalCode": position.organization_fiscal_code,
         "outcome": "OK",
@@ -111,7 +113,7 @@ def receipt_create(
         "metadata": [{"key": "idCart", "value": checkout.id_cart}] if checkout and checkout.id_cart else [],
         "standIn": False,
     }
-    return Receipt.objects.create(receipt_id=body["receiptId"], option=option, checkout=checkout, body=body)
+    return Receipt.objects.create(receipt_id=receipt_id, option=option, checkout=checkout, body=body)
 
 
 def receipts_queue(*, receipts: list[Receipt], extra_delay_seconds: int = 0) -> list[ReceiptDelivery]:
@@ -128,9 +130,7 @@ def receipts_queue(*, receipts: list[Receipt], extra_delay_seconds: int = 0) -> 
                 ReceiptDelivery.objects.create(receipt=receipt, target_url=target, sequence=index, deliver_after=after)
             )
     if delay == 0:
-        from .tasks import mockpsp_deliver
-
-        transaction.on_commit(partial(mockpsp_deliver.delay, [delivery.pk for delivery in deliveries]))
+        transaction.on_commit(partial(receipt_deliveries_send_task.delay, [delivery.pk for delivery in deliveries]))
     return deliveries
 
 
@@ -200,7 +200,7 @@ def _pending() -> list[int]:
     return list(rows.values_list("pk", flat=True))
 
 
-def receipt_deliveries_due() -> int:
+def receipt_deliveries_send_due() -> int:
     """Send every delivery whose time has come (delayed ones, retries): the beat task, every few seconds."""
     now = timezone.now()
     due = ReceiptDelivery.objects.filter(delivered_at__isnull=True, attempts__lt=MAX_ATTEMPTS, deliver_after__lte=now)
