@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import delivery, services
 from .faults import MockFaultError
 from .forms import BehaviourForm, CheckoutPayForm, ShopLookupForm, ShopPayForm
-from .models import Behaviour, Checkout, Receipt, ReceiptDelivery
+from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
 from .psps import METHODS, psps_for
 
 
@@ -119,7 +119,7 @@ def shop(request: HttpRequest) -> HttpResponse:
     return render(request, "mockpsp/shop_pay.html", {"lookup": lookup, "option": option, "pay_form": pay_form})
 
 
-def _shop_verify(lookup: ShopLookupForm):
+def _shop_verify(lookup: ShopLookupForm) -> PaymentOption | None:
     try:
         return services.option_verify(organization=lookup.cleaned_data["creditor"], nav=lookup.cleaned_data["nav"])
     except MockFaultError as error:
