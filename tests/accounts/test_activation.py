@@ -16,10 +16,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import activation
+from accounts import errors, selectors, services
+from accounts.errors import FamilyRuleError
 from accounts.letters import activation_letters_pdf, print_activation_letters
 from accounts.models import Child, FamilyEvent, Guardianship, ImportedAdult
-from accounts.services import FamilyRuleError
 from tests.conftest import PASSWORD, make_user
 
 CODE_SHAPE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}(-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}){2}$")
@@ -82,8 +82,8 @@ def bianchi(other_parent):
 
 
 def claim_with_a_new_letter(family, user, staff):
-    return activation.imported_family_claim(
-        user=user, code=activation.activation_letter_issue(imported_adult=family, actor=staff)
+    return services.imported_family_claim(
+        user=user, code=services.activation_letter_issue(imported_adult=family, actor=staff)
     )
 
 
@@ -97,13 +97,13 @@ def children_of(user) -> set[str]:
 
 
 def test_issue_stores_only_a_digest_and_logs_the_letter(rossi, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
 
     assert CODE_SHAPE.match(code), code
     rossi.refresh_from_db()
     assert re.fullmatch(r"[0-9a-f]{64}", rossi.activation_code_digest)
     stored = " ".join(str(value) for value in ImportedAdult.objects.filter(pk=rossi.pk).values().get().values())
-    assert activation.activation_code_normalize(code=code) not in stored
+    assert services.activation_code_normalize(code=code) not in stored
     assert code not in stored
     assert rossi.letter_issued_at is not None
     event = FamilyEvent.objects.get(action=FamilyEvent.Action.LETTER_ISSUED)
@@ -112,37 +112,37 @@ def test_issue_stores_only_a_digest_and_logs_the_letter(rossi, staff):
 
 
 def test_codes_are_random_and_normalised_as_typed():
-    codes = {activation.activation_code_generate() for _ in range(50)}
+    codes = {services.activation_code_generate() for _ in range(50)}
     assert len(codes) == 50
-    assert activation.activation_code_normalize(code=" abcd-efgh \u2013 jkmn ") == "ABCDEFGHJKMN"
-    assert activation.activation_code_is_well_formed(code="abcd efgh jkmn")
-    assert not activation.activation_code_is_well_formed(code="ABCD-EFGH-JKM0")  # 0 is never in a code
+    assert services.activation_code_normalize(code=" abcd-efgh \u2013 jkmn ") == "ABCDEFGHJKMN"
+    assert services.activation_code_is_well_formed(code="abcd efgh jkmn")
+    assert not services.activation_code_is_well_formed(code="ABCD-EFGH-JKM0")  # 0 is never in a code
 
 
 def test_reissue_replaces_the_previous_code(rossi, parent, staff):
-    old = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
-    new = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    old = services.activation_letter_issue(imported_adult=rossi, actor=staff)
+    new = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     assert old != new
 
-    with pytest.raises(activation.ActivationCodeInvalidError):
-        activation.imported_family_claim(user=parent, code=old)
-    assert activation.imported_family_claim(user=parent, code=new)
+    with pytest.raises(errors.ActivationCodeInvalidError):
+        services.imported_family_claim(user=parent, code=old)
+    assert services.imported_family_claim(user=parent, code=new)
     assert FamilyEvent.objects.filter(action=FamilyEvent.Action.LETTER_ISSUED).count() == 2
 
 
 def test_no_letter_for_a_family_already_linked(rossi, parent, staff):
     claim_with_a_new_letter(rossi, parent, staff)
-    with pytest.raises(activation.ImportedFamilyAlreadyClaimedError):
-        activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    with pytest.raises(errors.ImportedFamilyAlreadyClaimedError):
+        services.activation_letter_issue(imported_adult=rossi, actor=staff)
 
 
 # --- claiming with the code -------------------------------------------------------------------
 
 
 def test_claim_links_every_child_as_reference_once(rossi, parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
 
-    claimed = activation.imported_family_claim(user=parent, code=f"  {code.lower().replace('-', ' ')} ")
+    claimed = services.imported_family_claim(user=parent, code=f"  {code.lower().replace('-', ' ')} ")
 
     assert [child.first_name for child in claimed] == ["Luca", "Giulia"]  # oldest first
     assert claimed.skipped == []
@@ -157,23 +157,23 @@ def test_claim_links_every_child_as_reference_once(rossi, parent, staff):
     rossi.refresh_from_db()
     assert (rossi.claimed_by, rossi.activation_code_digest) == (parent, "")
     assert rossi.claimed_at is not None
-    assert activation.imported_family_pending(user=parent) is None
+    assert selectors.imported_family_get_for_user(user=parent) is None
 
 
 def test_claimed_children_is_a_list_of_children(rossi, parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
-    claimed = activation.imported_family_claim(user=parent, code=code)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
+    claimed = services.imported_family_claim(user=parent, code=code)
     assert isinstance(claimed, list)
     assert all(isinstance(child, Child) for child in claimed)
 
 
 def test_wrong_code_is_refused_and_links_nothing(rossi, parent, staff):
-    activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    services.activation_letter_issue(imported_adult=rossi, actor=staff)
 
     with pytest.raises(FamilyRuleError) as excinfo:
-        activation.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
+        services.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
 
-    assert isinstance(excinfo.value, activation.ActivationCodeInvalidError)
+    assert isinstance(excinfo.value, errors.ActivationCodeInvalidError)
     assert "non è valido" in str(excinfo.value)
     assert not Guardianship.objects.exists()
     rossi.refresh_from_db()
@@ -181,74 +181,74 @@ def test_wrong_code_is_refused_and_links_nothing(rossi, parent, staff):
 
 
 def test_the_code_of_another_familys_letter_gets_the_same_answer(rossi, bianchi, parent, other_parent, staff):
-    activation.activation_letter_issue(imported_adult=rossi, actor=staff)
-    bianchi_code = activation.activation_letter_issue(imported_adult=bianchi, actor=staff)
+    services.activation_letter_issue(imported_adult=rossi, actor=staff)
+    bianchi_code = services.activation_letter_issue(imported_adult=bianchi, actor=staff)
 
-    with pytest.raises(activation.ActivationCodeInvalidError) as other_family:
-        activation.imported_family_claim(user=parent, code=bianchi_code)
-    with pytest.raises(activation.ActivationCodeInvalidError) as wrong:
-        activation.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
+    with pytest.raises(errors.ActivationCodeInvalidError) as other_family:
+        services.imported_family_claim(user=parent, code=bianchi_code)
+    with pytest.raises(errors.ActivationCodeInvalidError) as wrong:
+        services.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
 
     assert str(other_family.value) == str(wrong.value)
     assert not Guardianship.objects.exists()
     # The Bianchi letter still works for its own CF.
-    assert [child.first_name for child in activation.imported_family_claim(user=other_parent, code=bianchi_code)] == [
+    assert [child.first_name for child in services.imported_family_claim(user=other_parent, code=bianchi_code)] == [
         "Sofia"
     ]
 
 
 def test_a_user_with_no_imported_family_gets_the_same_answer(parent, bianchi, staff):
-    code = activation.activation_letter_issue(imported_adult=bianchi, actor=staff)
-    with pytest.raises(activation.ActivationCodeInvalidError):
-        activation.imported_family_claim(user=parent, code=code)  # parent has no ImportedAdult at all
+    code = services.activation_letter_issue(imported_adult=bianchi, actor=staff)
+    with pytest.raises(errors.ActivationCodeInvalidError):
+        services.imported_family_claim(user=parent, code=code)  # parent has no ImportedAdult at all
 
 
 def test_a_code_works_once(rossi, parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
-    activation.imported_family_claim(user=parent, code=code)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
+    services.imported_family_claim(user=parent, code=code)
 
     with pytest.raises(FamilyRuleError):
-        activation.imported_family_claim(user=parent, code=code)
+        services.imported_family_claim(user=parent, code=code)
     assert Guardianship.objects.filter(adult=parent).count() == 2
     assert FamilyEvent.objects.filter(action=FamilyEvent.Action.CHILD_CLAIMED).count() == 2
 
 
 def test_an_expired_code_is_refused(rossi, parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     ImportedAdult.objects.filter(pk=rossi.pk).update(
-        letter_issued_at=timezone.now() - activation.CODE_VALIDITY - timedelta(minutes=1)
+        letter_issued_at=timezone.now() - services.CODE_VALIDITY - timedelta(minutes=1)
     )
-    with pytest.raises(activation.ActivationCodeExpiredError):
-        activation.imported_family_claim(user=parent, code=code)
+    with pytest.raises(errors.ActivationCodeExpiredError):
+        services.imported_family_claim(user=parent, code=code)
     assert not Guardianship.objects.exists()
 
 
 def test_after_five_wrong_codes_in_an_hour_even_the_right_one_must_wait(rossi, parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
-    for _ in range(activation.MAX_FAILED_ATTEMPTS):
-        with pytest.raises(activation.ActivationCodeInvalidError):
-            activation.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
+    for _ in range(services.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(errors.ActivationCodeInvalidError):
+            services.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
 
-    with pytest.raises(activation.ActivationRateLimitedError) as excinfo:
-        activation.imported_family_claim(user=parent, code=code)
+    with pytest.raises(errors.ActivationRateLimitedError) as excinfo:
+        services.imported_family_claim(user=parent, code=code)
     assert "riprova tra un'ora" in str(excinfo.value)
     assert not Guardianship.objects.exists()
 
 
 def test_the_limit_is_per_user(rossi, bianchi, parent, other_parent, staff):
-    bianchi_code = activation.activation_letter_issue(imported_adult=bianchi, actor=staff)
-    for _ in range(activation.MAX_FAILED_ATTEMPTS):
-        with pytest.raises(activation.ActivationCodeInvalidError):
-            activation.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
-    assert activation.imported_family_claim(user=other_parent, code=bianchi_code)
+    bianchi_code = services.activation_letter_issue(imported_adult=bianchi, actor=staff)
+    for _ in range(services.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(errors.ActivationCodeInvalidError):
+            services.imported_family_claim(user=parent, code="ABCD-EFGH-JKMN")
+    assert services.imported_family_claim(user=other_parent, code=bianchi_code)
 
 
 def test_a_child_that_meanwhile_has_another_reference_is_skipped_and_reported(rossi, parent, other_parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     giulia = Child.objects.get(first_name="Giulia")
     Guardianship.objects.create(adult=other_parent, child=giulia, role="reference", granted_by=staff)
 
-    claimed = activation.imported_family_claim(user=parent, code=code)
+    claimed = services.imported_family_claim(user=parent, code=code)
 
     assert [child.first_name for child in claimed] == ["Luca"]
     assert [child.first_name for child in claimed.skipped] == ["Giulia"]
@@ -268,10 +268,10 @@ def test_auto_claim_with_the_verified_imported_email(legal_documents):
         email="maria.rossi@example.it",
         children=[("RSSGLI18C52H501V", "Giulia", datetime.date(2018, 3, 12), "F")],
     )
-    claimed = activation.imported_family_auto_claim(user=user)
+    claimed = services.imported_family_auto_claim(user=user)
     assert [child.first_name for child in claimed] == ["Giulia"]
     assert FamilyEvent.objects.get(action=FamilyEvent.Action.CHILD_CLAIMED).actor == user
-    assert activation.imported_family_auto_claim(user=user) == []  # idempotent
+    assert services.imported_family_auto_claim(user=user) == []  # idempotent
 
 
 def test_no_auto_claim_with_an_unverified_email(legal_documents):
@@ -285,13 +285,13 @@ def test_no_auto_claim_with_an_unverified_email(legal_documents):
         email="maria.rossi@example.it",
         children=[("RSSGLI18C52H501V", "Giulia", datetime.date(2018, 3, 12), "F")],
     )
-    assert activation.imported_family_auto_claim(user=user) == []
+    assert services.imported_family_auto_claim(user=user) == []
     assert not Guardianship.objects.exists()
 
 
 def test_no_auto_claim_with_a_different_email(rossi, parent):
     assert rossi.email != parent.email
-    assert activation.imported_family_auto_claim(user=parent) == []
+    assert services.imported_family_auto_claim(user=parent) == []
     assert not Guardianship.objects.exists()
 
 
@@ -303,13 +303,13 @@ def test_no_auto_claim_of_another_cfs_family_even_with_the_same_email(parent):
         email=parent.email,
         children=[("BNCSFO16D45F205Z", "Sofia", datetime.date(2016, 4, 5), "F")],
     )
-    assert activation.imported_family_auto_claim(user=parent) == []
+    assert services.imported_family_auto_claim(user=parent) == []
     assert not Guardianship.objects.exists()
 
 
 def test_auto_claim_costs_one_query_when_there_is_nothing_to_claim(rossi, parent, django_assert_num_queries):
     with django_assert_num_queries(1):
-        activation.imported_family_auto_claim(user=parent)
+        services.imported_family_auto_claim(user=parent)
 
 
 def test_auto_claim_at_login(client, legal_documents):
@@ -378,7 +378,7 @@ def test_letters_pdf_one_page_per_family_with_code_and_children(rossi, bianchi, 
     assert "scuola.example.it/account/signup/" in text
     # The code printed on Maria Rossi's page is the one that works for her.
     code = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b", pages[0]).group(1)
-    assert activation.imported_family_claim(user=parent, code=code)
+    assert services.imported_family_claim(user=parent, code=code)
 
 
 def test_a_letter_with_many_children_stays_on_one_page(staff, tmp_path, legal_documents):
@@ -397,14 +397,14 @@ def test_a_letter_with_many_children_stays_on_one_page(staff, tmp_path, legal_do
 
 
 def test_a_failed_render_replaces_no_code(rossi, parent, staff, monkeypatch):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     monkeypatch.setattr("accounts.letters.render_to_string", lambda *args, **kwargs: 1 / 0)
 
     with pytest.raises(ZeroDivisionError):
         activation_letters_pdf(imported_adults=[rossi], actor=staff)
 
     assert FamilyEvent.objects.filter(action=FamilyEvent.Action.LETTER_ISSUED).count() == 1
-    assert activation.imported_family_claim(user=parent, code=code)  # the letter already sent still works
+    assert services.imported_family_claim(user=parent, code=code)  # the letter already sent still works
 
 
 def admin_request(user):
@@ -467,7 +467,7 @@ def test_family_page_shows_the_callout_only_while_a_family_waits(parent_client, 
 
 
 def test_activation_page_links_the_children(parent_client, rossi, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     assert parent_client.get(reverse("accounts:activate")).status_code == 200
 
     response = parent_client.post(reverse("accounts:activate"), {"code": code.lower().replace("-", " ")}, follow=True)
@@ -480,7 +480,7 @@ def test_activation_page_links_the_children(parent_client, rossi, staff):
 
 
 def test_activation_page_wrong_code_keeps_the_input(parent_client, rossi, staff):
-    activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    services.activation_letter_issue(imported_adult=rossi, actor=staff)
     response = parent_client.post(reverse("accounts:activate"), {"code": "abcd-efgh-jkmn"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -491,19 +491,19 @@ def test_activation_page_wrong_code_keeps_the_input(parent_client, rossi, staff)
 
 
 def test_activation_page_explains_a_malformed_code_without_counting_it(parent_client, parent, rossi, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     for typed in ("ABCD-EFGH", "ABCD-EFGH-JKM0"):
-        for _ in range(activation.MAX_FAILED_ATTEMPTS):
+        for _ in range(services.MAX_FAILED_ATTEMPTS):
             response = parent_client.post(reverse("accounts:activate"), {"code": typed})
             assert response.status_code == 200
     body = response.content.decode()
     assert "non ci sono 0, 1, I, L e O" in body
-    assert activation.imported_family_claim(user=parent, code=code)  # no attempt was counted
+    assert services.imported_family_claim(user=parent, code=code)  # no attempt was counted
 
 
 def test_activation_page_says_to_try_later_after_five_wrong_codes(parent_client, rossi, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
-    for _ in range(activation.MAX_FAILED_ATTEMPTS):
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
+    for _ in range(services.MAX_FAILED_ATTEMPTS):
         parent_client.post(reverse("accounts:activate"), {"code": "ABCD-EFGH-JKMN"})
     response = parent_client.post(reverse("accounts:activate"), {"code": code})
     assert response.status_code == 200
@@ -521,7 +521,7 @@ def test_activation_page_without_a_family_to_link(parent_client):
 
 
 def test_activation_page_reports_a_child_with_another_reference(parent_client, rossi, other_parent, staff):
-    code = activation.activation_letter_issue(imported_adult=rossi, actor=staff)
+    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
     giulia = Child.objects.get(first_name="Giulia")
     Guardianship.objects.create(adult=other_parent, child=giulia, role="reference", granted_by=staff)
 

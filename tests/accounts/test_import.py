@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts import services
-from accounts.admin_imports import SESSION_KEY
+from accounts.admin.imports import SESSION_KEY
 from accounts.imports import families_import_apply, families_import_validate, parse_date
 from accounts.models import Child, FamilyEvent, Guardianship, ImportedAdult
 from enrollment.models import School

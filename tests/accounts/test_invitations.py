@@ -12,7 +12,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import invitations, services
+from accounts import errors, selectors, services
 from accounts.models import Child, FamilyEvent, Guardianship, Invitation
 from portal.errors import ReasonRequiredError
 from portal.models import OutboxEmail
@@ -69,14 +69,14 @@ def staff(legal_documents):
 
 
 def invite(inviter, children, *, email=PAOLO_EMAIL, codice_fiscale=PAOLO_CF):
-    return invitations.invitation_create(
+    return services.invitation_create(
         inviter=inviter, children=children, email=email, codice_fiscale=codice_fiscale, base_url=BASE_URL
     )
 
 
 def make_delegate(inviter, children, adult):
     invitation = invite(inviter, children, email=adult.email, codice_fiscale=adult.codice_fiscale)
-    invitations.invitation_accept(user=adult, token=invitation.token)
+    services.invitation_accept(user=adult, token=invitation.token)
     return Guardianship.objects.get(adult=adult, child=children[0], revoked_at__isnull=True)
 
 
@@ -118,46 +118,46 @@ def test_create_sends_the_invitee_an_email_with_link_names_and_expiry_but_no_chi
 
 
 def test_only_the_active_reference_of_every_child_may_invite(parent, other_parent, paolo, giulia, anna):
-    with pytest.raises(invitations.NotReferenceError):
+    with pytest.raises(errors.NotReferenceError):
         invite(other_parent, [giulia])
-    with pytest.raises(invitations.NotReferenceError):  # one child of another family in the list
+    with pytest.raises(errors.NotReferenceError):  # one child of another family in the list
         invite(parent, [giulia, anna])
     make_delegate(parent, [giulia], paolo)
-    with pytest.raises(invitations.NotReferenceError):  # a delegate may not invite
+    with pytest.raises(errors.NotReferenceError):  # a delegate may not invite
         invite(paolo, [giulia], email="luca.bianchi@example.it", codice_fiscale=other_parent.codice_fiscale)
-    with pytest.raises(invitations.NoChildrenError):
+    with pytest.raises(errors.NoChildrenError):
         invite(parent, [])
     assert Invitation.objects.count() == 1
 
 
 def test_create_validates_the_cf_and_the_email(parent, giulia):
-    with pytest.raises(invitations.InvitationCodiceFiscaleError) as excinfo:
+    with pytest.raises(errors.InvitationCodiceFiscaleError) as excinfo:
         invite(parent, [giulia], codice_fiscale="VRDPLA80D10H501Y")
     assert excinfo.value.field == "codice_fiscale"
     assert "carattere di controllo" in str(excinfo.value)
-    with pytest.raises(invitations.InvitationEmailError):
+    with pytest.raises(errors.InvitationEmailError):
         invite(parent, [giulia], email="not-an-email")
     assert not Invitation.objects.exists()
 
 
 def test_inviting_yourself_is_refused(parent, giulia):
-    with pytest.raises(invitations.SelfInvitationError):
+    with pytest.raises(errors.SelfInvitationError):
         invite(parent, [giulia], codice_fiscale=parent.codice_fiscale, email="altro@example.it")
-    with pytest.raises(invitations.SelfInvitationError):
+    with pytest.raises(errors.SelfInvitationError):
         invite(parent, [giulia], email=parent.email.upper())
 
 
 def test_inviting_an_adult_who_already_guards_all_the_children_is_refused(parent, paolo, giulia, marco):
     make_delegate(parent, [giulia], paolo)
-    with pytest.raises(invitations.AlreadyGuardianError):
+    with pytest.raises(errors.AlreadyGuardianError):
         invite(parent, [giulia])
     invitation = invite(parent, [giulia, marco])  # Marco is new for him: allowed
-    assert invitations.invitation_accept(user=paolo, token=invitation.token) == [marco]
+    assert services.invitation_accept(user=paolo, token=invitation.token) == [marco]
     assert Guardianship.objects.filter(adult=paolo, revoked_at__isnull=True).count() == 2
 
 
 def test_an_email_of_another_account_with_another_cf_is_refused(parent, other_parent, giulia):
-    with pytest.raises(invitations.EmailBelongsToAnotherAccountError) as excinfo:
+    with pytest.raises(errors.EmailBelongsToAnotherAccountError) as excinfo:
         invite(parent, [giulia], email=other_parent.email, codice_fiscale=PAOLO_CF)
     assert str(excinfo.value) == (
         "Questo indirizzo e-mail appartiene a un altro account: controlla il codice fiscale o usa un altro indirizzo."
@@ -172,7 +172,7 @@ def test_an_email_of_another_account_with_another_cf_is_refused(parent, other_pa
 
 def test_accept_makes_the_invitee_delegate_of_each_child(parent, paolo, giulia, marco):
     invitation = invite(parent, [giulia, marco])
-    children = invitations.invitation_accept(user=paolo, token=invitation.token)
+    children = services.invitation_accept(user=paolo, token=invitation.token)
     assert children == [giulia, marco]
     delegations = Guardianship.objects.filter(adult=paolo)
     assert {(g.child, g.role, g.granted_by) for g in delegations} == {
@@ -190,8 +190,8 @@ def test_accept_by_another_cf_says_so_and_reveals_nothing_else(parent, other_par
     invitation = invite(parent, [giulia])
     invitation.revoked_at = timezone.now()  # even a revoked invitation is not described to someone else
     invitation.save()
-    with pytest.raises(invitations.InvitationWrongPersonError) as excinfo:
-        invitations.invitation_accept(user=other_parent, token=invitation.token)
+    with pytest.raises(errors.InvitationWrongPersonError) as excinfo:
+        services.invitation_accept(user=other_parent, token=invitation.token)
     message = str(excinfo.value)
     assert "un altro codice fiscale" in message
     assert "Maria" not in message
@@ -203,37 +203,37 @@ def test_accept_an_expired_invitation_says_when_it_expired(parent, paolo, giulia
     invitation = invite(parent, [giulia])
     with (
         time_machine.travel(timezone.now() + timedelta(days=15)),
-        pytest.raises(invitations.InvitationExpiredError) as excinfo,
+        pytest.raises(errors.InvitationExpiredError) as excinfo,
     ):
-        invitations.invitation_accept(user=paolo, token=invitation.token)
+        services.invitation_accept(user=paolo, token=invitation.token)
     assert timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y") in str(excinfo.value)
     assert not Guardianship.objects.filter(adult=paolo).exists()
 
 
 def test_accept_twice_says_already_accepted(parent, paolo, giulia):
     invitation = invite(parent, [giulia])
-    invitations.invitation_accept(user=paolo, token=invitation.token)
-    with pytest.raises(invitations.InvitationAlreadyAcceptedError) as excinfo:
-        invitations.invitation_accept(user=paolo, token=invitation.token)
+    services.invitation_accept(user=paolo, token=invitation.token)
+    with pytest.raises(errors.InvitationAlreadyAcceptedError) as excinfo:
+        services.invitation_accept(user=paolo, token=invitation.token)
     assert str(excinfo.value) == "Questo invito è già stato accettato."
     assert Guardianship.objects.filter(adult=paolo).count() == 1
 
 
 def test_accept_a_revoked_or_unknown_invitation(parent, paolo, giulia):
     invitation = invite(parent, [giulia])
-    invitations.invitation_revoke(actor=parent, invitation=invitation)
-    with pytest.raises(invitations.InvitationRevokedError, match="annullato"):
-        invitations.invitation_accept(user=paolo, token=invitation.token)
+    services.invitation_revoke(actor=parent, invitation=invitation)
+    with pytest.raises(errors.InvitationRevokedError, match="annullato"):
+        services.invitation_accept(user=paolo, token=invitation.token)
     for token in ("not-a-token", "", "\x00", "a" * 65):
-        with pytest.raises(invitations.InvitationNotFoundError):
-            invitations.invitation_accept(user=paolo, token=token)
+        with pytest.raises(errors.InvitationNotFoundError):
+            services.invitation_accept(user=paolo, token=token)
 
 
 def test_accept_is_refused_once_the_inviter_is_no_longer_reference(parent, other_parent, paolo, staff, giulia):
     invitation = invite(parent, [giulia])
-    invitations.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="Sentenza del tribunale")
-    with pytest.raises(invitations.InvitationNoLongerValidError):
-        invitations.invitation_accept(user=paolo, token=invitation.token)
+    services.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="Sentenza del tribunale")
+    with pytest.raises(errors.InvitationNoLongerValidError):
+        services.invitation_accept(user=paolo, token=invitation.token)
     assert not Guardianship.objects.filter(adult=paolo).exists()
 
 
@@ -248,8 +248,8 @@ def test_two_concurrent_acceptances_create_one_set_of_delegations(parent, paolo,
     def accept():
         try:
             barrier.wait(timeout=10)
-            outcomes.append(invitations.invitation_accept(user=paolo, token=invitation.token))
-        except invitations.InvitationError as error:
+            outcomes.append(services.invitation_accept(user=paolo, token=invitation.token))
+        except errors.InvitationError as error:
             outcomes.append(error)
         finally:
             connections.close_all()
@@ -265,7 +265,7 @@ def test_two_concurrent_acceptances_create_one_set_of_delegations(parent, paolo,
     assert len(granted) == 1
     assert {c.pk for c in granted[0]} == {giulia.pk, marco.pk}
     assert len(refused) == 1
-    assert isinstance(refused[0], invitations.InvitationAlreadyAcceptedError)
+    assert isinstance(refused[0], errors.InvitationAlreadyAcceptedError)
     assert Guardianship.objects.filter(adult=paolo).count() == 2
     assert FamilyEvent.objects.filter(action=FamilyEvent.Action.DELEGATE_ACCEPTED).count() == 2
 
@@ -275,34 +275,34 @@ def test_two_concurrent_acceptances_create_one_set_of_delegations(parent, paolo,
 
 def test_only_the_inviter_revokes_a_pending_invitation(parent, other_parent, paolo, giulia):
     invitation = invite(parent, [giulia])
-    with pytest.raises(invitations.NotAllowedError):
-        invitations.invitation_revoke(actor=other_parent, invitation=invitation)
-    revoked = invitations.invitation_revoke(actor=parent, invitation=invitation)
+    with pytest.raises(errors.NotAllowedError):
+        services.invitation_revoke(actor=other_parent, invitation=invitation)
+    revoked = services.invitation_revoke(actor=parent, invitation=invitation)
     assert revoked.revoked_at is not None
-    assert invitations.invitation_revoke(actor=parent, invitation=invitation).revoked_at == revoked.revoked_at
+    assert services.invitation_revoke(actor=parent, invitation=invitation).revoked_at == revoked.revoked_at
     event = FamilyEvent.objects.get(action=FamilyEvent.Action.DELEGATE_REVOKED)
     assert (event.child, event.actor, event.subject) == (giulia, parent, paolo)
     accepted = invite(parent, [giulia])
-    invitations.invitation_accept(user=paolo, token=accepted.token)
-    with pytest.raises(invitations.InvitationAlreadyAcceptedError, match="revoca la delega"):
-        invitations.invitation_revoke(actor=parent, invitation=accepted)
+    services.invitation_accept(user=paolo, token=accepted.token)
+    with pytest.raises(errors.InvitationAlreadyAcceptedError, match="revoca la delega"):
+        services.invitation_revoke(actor=parent, invitation=accepted)
 
 
 def test_the_reference_revokes_a_delegate(parent, paolo, giulia):
     delegation = make_delegate(parent, [giulia], paolo)
-    invitations.delegate_revoke(actor=parent, guardianship=delegation)
+    services.delegate_revoke(actor=parent, guardianship=delegation)
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None
     assert delegation.revoked_by == parent
     event = FamilyEvent.objects.filter(action=FamilyEvent.Action.DELEGATE_REVOKED).get()
     assert (event.child, event.actor, event.subject) == (giulia, parent, paolo)
-    assert list(invitations.children_referenced_by(user=paolo)) == []
+    assert list(selectors.children_referenced_for_user(user=paolo)) == []
     assert not Child.objects.filter(guardianships__adult=paolo, guardianships__revoked_at__isnull=True).exists()
 
 
 def test_a_delegate_gives_up_the_delegation(parent, paolo, giulia):
     delegation = make_delegate(parent, [giulia], paolo)
-    invitations.delegate_revoke(actor=paolo, guardianship=delegation)
+    services.delegate_revoke(actor=paolo, guardianship=delegation)
     delegation.refresh_from_db()
     assert delegation.revoked_by == paolo
     assert "rinunciato" in FamilyEvent.objects.get(action=FamilyEvent.Action.DELEGATE_REVOKED).reason
@@ -315,11 +315,11 @@ def test_nobody_else_revokes_a_delegation_and_the_reference_is_not_revocable_thi
     sara = make_user(codice_fiscale="NRESRA83H55H501T", email="sara.neri@example.it", documents=legal_documents)
     make_delegate(parent, [giulia], sara)
     for actor in (other_parent, sara):  # another family; another delegate of the same child
-        with pytest.raises(invitations.NotAllowedError):
-            invitations.delegate_revoke(actor=actor, guardianship=delegation)
+        with pytest.raises(errors.NotAllowedError):
+            services.delegate_revoke(actor=actor, guardianship=delegation)
     reference = Guardianship.objects.get(adult=parent, child=giulia)
-    with pytest.raises(invitations.NotAllowedError):
-        invitations.delegate_revoke(actor=parent, guardianship=reference)
+    with pytest.raises(errors.NotAllowedError):
+        services.delegate_revoke(actor=parent, guardianship=reference)
     assert Guardianship.objects.filter(revoked_at__isnull=False).count() == 0
 
 
@@ -327,9 +327,7 @@ def test_nobody_else_revokes_a_delegation_and_the_reference_is_not_revocable_thi
 
 
 def test_reference_change_moves_the_reference_and_logs_the_reason(parent, other_parent, staff, giulia):
-    new = invitations.reference_change(
-        actor=staff, child=giulia, new_adult=other_parent, reason="Accordo tra i genitori"
-    )
+    new = services.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="Accordo tra i genitori")
     old = Guardianship.objects.get(adult=parent, child=giulia)
     assert old.revoked_at is not None
     assert old.revoked_by == staff
@@ -345,7 +343,7 @@ def test_reference_change_moves_the_reference_and_logs_the_reason(parent, other_
 
 def test_reference_change_replaces_the_delegation_of_a_delegate(parent, paolo, staff, giulia):
     delegation = make_delegate(parent, [giulia], paolo)
-    invitations.reference_change(actor=staff, child=giulia, new_adult=paolo, reason="Richiesta dei genitori")
+    services.reference_change(actor=staff, child=giulia, new_adult=paolo, reason="Richiesta dei genitori")
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None
     active = Guardianship.objects.filter(child=giulia, revoked_at__isnull=True)
@@ -353,12 +351,12 @@ def test_reference_change_replaces_the_delegation_of_a_delegate(parent, paolo, s
 
 
 def test_reference_change_is_for_the_office_with_a_reason(parent, other_parent, staff, giulia):
-    with pytest.raises(invitations.NotAllowedError):
-        invitations.reference_change(actor=parent, child=giulia, new_adult=other_parent, reason="Perché sì")
+    with pytest.raises(errors.NotAllowedError):
+        services.reference_change(actor=parent, child=giulia, new_adult=other_parent, reason="Perché sì")
     with pytest.raises(ReasonRequiredError):
-        invitations.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="   ")
-    with pytest.raises(invitations.ReferenceUnchangedError):
-        invitations.reference_change(actor=staff, child=giulia, new_adult=parent, reason="Nessun cambio")
+        services.reference_change(actor=staff, child=giulia, new_adult=other_parent, reason="   ")
+    with pytest.raises(errors.ReferenceUnchangedError):
+        services.reference_change(actor=staff, child=giulia, new_adult=parent, reason="Nessun cambio")
     assert Guardianship.objects.get(child=giulia, revoked_at__isnull=True).adult == parent
 
 
@@ -369,15 +367,15 @@ def test_pending_invitations_are_shown_to_the_reference_only(parent, paolo, giul
     pending = invite(parent, [giulia])
     invite(parent, [marco], email="altro@example.it", codice_fiscale="NRESRA83H55H501T")
     accepted = invite(parent, [giulia], email="terzo@example.it", codice_fiscale=paolo.codice_fiscale)
-    invitations.invitation_accept(user=paolo, token=accepted.token)
+    services.invitation_accept(user=paolo, token=accepted.token)
     revoked = invite(parent, [giulia], email="quarto@example.it", codice_fiscale="BNCLCU82L04F205H")
-    invitations.invitation_revoke(actor=parent, invitation=revoked)
-    assert list(invitations.invitations_pending_for_child(user=parent, child=giulia)) == [pending]
-    assert list(invitations.invitations_pending_for_child(user=paolo, child=giulia)) == []  # a delegate
+    services.invitation_revoke(actor=parent, invitation=revoked)
+    assert list(selectors.invitations_pending_for_user(user=parent, child=giulia)) == [pending]
+    assert list(selectors.invitations_pending_for_user(user=paolo, child=giulia)) == []  # a delegate
     with time_machine.travel(timezone.now() + timedelta(days=15)):
-        assert list(invitations.invitations_pending_for_child(user=parent, child=giulia)) == []
-    assert invitations.invitation_get_by_token(token=pending.token) == pending
-    assert invitations.invitation_get_by_token(token="nope") is None
+        assert list(selectors.invitations_pending_for_user(user=parent, child=giulia)) == []
+    assert selectors.invitation_get_by_token(token=pending.token) == pending
+    assert selectors.invitation_get_by_token(token="nope") is None
 
 
 # --- pages ---------------------------------------------------------------------------------------------------

@@ -24,16 +24,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from .imports import (
+from ..imports import (
     MAX_FILE_BYTES,
     ImportReport,
     expected_columns_text,
     families_import_apply,
     families_import_validate,
 )
-from .letters import print_activation_letters
-from .models import Child, ImportedAdult
-from .validators import validate_codice_fiscale
+from ..letters import print_activation_letters
+from ..models import Child, ImportedAdult
+from ..validators import validate_codice_fiscale
 
 PREVIEW_MAX_ERRORS = 200
 UPLOAD_DIR = "imports"

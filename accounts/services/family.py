@@ -1,14 +1,13 @@
-"""Every write about accounts: one function per action, keyword arguments, one transaction."""
+"""Writes about the family itself: consents, legal documents, the profile, children and the family log."""
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from portal.errors import DomainError
-
-from .models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
-from .selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
-from .validators import codice_fiscale_mismatches, validate_codice_fiscale
+from ..errors import ChildAlreadyKnownError, CodiceFiscaleMismatchError
+from ..models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
+from ..selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
+from ..validators import codice_fiscale_mismatches, validate_codice_fiscale
 
 
 @transaction.atomic
@@ -48,20 +47,6 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, phone: s
     return user
 
 
-class FamilyRuleError(DomainError):
-    """A family rule refused the action; str(error) is the message for the user, in their language."""
-
-
-class ChildAlreadyKnownError(FamilyRuleError):
-    pass
-
-
-class CodiceFiscaleMismatchError(FamilyRuleError):
-    def __init__(self, fields: list[str]) -> None:
-        self.fields = fields
-        super().__init__(", ".join(fields))
-
-
 def family_event_record(*, action: str, child=None, actor=None, subject=None, reason: str = "") -> FamilyEvent:
     return FamilyEvent.objects.create(action=action, child=child, actor=actor, subject=subject, reason=reason)
 
@@ -80,7 +65,7 @@ def child_add(*, adult: User, codice_fiscale: str, first_name: str, last_name: s
     if mismatches:
         raise CodiceFiscaleMismatchError(mismatches)
     if Child.objects.filter(codice_fiscale=cf).exists():
-        raise ChildAlreadyKnownError(cf)
+        raise ChildAlreadyKnownError
     child = Child.objects.create(
         codice_fiscale=cf, first_name=first_name, last_name=last_name, birth_date=birth_date, sex=sex
     )

@@ -5,8 +5,8 @@ from django.utils.translation import ngettext
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from . import admin_families, admin_imports, services  # noqa: F401 - they register the families' admin
-from .models import Consent, Guardianship, LegalDocument, User
+from .. import services
+from ..models import Consent, Guardianship, LegalDocument, User
 
 
 class AdultGuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):

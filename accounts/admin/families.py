@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.errors import DomainError, form_error_add
 
-from .models import Child, DeletionRequest, FamilyEvent, Guardianship, User
-from .validators import validate_codice_fiscale
+from ..models import Child, DeletionRequest, FamilyEvent, Guardianship, User
+from ..privacy import deletion_request_handle
+from ..services import reference_change
+from ..validators import validate_codice_fiscale
 
 
 class GuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -98,8 +100,6 @@ class ChildAdmin(admin.ModelAdmin):
         child = get_object_or_404(Child, pk=object_id)
         form = ReferenceChangeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            from .invitations import reference_change
-
             try:
                 reference_change(
                     actor=request.user,
@@ -158,8 +158,6 @@ class DeletionRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Esegui le richieste selezionate (cancella o anonimizza)"), permissions=["change"])
     def handle(self, request, queryset):
-        from .privacy import deletion_request_handle
-
         done = 0
         for deletion_request in queryset.filter(status=DeletionRequest.Status.PENDING):
             deletion_request_handle(actor=request.user, request=deletion_request)
