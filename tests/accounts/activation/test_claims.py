@@ -1,97 +1,25 @@
-"""Imported families: activation codes, letters (PDF and admin action), claiming with the code or by e-mail."""
+"""Imported families: activation codes, claiming with the code, linking by verified e-mail."""
 
 import datetime
 import re
-import subprocess
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.contrib import admin
-from django.contrib.messages import get_messages
-from django.contrib.messages.storage.fallback import FallbackStorage
-from django.contrib.sessions.backends.cache import SessionStore
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import errors, selectors, services
 from accounts.errors import FamilyRuleError
-from accounts.letters import activation_letters_pdf, print_activation_letters
 from accounts.models import Child, FamilyEvent, Guardianship, ImportedAdult
 from tests.conftest import PASSWORD, make_user
 
-CODE_SHAPE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}(-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}){2}$")
-
-
-def import_family(*, codice_fiscale: str, first_name: str, last_name: str, email: str = "", children=()):
-    """What the CSV import leaves behind: an ImportedAdult and its children, with no guardianship."""
-    adult = ImportedAdult.objects.create(
-        codice_fiscale=codice_fiscale, first_name=first_name, last_name=last_name, email=email
-    )
-    for cf, name, birth_date, sex in children:
-        Child.objects.create(
-            codice_fiscale=cf,
-            first_name=name,
-            last_name=last_name,
-            birth_date=birth_date,
-            sex=sex,
-            imported_from=adult,
-        )
-    return adult
-
-
-@pytest.fixture
-def staff(legal_documents):
-    user = make_user(
-        codice_fiscale="VRDGLI79P61A944R",
-        email="ufficio@example.it",
-        documents=legal_documents,
-        is_staff=True,
-        is_superuser=True,
-    )
-    TOTP.activate(user, generate_totp_secret())
-    return user
-
-
-@pytest.fixture
-def rossi(parent):
-    """The imported family of the `parent` fixture (same CF): Giulia and Luca."""
-    return import_family(
-        codice_fiscale=parent.codice_fiscale,
-        first_name="Maria",
-        last_name="Rossi",
-        email="maria.vecchia@example.it",
-        children=[
-            ("RSSGLI18C52H501V", "Giulia", datetime.date(2018, 3, 12), "F"),
-            ("RSSLCU15A01H501W", "Luca", datetime.date(2015, 1, 1), "M"),
-        ],
-    )
-
-
-@pytest.fixture
-def bianchi(other_parent):
-    """The imported family of `other_parent`: Sofia."""
-    return import_family(
-        codice_fiscale=other_parent.codice_fiscale,
-        first_name="Luca",
-        last_name="Bianchi",
-        children=[("BNCSFO16D45F205Z", "Sofia", datetime.date(2016, 4, 5), "F")],
-    )
-
-
-def claim_with_a_new_letter(family, user, staff):
-    return services.imported_family_claim(
-        user=user, code=services.activation_letter_issue(imported_adult=family, actor=staff)
-    )
-
-
-def children_of(user) -> set[str]:
-    return set(
-        Guardianship.objects.filter(adult=user, revoked_at__isnull=True).values_list("child__first_name", flat=True)
-    )
-
+from .conftest import (
+    CODE_SHAPE,
+    children_of,
+    claim_with_a_new_letter,
+    import_family,
+)
 
 # --- codes ------------------------------------------------------------------------------------
 
@@ -341,191 +269,3 @@ def test_auto_claim_when_the_email_is_confirmed(client, legal_documents):
     client.post(reverse("account_confirm_email", kwargs={"key": key}))
     assert EmailAddress.objects.get(user=user).verified
     assert children_of(user) == {"Giulia"}
-
-
-# --- letters ----------------------------------------------------------------------------------
-
-
-def poppler(tool: str, pdf: bytes, tmp_path, *args: str) -> str:
-    """Run a poppler-utils command (pdfinfo, pdftotext) on the PDF; its standard output."""
-    path = tmp_path / "letters.pdf"
-    path.write_bytes(pdf)
-    command = [tool, *args, str(path)] + (["-"] if tool == "pdftotext" else [])
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
-
-
-def pdf_pages(pdf: bytes, tmp_path) -> int:
-    return int(re.search(r"^Pages:\s+(\d+)$", poppler("pdfinfo", pdf, tmp_path), re.MULTILINE).group(1))
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    return poppler("pdftotext", pdf, tmp_path, "-layout")
-
-
-def test_letters_pdf_one_page_per_family_with_code_and_children(rossi, bianchi, parent, staff, tmp_path):
-    pdf = activation_letters_pdf(
-        imported_adults=[rossi, bianchi], actor=staff, portal_url="https://scuola.example.it/account/signup/"
-    )
-
-    assert pdf.startswith(b"%PDF")
-    assert pdf_pages(pdf, tmp_path) == 2
-    text = pdf_text(pdf, tmp_path)
-    pages = text.split("\f")
-    assert "Giulia Rossi" in pages[0]
-    assert "Luca Rossi" in pages[0]
-    assert "Sofia Bianchi" in pages[1]
-    assert "Sofia" not in pages[0]
-    assert "scuola.example.it/account/signup/" in text
-    # The code printed on Maria Rossi's page is the one that works for her.
-    code = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b", pages[0]).group(1)
-    assert services.imported_family_claim(user=parent, code=code)
-
-
-def test_a_letter_with_many_children_stays_on_one_page(staff, tmp_path, legal_documents):
-    family = import_family(
-        codice_fiscale="BNCLCU82L04F205H",
-        first_name="Luca",
-        last_name="Bianchi Dell'Acqua",
-        children=[
-            (f"BNCXXX1{i}A01H501X", name, datetime.date(2010 + i, 1, 1), "F")
-            for i, name in enumerate(["Sofia", "Anna", "Bianca", "Carla", "Dora", "Elena"])
-        ],
-    )
-    pdf = activation_letters_pdf(imported_adults=[family], actor=staff)
-    assert pdf_pages(pdf, tmp_path) == 1
-    assert "Elena Bianchi Dell'Acqua" in pdf_text(pdf, tmp_path)
-
-
-def test_a_failed_render_replaces_no_code(rossi, parent, staff, monkeypatch):
-    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
-    monkeypatch.setattr("accounts.letters.render_to_string", lambda *args, **kwargs: 1 / 0)
-
-    with pytest.raises(ZeroDivisionError):
-        activation_letters_pdf(imported_adults=[rossi], actor=staff)
-
-    assert FamilyEvent.objects.filter(action=FamilyEvent.Action.LETTER_ISSUED).count() == 1
-    assert services.imported_family_claim(user=parent, code=code)  # the letter already sent still works
-
-
-def admin_request(user):
-    request = RequestFactory().post("/admin/accounts/importedadult/")
-    request.user = user
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)
-    return request
-
-
-def test_admin_action_returns_a_pdf_of_the_families_still_to_link(rossi, bianchi, parent, staff, tmp_path):
-    claim_with_a_new_letter(rossi, parent, staff)
-    modeladmin = admin.ModelAdmin(ImportedAdult, admin.site)
-    request = admin_request(staff)
-
-    response = print_activation_letters(modeladmin, request, ImportedAdult.objects.all())
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith('attachment; filename="lettere-attivazione-')
-    assert pdf_pages(response.content, tmp_path) == 1  # the Rossi family is linked already
-    assert "Sofia Bianchi" in pdf_text(response.content, tmp_path)
-    assert "http://testserver/account/signup/" not in pdf_text(response.content, tmp_path)  # printed without scheme
-    assert "testserver/account/signup/" in pdf_text(response.content, tmp_path)
-    texts = [str(m) for m in get_messages(request)]
-    assert any("1 famiglia esclusa" in t for t in texts), texts
-    assert print_activation_letters.short_description == "Stampa lettere di attivazione"
-
-
-def test_admin_action_with_nothing_to_print(rossi, parent, staff):
-    claim_with_a_new_letter(rossi, parent, staff)
-    request = admin_request(staff)
-    response = print_activation_letters(
-        admin.ModelAdmin(ImportedAdult, admin.site), request, ImportedAdult.objects.all()
-    )
-    assert response is None
-    assert "Nessuna lettera da stampare." in [str(m) for m in get_messages(request)]
-
-
-# --- pages ------------------------------------------------------------------------------------
-
-
-def test_activation_page_needs_login(client):
-    url = reverse("accounts:activate")
-    assert url == "/famiglia/attiva/"
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
-
-
-def test_family_page_shows_the_callout_only_while_a_family_waits(parent_client, rossi, parent, staff):
-    body = parent_client.get(reverse("accounts:family")).content.decode()
-    assert reverse("accounts:activate") in body
-    assert "Giulia" not in body  # the children are shown only after the code
-
-    claim_with_a_new_letter(rossi, parent, staff)
-    body = parent_client.get(reverse("accounts:family")).content.decode()
-    assert reverse("accounts:activate") not in body
-    assert "Giulia Rossi" in body
-
-
-def test_activation_page_links_the_children(parent_client, rossi, staff):
-    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
-    assert parent_client.get(reverse("accounts:activate")).status_code == 200
-
-    response = parent_client.post(reverse("accounts:activate"), {"code": code.lower().replace("-", " ")}, follow=True)
-
-    assert response.redirect_chain == [(reverse("accounts:family"), 302)]
-    body = response.content.decode()
-    assert "Fatto: Luca e Giulia ora fanno parte della tua famiglia" in body
-    assert "Giulia Rossi" in body
-    assert "Luca Rossi" in body
-
-
-def test_activation_page_wrong_code_keeps_the_input(parent_client, rossi, staff):
-    services.activation_letter_issue(imported_adult=rossi, actor=staff)
-    response = parent_client.post(reverse("accounts:activate"), {"code": "abcd-efgh-jkmn"})
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Il codice non è valido" in body
-    assert 'value="abcd-efgh-jkmn"' in body
-    assert 'aria-invalid="true"' in body
-    assert not Guardianship.objects.exists()
-
-
-def test_activation_page_explains_a_malformed_code_without_counting_it(parent_client, parent, rossi, staff):
-    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
-    for typed in ("ABCD-EFGH", "ABCD-EFGH-JKM0"):
-        for _ in range(services.MAX_FAILED_ATTEMPTS):
-            response = parent_client.post(reverse("accounts:activate"), {"code": typed})
-            assert response.status_code == 200
-    body = response.content.decode()
-    assert "non ci sono 0, 1, I, L e O" in body
-    assert services.imported_family_claim(user=parent, code=code)  # no attempt was counted
-
-
-def test_activation_page_says_to_try_later_after_five_wrong_codes(parent_client, rossi, staff):
-    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
-    for _ in range(services.MAX_FAILED_ATTEMPTS):
-        parent_client.post(reverse("accounts:activate"), {"code": "ABCD-EFGH-JKMN"})
-    response = parent_client.post(reverse("accounts:activate"), {"code": code})
-    assert response.status_code == 200
-    assert "riprova tra un&#x27;ora" in response.content.decode()
-    assert not Guardianship.objects.exists()
-
-
-def test_activation_page_without_a_family_to_link(parent_client):
-    response = parent_client.get(reverse("accounts:activate"))
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Non ci sono figli da collegare" in body
-    assert '<form method="post" novalidate' not in body
-    assert parent_client.post(reverse("accounts:activate"), {"code": "ABCD-EFGH-JKMN"}).status_code == 200
-
-
-def test_activation_page_reports_a_child_with_another_reference(parent_client, rossi, other_parent, staff):
-    code = services.activation_letter_issue(imported_adult=rossi, actor=staff)
-    giulia = Child.objects.get(first_name="Giulia")
-    Guardianship.objects.create(adult=other_parent, child=giulia, role="reference", granted_by=staff)
-
-    body = parent_client.post(reverse("accounts:activate"), {"code": code}, follow=True).content.decode()
-
-    assert "Fatto: Luca ora fa parte della tua famiglia" in body
-    assert "Per Giulia Rossi risulta già un altro adulto di riferimento" in body
