@@ -150,8 +150,7 @@ class ActivationRateLimitedError(ActivationCodeError):
     def __init__(self) -> None:
         super().__init__(
             gettext(
-                "Hai inserito troppi codici sbagliati. "
-                "Per sicurezza riprova tra un'ora o contatta l'ufficio scuola."
+                "Hai inserito troppi codici sbagliati. Per sicurezza riprova tra un'ora o contatta l'ufficio scuola."
             )
         )
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.client_ip import client_ip
 
 from . import selectors, services
-from .models import Child
+from .models import Child, User
 from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_person_name
 
 NAME_MAX_LENGTH = 100
@@ -81,7 +81,7 @@ class SignupForm(AllauthSignupForm):
             self.fields["accept_terms"].help_text = _document_link("terms", _("Leggi le condizioni d'uso"))
         if "privacy" in self.documents:
             self.fields["accept_privacy"].help_text = _document_link("privacy", _("Leggi l'informativa privacy"))
-        self.cf_owner = None
+        self.cf_owner: User | None = None
 
     def clean_username(self) -> str:
         cf = super().clean_username()
@@ -208,7 +208,9 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, children, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["children"].queryset = children
+        children_field = self.fields["children"]
+        if isinstance(children_field, ChildChoiceField):
+            children_field.queryset = children
 
     def clean_codice_fiscale(self) -> str:
         return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])

@@ -120,12 +120,12 @@ def child_cards_for_user(*, user: User) -> list[ChildCard]:
     return [ChildCard(*row) for row in rows]
 
 
-def children_for_user(*, user: User):
+def children_for_user(*, user: User) -> QuerySet[Child]:
     """Every child the user may see and act for: the one scope all parent-facing reads start from."""
     return Child.objects.filter(guardianships__adult=user, guardianships__revoked_at__isnull=True)
 
 
-def child_get_for_user(*, user: User, pk: int):
+def child_get_for_user(*, user: User, pk: int) -> Child:
     """One child of the user's family with the user's role, or Child.DoesNotExist (a 404, never a 403)."""
     guardianship = (
         Guardianship.objects.filter(adult=user, child_id=pk, revoked_at__isnull=True).select_related("child").first()
@@ -137,7 +137,7 @@ def child_get_for_user(*, user: User, pk: int):
     return child
 
 
-def guardians_of_child(*, child) -> list:
+def guardians_of_child(*, child: Child) -> list[Guardianship]:
     """The active adults of a child (the caller has already checked the viewer may see the child)."""
     return list(child.guardianships.filter(revoked_at__isnull=True).select_related("adult").order_by("role"))
 

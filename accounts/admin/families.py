@@ -17,21 +17,26 @@ from ..privacy import deletion_request_handle
 from ..services import reference_change
 from ..validators import validate_codice_fiscale
 
+_GUARDIANSHIP_INLINE_FIELDS = ("adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at")
+
 
 class GuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Guardianship
     fk_name = "child"
     extra = 0
-    fields = ["adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at"]
-    readonly_fields = fields
+    fields = _GUARDIANSHIP_INLINE_FIELDS
+    readonly_fields = _GUARDIANSHIP_INLINE_FIELDS
     ordering = ["revoked_at", "role"]
+
+
+_FAMILY_EVENT_INLINE_FIELDS = ("at", "action", "actor", "subject", "reason")
 
 
 class FamilyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FamilyEvent
     extra = 0
-    fields = ["at", "action", "actor", "subject", "reason"]
-    readonly_fields = fields
+    fields = _FAMILY_EVENT_INLINE_FIELDS
+    readonly_fields = _FAMILY_EVENT_INLINE_FIELDS
 
 
 class ReferenceChangeForm(forms.Form):

@@ -9,7 +9,8 @@ verified e-mail is the one the Comune had is linked without a code (at e-mail co
 import hmac
 import logging
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -47,7 +48,7 @@ _SEPARATORS = frozenset("-_.\u2010\u2011\u2012\u2013\u2014\u2212")
 class ClaimedChildren(list[Child]):
     """The children linked by a claim; `skipped` are those that meanwhile got another adult of reference."""
 
-    def __init__(self, children=(), *, skipped=()) -> None:
+    def __init__(self, children: Iterable[Child] = (), *, skipped: Iterable[Child] = ()) -> None:
         super().__init__(children)
         self.skipped: list[Child] = list(skipped)
 
@@ -93,7 +94,7 @@ def activation_code_matches(*, imported_adult: ImportedAdult, code: str) -> bool
     return matches
 
 
-def activation_code_expires_at(*, imported_adult: ImportedAdult):
+def activation_code_expires_at(*, imported_adult: ImportedAdult) -> datetime | None:
     if imported_adult.letter_issued_at is None:
         return None
     return imported_adult.letter_issued_at + CODE_VALIDITY

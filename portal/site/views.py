@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
+from accounts.http import AuthenticatedHttpRequest
 from enrollment import selectors as enrollment_selectors
 from payments import selectors as payment_selectors
 
@@ -25,7 +26,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def family_dashboard(request: HttpRequest) -> HttpResponse:
+def family_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
     documents = account_selectors.legal_documents_current()
