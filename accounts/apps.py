@@ -4,15 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 def _auto_claim_at_login(sender, request, user, **kwargs) -> None:
     """A parent whose verified e-mail is the one the Comune had finds the children at login."""
-    from .activation import imported_family_auto_claim
-    from .views_activation import claim_announce
+    from .services import imported_family_auto_claim
+    from .views.activation import claim_announce
 
     claim_announce(request, imported_family_auto_claim(user=user))
 
 
 def _auto_claim_at_email_confirmation(sender, request, email_address, **kwargs) -> None:
-    from .activation import imported_family_auto_claim
-    from .views_activation import claim_announce
+    from .services import imported_family_auto_claim
+    from .views.activation import claim_announce
 
     claim_announce(request, imported_family_auto_claim(user=email_address.user))
 

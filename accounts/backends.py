@@ -1,3 +1,5 @@
+from typing import Any
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthAuthenticationBackend
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
@@ -33,34 +35,26 @@ def _has_totp_expression() -> RawSQL:
     return RawSQL(sql, (Authenticator.Type.TOTP.value,), output_field=BooleanField())  # noqa: S611
 
 
-def _is_school_staff_expression() -> RawSQL:
-    """EXISTS(a school staff role for the row's user): the menu's link to the schools' files."""
-    from enrollment.models import SchoolStaff
-
-    quote = connection.ops.quote_name
-    user_table = quote(get_user_model()._meta.db_table)
-    sql = (
-        f"EXISTS (SELECT 1 FROM {quote(SchoolStaff._meta.db_table)} s "  # noqa: S608
-        f"WHERE s.{quote('user_id')} = {user_table}.{quote('id')})"
-    )
-    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611
-
-
 class AuthenticationBackend(AllauthAuthenticationBackend):
-    """allauth's backend (codice fiscale or e-mail), loading with the user two facts the pages need.
+    """allauth's backend (codice fiscale or e-mail), loading with the user the facts the pages need.
 
     Every signed-in request loads the user once; the family page and the admin's TOTP check read
     `user.has_totp` and `user.has_pending_imported_family` instead of asking the database again.
+    A higher layer that knows more about the user (the site's pages: portal.site.backends) subclasses
+    this backend and adds its facts in `user_annotations`, so accounts never imports the apps above it.
     """
+
+    def user_annotations(self) -> dict[str, Any]:
+        """The expressions annotated on the user, by attribute name."""
+        return {
+            "has_totp": _has_totp_expression(),
+            "has_pending_imported_family": _has_pending_imported_family_expression(),
+        }
 
     def get_user(self, user_id):
         manager = get_user_model()._default_manager
         try:
-            user = manager.annotate(
-                has_totp=_has_totp_expression(),
-                has_pending_imported_family=_has_pending_imported_family_expression(),
-                is_school_staff=_is_school_staff_expression(),
-            ).get(pk=user_id)
+            user = manager.annotate(**self.user_annotations()).get(pk=user_id)
         except manager.model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.client_ip import client_ip
 
 from . import selectors, services
+from .models import Child, User
 from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_person_name
 
 NAME_MAX_LENGTH = 100
@@ -80,7 +81,7 @@ class SignupForm(AllauthSignupForm):
             self.fields["accept_terms"].help_text = _document_link("terms", _("Leggi le condizioni d'uso"))
         if "privacy" in self.documents:
             self.fields["accept_privacy"].help_text = _document_link("privacy", _("Leggi l'informativa privacy"))
-        self.cf_owner = None
+        self.cf_owner: User | None = None
 
     def clean_username(self) -> str:
         cf = super().clean_username()
@@ -178,3 +179,89 @@ class ChildAddForm(forms.Form):
         if value.year < today.year - 25:
             raise ValidationError(_("Controlla l'anno di nascita: il bambino risulterebbe adulto."), code="too_old")
         return value
+
+
+class ChildChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Child) -> str:
+        return f"{obj.first_name} {obj.last_name}"
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail dell'adulto da invitare"),
+        max_length=254,
+        help_text=_("Gli invieremo il collegamento per accettare l'invito."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    codice_fiscale = forms.CharField(
+        label=_("Codice fiscale dell'adulto da invitare"),
+        max_length=30,
+        help_text=_("Solo chi accede con questo codice fiscale potrà accettare l'invito."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    children = ChildChoiceField(
+        label=_("Per quali bambini"),
+        queryset=Child.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Scegli almeno un bambino.")},
+    )
+
+    def __init__(self, *args, children, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        children_field = self.fields["children"]
+        if isinstance(children_field, ChildChoiceField):
+            children_field.queryset = children
+
+    def clean_codice_fiscale(self) -> str:
+        return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])
+
+
+class ActivationCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Codice di attivazione"),
+        max_length=40,
+        help_text=_(
+            "I 12 caratteri stampati nella lettera, ad esempio ABCD-EFGH-JKMN. Puoi scriverli in minuscolo, "
+            "con o senza spazi e trattini."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        normalized = services.activation_code_normalize(code=code)
+        if len(normalized) != services.CODE_LENGTH:
+            raise ValidationError(
+                _("Il codice ha 12 caratteri, ne hai inseriti %(count)s: controlla di averlo copiato tutto."),
+                code="length",
+                params={"count": len(normalized)},
+            )
+        if not services.activation_code_is_well_formed(code=normalized):
+            raise ValidationError(
+                _(
+                    "Il codice contiene solo lettere e le cifre da 2 a 9: non ci sono 0, 1, I, L e O. "
+                    "Controlla i caratteri che si somigliano."
+                ),
+                code="alphabet",
+            )
+        return normalized
+
+
+class DeletionRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motivo (facoltativo)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Se vuoi, dicci perché: ci aiuta a migliorare il portale."),
+    )
+    confirm = forms.BooleanField(
+        label=_("Ho capito che, una volta gestita la richiesta, non potrò più accedere al portale"),
+        error_messages={"required": _("Conferma di aver capito cosa comporta la cancellazione.")},
+    )

@@ -19,8 +19,8 @@ from django.utils.translation import ngettext
 
 from portal.pdf import assets, comune_place, html_to_pdf
 
-from .activation import CODE_VALIDITY, activation_letter_issue
 from .models import Child, ImportedAdult, User
+from .services import CODE_VALIDITY, activation_letter_issue
 
 TEMPLATE = "accounts/pdf/activation_letter.html"
 _ORDERING = ("last_name", "first_name", "pk")  # the order the letters are folded and posted in

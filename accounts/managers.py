@@ -1,9 +1,18 @@
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.base_user import BaseUserManager
 
 from .validators import normalize_codice_fiscale
 
+if TYPE_CHECKING:
+    from .models import User
 
-class UserManager(BaseUserManager):
+    _Base = BaseUserManager[User]
+else:
+    _Base = BaseUserManager  # not subscriptable at run time
+
+
+class UserManager(_Base):
     use_in_migrations = True
 
     def _create_user(self, codice_fiscale, email, password, **extra_fields):

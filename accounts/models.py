@@ -119,6 +119,9 @@ class Consent(models.Model):
 class Child(models.Model):
     """A child of the families the portal serves; reached only through a Guardianship."""
 
+    # Not a field: set by selectors.child_get_for_user, the role of the user who asked for the child.
+    viewer_role: str
+
     class Sex(models.TextChoices):
         FEMALE = "F", _("femmina")
         MALE = "M", _("maschio")

@@ -16,9 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from portal.errors import DomainError
 from portal.privacy import (
     ExportJSONEncoder,
     personal_data_collect,
@@ -27,8 +25,9 @@ from portal.privacy import (
     retention_reasons,
 )
 
-from .invitations import invitation_status
+from .errors import DeletionRequestNotAllowedError, DeletionRequestNoUserError, DeletionRequestPendingError
 from .models import Consent, DeletionRequest, FamilyEvent, Guardianship, Invitation, User
+from .selectors import invitation_status
 from .services import family_event_record
 
 EXPORT_JSON_NAME = "dati.json"
@@ -58,25 +57,6 @@ tutti i dati che il portale conserva su di te, divisi per sezione:
 Le date sono nel formato internazionale AAAA-MM-GG (gli orari con il fuso orario).
 Per correggere un dato o per qualsiasi domanda scrivi all'ufficio scuola: {email}.
 """
-
-
-class PrivacyError(DomainError):
-    """A privacy request was refused; str(error) is the message for the user, in their language."""
-
-
-class DeletionRequestPendingError(PrivacyError):
-    default_message = _(
-        "Hai già una richiesta di cancellazione in attesa: l'ufficio scuola la sta esaminando. "
-        "Non serve inviarne un'altra."
-    )
-
-
-class DeletionRequestNotAllowedError(PrivacyError):
-    default_message = _("Solo il personale dell'ufficio può gestire le richieste di cancellazione.")
-
-
-class DeletionRequestNoUserError(PrivacyError):
-    default_message = _("L'account di questa richiesta non esiste più.")
 
 
 # --- what accounts knows about a user -------------------------------------------------------------------

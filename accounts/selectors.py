@@ -1,15 +1,18 @@
 """Reads about accounts, already scoped to the user they are asked for."""
 
 import datetime
+import re
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Child, Consent, Guardianship, LegalDocument, User
+from .models import Child, Consent, Guardianship, ImportedAdult, Invitation, LegalDocument, User
 
 CURRENT_DOCUMENTS_CACHE_KEY = "accounts:legal-documents:current"
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what secrets.token_urlsafe() makes (invitation tokens)
 
 
 _LOCAL_DOCUMENTS: dict = {"until": 0.0, "documents": None}
@@ -99,7 +102,7 @@ class ChildCard:
     role: str
 
 
-def child_cards_for_adult(*, user: User) -> list[ChildCard]:
+def child_cards_for_user(*, user: User) -> list[ChildCard]:
     """The children the user may act for, as the family page's cards (one query, plain values)."""
     rows = (
         Guardianship.objects.filter(adult=user, revoked_at__isnull=True)
@@ -117,12 +120,12 @@ def child_cards_for_adult(*, user: User) -> list[ChildCard]:
     return [ChildCard(*row) for row in rows]
 
 
-def children_for_adult(*, user: User):
+def children_for_user(*, user: User) -> QuerySet[Child]:
     """Every child the user may see and act for: the one scope all parent-facing reads start from."""
     return Child.objects.filter(guardianships__adult=user, guardianships__revoked_at__isnull=True)
 
 
-def child_get_for_adult(*, user: User, pk: int):
+def child_get_for_user(*, user: User, pk: int) -> Child:
     """One child of the user's family with the user's role, or Child.DoesNotExist (a 404, never a 403)."""
     guardianship = (
         Guardianship.objects.filter(adult=user, child_id=pk, revoked_at__isnull=True).select_related("child").first()
@@ -134,6 +137,97 @@ def child_get_for_adult(*, user: User, pk: int):
     return child
 
 
-def guardians_of_child(*, child) -> list:
+def guardians_of_child(*, child: Child) -> list[Guardianship]:
     """The active adults of a child (the caller has already checked the viewer may see the child)."""
     return list(child.guardianships.filter(revoked_at__isnull=True).select_related("adult").order_by("role"))
+
+
+def reference_is_active(*, user: User, child: Child) -> bool:
+    """Whether the user is the child's active adult of reference."""
+    return Guardianship.objects.filter(
+        adult=user, child=child, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True
+    ).exists()
+
+
+# --- imported families ------------------------------------------------------------------------------------
+
+
+def imported_family_is_pending_for_user(*, user: User) -> bool:
+    """Whether an imported family waits for this user to claim it (loaded with the user by our backend)."""
+    pending = getattr(user, "has_pending_imported_family", None)
+    if pending is None:
+        pending = imported_family_get_for_user(user=user) is not None
+    return pending
+
+
+def imported_family_get_for_user(*, user: User) -> ImportedAdult | None:
+    """The imported family waiting for this user (same CF) to claim it, if any."""
+    return ImportedAdult.objects.filter(codice_fiscale=user.codice_fiscale, claimed_at__isnull=True).first()
+
+
+# --- delegates and invitations ------------------------------------------------------------------------------
+
+
+def invitation_status(invitation: Invitation) -> str:
+    """The invitation's state: "accepted", "revoked", "expired" or "pending"."""
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "pending"
+
+
+def invitations_pending_for_user(*, user: User, child: Child) -> QuerySet[Invitation]:
+    """The child's invitations still waiting for an answer, shown to (and revocable by) its reference."""
+    if not reference_is_active(user=user, child=child):
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            inviter=user,
+            children=child,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .prefetch_related("children")
+        .order_by("-created_at")
+    )
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    if not token or not TOKEN_SHAPE.match(token):
+        return None
+    return Invitation.objects.select_related("inviter").filter(token=token).first()
+
+
+def invitation_get_for_user(*, user: User, pk: int) -> Invitation:
+    """One invitation the user sent, or Invitation.DoesNotExist (a 404)."""
+    return Invitation.objects.get(inviter=user, pk=pk)
+
+
+def delegation_get_for_user(*, user: User, pk: int) -> Guardianship:
+    """An active delegation the user may revoke (as the child's reference) or give up (as the delegate).
+
+    Anything else raises Guardianship.DoesNotExist (a 404).
+    """
+    guardianship = (
+        Guardianship.objects.select_related("child", "adult")
+        .filter(pk=pk, role=Guardianship.Role.DELEGATE, revoked_at__isnull=True)
+        .first()
+    )
+    if guardianship is None:
+        raise Guardianship.DoesNotExist
+    if guardianship.adult_id != user.pk and not reference_is_active(user=user, child=guardianship.child):
+        raise Guardianship.DoesNotExist
+    return guardianship
+
+
+def children_referenced_for_user(*, user: User) -> QuerySet[Child]:
+    """The children of whom the user is the active adult of reference (those they may invite for)."""
+    return Child.objects.filter(
+        guardianships__adult=user,
+        guardianships__role=Guardianship.Role.REFERENCE,
+        guardianships__revoked_at__isnull=True,
+    ).order_by("birth_date", "first_name")

@@ -1,18 +1,25 @@
-from django.urls import include, path
+"""accounts' pages. The family dashboard (`accounts:family`, /famiglia/) joins this namespace in
+portal/site/urls.py, which includes these patterns: it reads apps above accounts."""
 
-from . import views
+from django.urls import URLPattern, path
+
+from .views import activation, family, invitations, privacy
 
 app_name = "accounts"
 
-urlpatterns = [
-    path("famiglia/", views.family, name="family"),
-    path("famiglia/profilo/", views.profile_edit, name="profile_edit"),
-    path("famiglia/figli/aggiungi/", views.child_add, name="child_add"),
-    path("famiglia/figli/<int:pk>/", views.child_detail, name="child_detail"),
-    path("consenso/", views.consent, name="consent"),
-    path("condizioni-d-uso/", views.terms, name="terms"),
-    path("privacy/", views.privacy, name="privacy"),
-    path("", include("accounts.urls_activation")),
-    path("", include("accounts.urls_invitations")),
-    path("", include("accounts.urls_privacy")),
+urlpatterns: list[URLPattern] = [
+    path("famiglia/profilo/", family.profile_edit, name="profile_edit"),
+    path("famiglia/figli/aggiungi/", family.child_add, name="child_add"),
+    path("famiglia/figli/<int:pk>/", family.child_detail, name="child_detail"),
+    path("consenso/", family.consent, name="consent"),
+    path("condizioni-d-uso/", family.terms, name="terms"),
+    path("privacy/", family.privacy, name="privacy"),
+    path("famiglia/attiva/", activation.activate, name="activate"),
+    path("famiglia/figli/<int:pk>/invita/", invitations.invite, name="invite"),
+    path("famiglia/inviti/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+    path("famiglia/inviti/<int:pk>/revoca/", invitations.invitation_revoke, name="invitation_revoke"),
+    path("famiglia/deleghe/<int:pk>/revoca/", invitations.delegate_revoke, name="delegate_revoke"),
+    path("famiglia/privacy/", privacy.privacy_center, name="privacy_center"),
+    path("famiglia/privacy/dati.zip", privacy.privacy_export, name="privacy_export"),
+    path("famiglia/privacy/cancellazione/", privacy.deletion_request, name="deletion_request"),
 ]

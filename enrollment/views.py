@@ -114,7 +114,7 @@ def _add_service_error(form, error: DomainError) -> None:
 def start(request):
     """ "Iscrivi": choose the child, then the services of the open school year (one draft each)."""
     user = request.user
-    children = account_selectors.child_cards_for_adult(user=user)
+    children = account_selectors.child_cards_for_user(user=user)
     drafts = [row for row in selectors.enrollment_list_for_parent(user=user) if row.status == Status.DRAFT]
     drafts_context = [{"enrollment": row, "url": resume_url(row)} for row in drafts]
     raw_child = request.POST.get("bambino") or request.GET.get("bambino") or ""

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.selectors import children_for_adult
+from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind
 from portal.money import to_cents
 
@@ -120,7 +120,7 @@ def _cart_notices(*, user, notice_ids) -> list[PaymentNotice]:
         )
     found = {
         notice.pk: notice
-        for notice in PaymentNotice.objects.filter(pk__in=ids, child__in=children_for_adult(user=user))
+        for notice in PaymentNotice.objects.filter(pk__in=ids, child__in=children_for_user(user=user))
         .select_related("child")
         .prefetch_related("options")
     }

@@ -8,7 +8,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.selectors import children_for_adult
+from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind
 from portal.money import AmountFormatError, parse_euro
 
@@ -49,7 +49,7 @@ class TopupForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        children = children_for_adult(user=user).order_by("birth_date", "first_name").distinct()
+        children = children_for_user(user=user).order_by("birth_date", "first_name").distinct()
         self.fields["child"].queryset = children
         if len(children) == 1 and not self.is_bound:
             self.initial.setdefault("child", children[0].pk)

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Child
-from accounts.selectors import child_get_for_adult
+from accounts.selectors import child_get_for_user
 from enrollment.models import ServiceKind
 
 from .errors import NotFoundError
@@ -120,7 +120,7 @@ def ledger_balance(*, child, service_kind: str) -> Decimal:
 def family_child_get(*, user, child_id):
     """One of the user's children (accounts' scoped read), or NotFoundError (a 404) for anything else typed."""
     try:
-        return child_get_for_adult(user=user, pk=int(child_id))
+        return child_get_for_user(user=user, pk=int(child_id))
     except (TypeError, ValueError, Child.DoesNotExist) as error:
         raise NotFoundError from error
 

@@ -20,7 +20,7 @@ Rules kept:
 
 # Names importable from here before the split, kept so (not part of __all__): helpers, constants, and the errors,
 # gateway types and models the services use.
-from accounts.selectors import children_for_adult  # noqa: F401
+from accounts.selectors import children_for_user  # noqa: F401
 from enrollment.models import ServiceKind  # noqa: F401
 from portal.money import CENT, AmountFormatError, parse_euro, quantize_eur, to_cents  # noqa: F401
 

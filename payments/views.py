@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import children_for_adult
+from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind
 from portal.errors import DomainError
 
@@ -100,7 +100,7 @@ def topup(request):
         if request.GET.get("service") in ServiceKind.values:
             initial["service_kind"] = request.GET["service"]
     form = TopupForm(request.POST or None, user=user, initial=initial)
-    has_children = children_for_adult(user=user).exists()
+    has_children = children_for_user(user=user).exists()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

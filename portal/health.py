@@ -1,7 +1,10 @@
-"""Reads of the state of the services the portal depends on (for /healthz)."""
+"""Reads of the state of the services the portal depends on, and /healthz that reports them."""
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
 
@@ -25,3 +28,13 @@ def broker_status() -> str:
     except Exception:  # kombu raises transport-specific errors
         return "error"
     return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 while the database answers; a broker outage only degrades (the outbox waits)."""
+    checks = {"database": database_status(), "broker": broker_status()}
+    healthy = checks["database"] == "ok"
+    status = "ok" if healthy and checks["broker"] != "error" else ("degraded" if healthy else "error")
+    return JsonResponse({"status": status, **checks}, status=200 if healthy else 503)

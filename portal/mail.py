@@ -1,7 +1,7 @@
 """The e-mail outbox: every e-mail of the portal is a row first, delivered by a task after commit."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -32,7 +32,7 @@ def attachment(builder: str, **kwargs) -> dict:
 
 @transaction.atomic
 def email_enqueue(
-    *, kind: str, to: list[str], subject: str, body_text: str, body_html: str = "", attachments: list[dict] = ()
+    *, kind: str, to: list[str], subject: str, body_text: str, body_html: str = "", attachments: Sequence[dict] = ()
 ) -> OutboxEmail:
     """Write the e-mail as a pending row; its delivery is queued once the transaction commits."""
     email = OutboxEmail.objects.create(
@@ -49,7 +49,7 @@ def email_enqueue(
 
 
 def email_enqueue_template(
-    *, template: str, to: list[str], context: dict, attachments: list[dict] = ()
+    *, template: str, to: list[str], context: dict, attachments: Sequence[dict] = ()
 ) -> OutboxEmail:
     """Render `emails/<template>_subject.txt|_message.txt|_message.html` and enqueue the result."""
     subject = render_to_string(f"emails/{template}_subject.txt", context)

@@ -2,15 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from accounts.urls import app_name as accounts_namespace
+
+from . import health
+from .site import urls as site_urls
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("accessibilita/", views.accessibility, name="accessibility"),
+    path("", include(site_urls.urlpatterns)),
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("allauth.urls")),
-    path("", include("accounts.urls")),
+    # accounts' pages and the family dashboard under one namespace: see portal/site/urls.py.
+    path("", include((site_urls.accounts_patterns, accounts_namespace))),
     path("iscrizioni/", include("enrollment.urls")),
     path("pagamenti/", include("payments.urls")),
     path("admin/", admin.site.urls),

@@ -143,9 +143,9 @@ def _rows_from_text(text, *, schools, report, check_cf, today) -> Iterator[Famil
     skipped = 0  # blank lines before the header
     first = None
     try:
-        for line in lines:
-            if line.strip():
-                first = line
+        for text_line in lines:
+            if text_line.strip():
+                first = text_line
                 break
             skipped += 1
     except _LineTooLongError:

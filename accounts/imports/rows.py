@@ -144,89 +144,132 @@ def parse_date(value: str) -> datetime.date | None:
         return None
 
 
-def row_parse(line, values, errors, *, schools, check_cf, today) -> FamilyRow | None:
-    def required(key: str) -> str:
-        value, label = values[key]
+class _RowReader:
+    """Reads one row's cells, appending to `errors` (in the order of the columns) what is wrong with them."""
+
+    def __init__(self, values: dict[str, tuple[str, str]], errors: list[str], *, check_cf: CfCheck) -> None:
+        self.values = values
+        self.errors = errors
+        self.check_cf = check_cf
+
+    def required(self, key: str) -> str:
+        value, label = self.values[key]
         if not value:
-            errors.append(_("cella vuota nella colonna «%(column)s»: il dato è obbligatorio.") % {"column": label})
+            self.errors.append(
+                _("cella vuota nella colonna «%(column)s»: il dato è obbligatorio.") % {"column": label}
+            )
         return value
 
-    def codice_fiscale(key: str, whose: str) -> str:
-        value = required(key)
+    def codice_fiscale(self, key: str, whose: str) -> str:
+        value = self.required(key)
         if not value:
             return ""
-        cf, problem = check_cf(value)
+        cf, problem = self.check_cf(value)
         if problem:
-            errors.append(
+            self.errors.append(
                 _("codice fiscale %(whose)s «%(value)s» non valido: %(problem)s")
                 % {"whose": whose, "value": shown(value), "problem": problem}
             )
         return cf
 
-    def name(key: str, what: str) -> str:
-        value = " ".join(required(key).split())
+    def name(self, key: str, what: str) -> str:
+        value = " ".join(self.required(key).split())
         if not value:
             return ""
         if len(value) > _NAME_MAX:
-            errors.append(_("%(what)s è troppo lungo (massimo %(max)d caratteri).") % {"what": what, "max": _NAME_MAX})
+            self.errors.append(
+                _("%(what)s è troppo lungo (massimo %(max)d caratteri).") % {"what": what, "max": _NAME_MAX}
+            )
             return ""
         try:
             validate_person_name(value)
         except ValidationError as exc:
-            errors.append(f"{what}: {' '.join(str(message) for message in exc.messages)}")
+            self.errors.append(f"{what}: {' '.join(str(message) for message in exc.messages)}")
             return ""
         return value
 
-    parent_cf = codice_fiscale("parent_cf", _("del genitore"))
-    parent_first_name = name("parent_first_name", _("Il nome del genitore"))
-    parent_last_name = name("parent_last_name", _("Il cognome del genitore"))
-    email = values["parent_email"][0] if "parent_email" in values else ""
-    if email:
-        try:
-            if len(email) > _EMAIL_MAX:
-                raise ValidationError("too long")
-            validate_email(email)
-        except ValidationError:
-            errors.append(_("e-mail del genitore «%(value)s» non valida.") % {"value": shown(email)})
-    child_cf = codice_fiscale("child_cf", _("del figlio"))
-    if child_cf and child_cf == parent_cf:
-        errors.append(_("il codice fiscale del figlio è uguale a quello del genitore."))
-    child_first_name = name("child_first_name", _("Il nome del figlio"))
-    child_last_name = name("child_last_name", _("Il cognome del figlio"))
-    raw_date = required("child_birth_date")
-    birth_date = parse_date(raw_date) if raw_date else None
-    if raw_date and birth_date is None:
-        errors.append(
-            _("data di nascita del figlio «%(value)s» non valida: usa il formato gg/mm/aaaa o aaaa-mm-gg.")
-            % {"value": shown(raw_date)}
-        )
-    elif birth_date is not None and birth_date > today:
-        errors.append(_("la data di nascita del figlio (%(date)s) è nel futuro.") % {"date": f"{birth_date:%d/%m/%Y}"})
-    elif birth_date is not None and child_cf:
-        mismatches = codice_fiscale_mismatches(child_cf, first_name="", last_name="", birth_date=birth_date, sex="")
-        if "birth_date" in mismatches:
-            errors.append(
-                _("la data di nascita del figlio (%(date)s) non corrisponde al suo codice fiscale %(cf)s.")
-                % {"date": f"{birth_date:%d/%m/%Y}", "cf": child_cf}
+    def email(self) -> str:
+        email = self.values["parent_email"][0] if "parent_email" in self.values else ""
+        if email:
+            try:
+                if len(email) > _EMAIL_MAX:
+                    raise ValidationError("too long")
+                validate_email(email)
+            except ValidationError:
+                self.errors.append(_("e-mail del genitore «%(value)s» non valida.") % {"value": shown(email)})
+        return email
+
+    def birth_date(self, *, child_cf: str, today: datetime.date) -> datetime.date | None:
+        raw_date = self.required("child_birth_date")
+        birth_date = parse_date(raw_date) if raw_date else None
+        if raw_date and birth_date is None:
+            self.errors.append(
+                _("data di nascita del figlio «%(value)s» non valida: usa il formato gg/mm/aaaa o aaaa-mm-gg.")
+                % {"value": shown(raw_date)}
             )
-    school_value = required("school")
-    school_id = None
-    if school_value:
+        elif birth_date is not None and birth_date > today:
+            self.errors.append(
+                _("la data di nascita del figlio (%(date)s) è nel futuro.") % {"date": f"{birth_date:%d/%m/%Y}"}
+            )
+        elif birth_date is not None and child_cf:
+            mismatches = codice_fiscale_mismatches(
+                child_cf, first_name="", last_name="", birth_date=birth_date, sex=""
+            )
+            if "birth_date" in mismatches:
+                self.errors.append(
+                    _("la data di nascita del figlio (%(date)s) non corrisponde al suo codice fiscale %(cf)s.")
+                    % {"date": f"{birth_date:%d/%m/%Y}", "cf": child_cf}
+                )
+        return birth_date
+
+    def school(self, schools: SchoolIndex) -> int | None:
+        school_value = self.required("school")
+        if not school_value:
+            return None
         try:
-            school_id = schools.resolve(school_value)
+            return schools.resolve(school_value)
         except ValueError as exc:
-            errors.append(str(exc))
-    class_name = None
-    if "class_name" in values:
-        class_name = " ".join(values["class_name"][0].split())
+            self.errors.append(str(exc))
+            return None
+
+    def class_name(self) -> str | None:
+        if "class_name" not in self.values:
+            return None
+        class_name = " ".join(self.values["class_name"][0].split())
         if len(class_name) > _CLASS_MAX:
-            errors.append(
+            self.errors.append(
                 _("la classe «%(value)s» è troppo lunga (massimo %(max)d caratteri).")
                 % {"value": shown(class_name), "max": _CLASS_MAX}
             )
         elif not class_name.isprintable():
-            errors.append(_("la classe contiene caratteri non ammessi."))
-    if errors:
+            self.errors.append(_("la classe contiene caratteri non ammessi."))
+        return class_name
+
+
+def row_parse(
+    line: int,
+    values: dict[str, tuple[str, str]],
+    errors: list[str],
+    *,
+    schools: SchoolIndex,
+    check_cf: CfCheck,
+    today: datetime.date,
+) -> FamilyRow | None:
+    """One CSV row as a FamilyRow, or None with what is wrong appended to `errors` (in the columns' order)."""
+    read = _RowReader(values, errors, check_cf=check_cf)
+    parent_cf = read.codice_fiscale("parent_cf", _("del genitore"))
+    parent_first_name = read.name("parent_first_name", _("Il nome del genitore"))
+    parent_last_name = read.name("parent_last_name", _("Il cognome del genitore"))
+    email = read.email()
+    child_cf = read.codice_fiscale("child_cf", _("del figlio"))
+    if child_cf and child_cf == parent_cf:
+        errors.append(_("il codice fiscale del figlio è uguale a quello del genitore."))
+    child_first_name = read.name("child_first_name", _("Il nome del figlio"))
+    child_last_name = read.name("child_last_name", _("Il cognome del figlio"))
+    birth_date = read.birth_date(child_cf=child_cf, today=today)
+    school_id = read.school(schools)
+    class_name = read.class_name()
+    if errors or birth_date is None or school_id is None:  # a missing date or school is always an error too
         return None
     return FamilyRow(
         line=line,

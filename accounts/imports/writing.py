@@ -208,6 +208,7 @@ def _write_children(batch: list[FamilyRow], adults: dict[str, _Adult], writer: _
                 granted_at=writer.now,
             )
             for child, adult in grants
+            if adult.claimed_by_id is not None  # always: grants are of claimed families (narrows the type)
         ]
     )
     report.references_granted += len(grants)

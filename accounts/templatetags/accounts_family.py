@@ -2,7 +2,7 @@
 
 from django import template
 
-from accounts.invitations import invitations_pending_for_child
+from accounts.selectors import invitations_pending_for_user
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ def pending_invitations(context, child) -> dict:
     request = context["request"]
     return {
         "child": child,
-        "invitations": list(invitations_pending_for_child(user=request.user, child=child)),
+        "invitations": list(invitations_pending_for_user(user=request.user, child=child)),
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }

@@ -8,18 +8,17 @@ register = template.Library()
 @register.simple_tag
 def field_widget(field: forms.BoundField) -> str:
     widget = field.field.widget
-    attrs: dict[str, str] = {}
     if isinstance(widget, forms.CheckboxInput):
-        attrs["class"] = "form-check-input"
+        css_class = "form-check-input"
     elif isinstance(widget, forms.Select):
-        attrs["class"] = "form-select"
+        css_class = "form-select"
     else:
-        attrs["class"] = "form-control"
+        css_class = "form-control"
+    attrs: dict[str, str | bool] = {"class": f"{css_class} is-invalid" if field.errors else css_class}
     described_by = []
     if field.help_text:
         described_by.append(f"{field.auto_id}_help")
     if field.errors:
-        attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
         described_by.append(f"{field.auto_id}_error")
     if described_by:

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from accounts import selectors, services
+from accounts import errors, selectors, services
 from accounts.models import Child, FamilyEvent, Guardianship
 
 GIULIA = {
@@ -30,7 +30,7 @@ def test_child_add_makes_the_parent_reference_and_logs_it(parent):
 
 
 def test_child_add_checks_every_field_against_the_cf(parent):
-    with pytest.raises(services.CodiceFiscaleMismatchError) as excinfo:
+    with pytest.raises(errors.CodiceFiscaleMismatchError) as excinfo:
         add_child(parent, first_name="Marco", last_name="Bianchi", birth_date=datetime.date(2018, 3, 13), sex="M")
     assert set(excinfo.value.fields) == {"first_name", "last_name", "birth_date", "sex"}
     assert not Child.objects.exists()
@@ -38,7 +38,7 @@ def test_child_add_checks_every_field_against_the_cf(parent):
 
 def test_a_known_cf_is_never_attached_again(parent, other_parent):
     add_child(parent)
-    with pytest.raises(services.ChildAlreadyKnownError):
+    with pytest.raises(errors.ChildAlreadyKnownError):
         add_child(other_parent)
     assert Guardianship.objects.filter(adult=other_parent).count() == 0
 
@@ -101,7 +101,7 @@ def test_another_familys_child_is_a_404(client, parent, other_parent):
     client.force_login(other_parent)
     assert client.get(reverse("accounts:child_detail", kwargs={"pk": child.pk})).status_code == 404
     assert client.get(reverse("accounts:child_detail", kwargs={"pk": 999_999})).status_code == 404
-    assert list(selectors.children_for_adult(user=other_parent)) == []
+    assert list(selectors.children_for_user(user=other_parent)) == []
 
 
 def test_family_page_query_count_does_not_grow_with_children(parent_client, parent, django_assert_num_queries):
@@ -123,7 +123,7 @@ def test_family_page_query_count_does_not_grow_with_children(parent_client, pare
             sex="M",
         )
         Guardianship.objects.create(adult=parent, child=child, role="reference")
-    assert selectors.children_for_adult(user=parent).count() == 6
+    assert selectors.children_for_user(user=parent).count() == 6
     with django_assert_num_queries(len(one.captured_queries)):
         parent_client.get(reverse("accounts:family"))
 

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from accounts import invitations, services
+from accounts import services
 from accounts.models import Guardianship
 from tests.conftest import make_user
 from tests.portal.test_url_walk import ROUTES
@@ -29,7 +29,7 @@ def family_a(parent):
 
 
 def _a_invitation(a):
-    return invitations.invitation_create(
+    return services.invitation_create(
         inviter=a["parent"],
         children=[a["child"]],
         email="paolo.verdi@example.it",
@@ -40,7 +40,7 @@ def _a_invitation(a):
 
 def _a_delegation(a):
     delegate = make_user(codice_fiscale="VRDPLA80D10H501X", email="paolo.verdi@example.it")
-    invitations.invitation_accept(user=delegate, token=_a_invitation(a).token)
+    services.invitation_accept(user=delegate, token=_a_invitation(a).token)
     return Guardianship.objects.get(adult=delegate)
 
 

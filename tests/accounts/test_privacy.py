@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import is_password_usable
 from django.urls import reverse
 
-from accounts import invitations, privacy
+from accounts import errors, privacy, services
 from accounts.models import Child, Consent, DeletionRequest, FamilyEvent, Guardianship, LegalDocument, User
 from portal import privacy as registry
 from tests.conftest import PASSWORD, make_user
@@ -68,7 +68,7 @@ def test_registry_collects_every_exporter_and_retention_reason(monkeypatch, newc
 
 
 def test_export_has_the_users_and_the_childs_data(parent, giulia, legal_documents):
-    invitations.invitation_create(
+    services.invitation_create(
         inviter=parent,
         children=[giulia],
         email="paolo.verdi@example.it",
@@ -102,11 +102,11 @@ def test_export_has_the_users_and_the_childs_data(parent, giulia, legal_document
 
 
 def test_export_of_a_revoked_delegation_names_the_child_without_its_data(parent, newcomer, giulia):
-    invitation = invitations.invitation_create(
+    invitation = services.invitation_create(
         inviter=parent, children=[giulia], email=newcomer.email, codice_fiscale=PAOLO_CF, base_url="http://x/"
     )
-    invitations.invitation_accept(user=newcomer, token=invitation.token)
-    invitations.delegate_revoke(actor=parent, guardianship=Guardianship.objects.get(adult=newcomer))
+    services.invitation_accept(user=newcomer, token=invitation.token)
+    services.delegate_revoke(actor=parent, guardianship=Guardianship.objects.get(adult=newcomer))
     raw = privacy.personal_data_export(user=newcomer)
     data = json.loads(zipfile.ZipFile(io.BytesIO(raw)).read("dati.json"))
     section = data["sezioni"]["famiglie_e_accessi"]
@@ -145,7 +145,7 @@ def test_privacy_pages_need_login(client, db):
 def test_one_pending_deletion_request_per_user(newcomer):
     request = privacy.deletion_request_create(user=newcomer, reason="Non uso più il portale")
     assert (request.status, request.reason, request.user_label) == ("pending", "Non uso più il portale", str(newcomer))
-    with pytest.raises(privacy.DeletionRequestPendingError, match="già una richiesta di cancellazione in attesa"):
+    with pytest.raises(errors.DeletionRequestPendingError, match="già una richiesta di cancellazione in attesa"):
         privacy.deletion_request_create(user=newcomer, reason="")
     assert DeletionRequest.objects.count() == 1
 
@@ -168,7 +168,7 @@ def test_without_retention_the_account_is_deleted(newcomer, staff):
 
 def test_a_guardian_is_anonymised_the_row_kept_and_personal_data_removed(parent, staff, giulia):
     assert privacy.retention_reasons_for_user(user=parent)
-    invitation = invitations.invitation_create(
+    invitation = services.invitation_create(
         inviter=parent,
         children=[giulia],
         email="paolo.verdi@example.it",
@@ -207,10 +207,10 @@ def test_a_guardian_is_anonymised_the_row_kept_and_personal_data_removed(parent,
 
 
 def test_anonymisation_also_clears_the_invitations_addressed_to_the_user(parent, newcomer, staff, giulia):
-    invitation = invitations.invitation_create(
+    invitation = services.invitation_create(
         inviter=parent, children=[giulia], email=newcomer.email, codice_fiscale=PAOLO_CF, base_url="http://x/"
     )
-    invitations.invitation_accept(user=newcomer, token=invitation.token)
+    services.invitation_accept(user=newcomer, token=invitation.token)
     handled = privacy.deletion_request_handle(
         actor=staff, request=privacy.deletion_request_create(user=newcomer, reason="")
     )
@@ -244,7 +244,7 @@ def test_protected_rows_make_deletion_fall_back_to_anonymisation(newcomer, staff
 
 def test_only_the_office_handles_requests_and_only_once(newcomer, parent, staff):
     request = privacy.deletion_request_create(user=newcomer, reason="")
-    with pytest.raises(privacy.DeletionRequestNotAllowedError):
+    with pytest.raises(errors.DeletionRequestNotAllowedError):
         privacy.deletion_request_handle(actor=parent, request=request)
     assert User.objects.filter(pk=newcomer.pk).exists()
     first = privacy.deletion_request_handle(actor=staff, request=request)

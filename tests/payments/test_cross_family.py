@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import invitations
 from accounts.models import Guardianship
+from accounts.services import invitations
 from payments.models import Cart, PaymentNotice
 from tests.conftest import make_user
 from tests.payments.test_pdf import notice_make, receipt_make

@@ -1,30 +1,15 @@
 """The privacy center: the user's rights, a copy of their data (ZIP) and the request to delete the account."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from . import privacy
-
-
-class DeletionRequestForm(forms.Form):
-    reason = forms.CharField(
-        label=_lazy("Motivo (facoltativo)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy("Se vuoi, dicci perché: ci aiuta a migliorare il portale."),
-    )
-    confirm = forms.BooleanField(
-        label=_lazy("Ho capito che, una volta gestita la richiesta, non potrò più accedere al portale"),
-        error_messages={"required": _lazy("Conferma di aver capito cosa comporta la cancellazione.")},
-    )
+from .. import errors, privacy
+from ..forms import DeletionRequestForm
 
 
 def _center(request, form: DeletionRequestForm, status: int = 200):
@@ -62,7 +47,7 @@ def deletion_request(request):
         return _center(request, form, status=400)
     try:
         privacy.deletion_request_create(user=request.user, reason=form.cleaned_data["reason"])
-    except privacy.PrivacyError as error:
+    except errors.PrivacyError as error:
         messages.error(request, str(error))
     else:
         messages.success(

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, seed_demo
+from portal.site.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

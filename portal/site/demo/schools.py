@@ -1,4 +1,5 @@
-"""Demo configuration of the school services: years, windows, schools, services, tariffs, routes, school staff.
+"""Demo configuration of the school services (years, windows, schools, services, tariffs, routes) and last year's
+enrollments of the demo children.
 
 Idempotent. The years follow today's date: the running school year, and the next one with its enrollment
 window open now, so the demo always has something to enroll in.
@@ -9,7 +10,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import (
+from accounts.models import Child, User
+from enrollment import services as enrollment_services
+from enrollment.models import (
+    Enrollment,
     EnrollmentWindow,
     Route,
     School,
@@ -119,7 +123,7 @@ def school_year_bounds(today: datetime.date) -> tuple[int, int]:
     return running, running + 1
 
 
-def seed_enrollment_demo(*, today: datetime.date | None = None) -> dict:
+def schools_seed(*, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     running_start, next_start = school_year_bounds(today)
     schools = {code: _school(code, name, kind, address, classes) for code, name, kind, address, classes in SCHOOLS}
@@ -215,12 +219,7 @@ DEMO_ENROLLMENTS = [
 ]
 
 
-def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
-    from accounts.models import Child
-
-    from . import services
-    from .models import Enrollment
-
+def enrollments_seed(*, staff: User, setup: dict) -> None:
     year = setup["running"]
     for child_cf, kind, school_code, class_name, isee, route_name, diet in DEMO_ENROLLMENTS:
         child = Child.objects.filter(codice_fiscale=child_cf).first()
@@ -228,7 +227,7 @@ def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
         if child is None or Enrollment.objects.filter(child=child, service=service, school_year=year).exists():
             continue
         school = setup["schools"][school_code]
-        draft = services.enrollment_draft_start(
+        draft = enrollment_services.enrollment_draft_start(
             user=staff, child_id=child.pk, service_id=service.pk, school_year_id=year.pk, staff=True
         )
         school_data = {
@@ -236,8 +235,8 @@ def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
             "school_class": school.classes.filter(name=class_name).first(),
             "resident": True,
         }
-        services.enrollment_draft_update(enrollment=draft, user=staff, step="school", data=school_data)
-        isee_data = {"isee_presented": isee is not None}
+        enrollment_services.enrollment_draft_update(enrollment=draft, user=staff, step="school", data=school_data)
+        isee_data: dict[str, object] = {"isee_presented": isee is not None}
         if isee is not None:
             expires = datetime.date(year.ends_on.year, 12, 31)
             isee_data |= {
@@ -245,14 +244,14 @@ def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
                 "isee_protocol": "INPS-ISEE-2025-00123456A-00",
                 "isee_expires_on": expires,
             }
-        services.enrollment_draft_update(enrollment=draft, user=staff, step="isee", data=isee_data)
+        enrollment_services.enrollment_draft_update(enrollment=draft, user=staff, step="isee", data=isee_data)
         if kind == ServiceKind.CANTEEN:
-            services.enrollment_draft_update(enrollment=draft, user=staff, step="diet", data={"diet": diet})
+            enrollment_services.enrollment_draft_update(enrollment=draft, user=staff, step="diet", data={"diet": diet})
         if route_name:
             route = Route.objects.get(school_year=year, name=route_name)
             transport = {"route": route, "stop": route.stops.order_by("order")[1], "direction": "both"}
-            services.enrollment_draft_update(enrollment=draft, user=staff, step="transport", data=transport)
-        submitted = services.enrollment_submit(enrollment=draft, user=staff, declarations=True, staff=True)
-        services.enrollment_accept(enrollment=submitted, actor=staff)
+            enrollment_services.enrollment_draft_update(enrollment=draft, user=staff, step="transport", data=transport)
+        submitted = enrollment_services.enrollment_submit(enrollment=draft, user=staff, declarations=True, staff=True)
+        enrollment_services.enrollment_accept(enrollment=submitted, actor=staff)
         if diet != "none":
-            services.enrollment_diet_decide(enrollment=submitted, actor=staff, accepted=True)
+            enrollment_services.enrollment_diet_decide(enrollment=submitted, actor=staff, accepted=True)

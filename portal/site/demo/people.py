@@ -1,17 +1,16 @@
-"""Demo data for the embedded default and for screenshots: idempotent, printed credentials."""
+"""Demo people: the Comune's legal documents, one office user, two parents and their children, and a family
+imported from the Comune's records waiting for its parent to register. Idempotent."""
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
 from django.utils import timezone
 
-from enrollment.demo import seed_enrollment_demo, seed_enrollment_demo_families
+from accounts import services
+from accounts.models import Child, ImportedAdult, LegalDocument, User
 from enrollment.models import School
-
-from . import services
-from .models import Child, ImportedAdult, LegalDocument, User
 
 DEMO_PASSWORD = "Scuola-Demo-2026"  # noqa: S105 - a published demo credential, never a real one
 
@@ -25,7 +24,7 @@ class DemoPerson:
     is_staff: bool = False
 
 
-DEMO_CHILDREN = [
+DEMO_CHILDREN: list[tuple[str, dict[str, Any]]] = [
     (
         "RSSMRA85C52H501N",
         {
@@ -81,25 +80,21 @@ comunicati a terzi, salvo ai gestori dei servizi (scuole, centri cottura, traspo
 indispensabile. Puoi chiedere accesso, rettifica o cancellazione scrivendo all'ufficio scuola."""
 
 
-@transaction.atomic
-def seed_demo() -> list[DemoPerson]:
+def people_seed() -> dict[str, User]:
+    """The documents, every demo person (with consents) and the children; the users by codice fiscale."""
     documents = [
         _document(LegalDocument.Kind.TERMS, "Condizioni d'uso del portale", TERMS_BODY),
         _document(LegalDocument.Kind.PRIVACY, "Informativa sul trattamento dei dati personali", PRIVACY_BODY),
     ]
-    people = [DEMO_STAFF, *DEMO_PARENTS]
     users = {}
-    for person in people:
+    for person in [DEMO_STAFF, *DEMO_PARENTS]:
         users[person.codice_fiscale] = _person(person)
         services.consent_accept(user=users[person.codice_fiscale], documents=documents, ip_address=None)
     for parent_cf, child in DEMO_CHILDREN:
         if not Child.objects.filter(codice_fiscale=child["codice_fiscale"]).exists():
             services.child_add(adult=users[parent_cf], **child)
     _imported_family()
-    setup = seed_enrollment_demo()
-    seed_enrollment_demo_families(staff=users[DEMO_STAFF.codice_fiscale], setup=setup)
-    services.legal_documents_cache_clear()
-    return people
+    return users
 
 
 def _imported_family() -> None:

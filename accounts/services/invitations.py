@@ -1,10 +1,9 @@
 """Delegates: the adult of reference invites a second adult, who accepts; revocations; the office's reference change.
 
-Services (writes, one transaction each, a FamilyEvent for every change) and the selectors the pages need.
-Every refusal is a FamilyRuleError whose str() is the message for the user, in their language.
+Writes, one transaction each, a FamilyEvent for every change (the pages' reads are in accounts.selectors).
+Every refusal is an InvitationError (accounts.errors) whose str() is the message for the user, in their language.
 """
 
-import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -14,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,12 +22,30 @@ from django.utils.translation import gettext_lazy as _
 from portal.errors import ReasonRequiredError
 from portal.mail import email_enqueue_template
 
-from .models import Child, FamilyEvent, Guardianship, Invitation, User
-from .services import FamilyRuleError, family_event_record
-from .validators import validate_codice_fiscale
+from ..errors import (
+    AlreadyGuardianError,
+    EmailBelongsToAnotherAccountError,
+    InactiveAdultError,
+    InvitationAlreadyAcceptedError,
+    InvitationCodiceFiscaleError,
+    InvitationEmailError,
+    InvitationExpiredError,
+    InvitationNoLongerValidError,
+    InvitationNotFoundError,
+    InvitationRevokedError,
+    InvitationWrongPersonError,
+    NoChildrenError,
+    NotAllowedError,
+    NotReferenceError,
+    ReferenceUnchangedError,
+    SelfInvitationError,
+)
+from ..models import Child, FamilyEvent, Guardianship, Invitation, User
+from ..selectors import TOKEN_SHAPE, reference_is_active
+from ..validators import validate_codice_fiscale
+from .family import family_event_record
 
 INVITATION_VALIDITY = timedelta(days=14)
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what secrets.token_urlsafe() makes
 
 # Stored in the family log as written (the log reads the same whatever the actor's language).
 REASON_INVITATION_REVOKED = "Invito annullato prima dell'accettazione."
@@ -37,98 +53,7 @@ REASON_DELEGATE_REVOKED_BY_REFERENCE = "Delega revocata dall'adulto di riferimen
 REASON_DELEGATE_WITHDREW = "Il delegato ha rinunciato alla delega."
 
 
-# --- errors -----------------------------------------------------------------------------------------
-
-
-class InvitationError(FamilyRuleError):
-    """A refusal about delegates; `field` names the form field the message belongs to, if any."""
-
-
-class NotAllowedError(InvitationError):
-    """The actor may not touch this invitation, delegation or child (pages answer 404)."""
-
-    default_message = _("Non puoi eseguire questa operazione.")
-
-
-class NotReferenceError(InvitationError):
-    default_message = _("Solo l'adulto di riferimento di ciascun bambino scelto può invitare un altro adulto.")
-
-
-class NoChildrenError(InvitationError):
-    default_message = _("Scegli almeno un bambino.")
-    field = "children"
-
-
-class InvitationCodiceFiscaleError(InvitationError):
-    field = "codice_fiscale"
-
-
-class InvitationEmailError(InvitationError):
-    default_message = _("Scrivi un indirizzo e-mail valido.")
-    field = "email"
-
-
-class SelfInvitationError(InvitationError):
-    default_message = _(
-        "Non puoi invitare te stesso: scrivi il codice fiscale e l'indirizzo e-mail dell'altro adulto."
-    )
-
-
-class AlreadyGuardianError(InvitationError):
-    default_message = _("Questo adulto può già agire per tutti i bambini che hai scelto.")
-
-
-class EmailBelongsToAnotherAccountError(InvitationError):
-    default_message = _(
-        "Questo indirizzo e-mail appartiene a un altro account: controlla il codice fiscale o usa un altro indirizzo."
-    )
-    field = "email"
-
-
-class InvitationNotFoundError(InvitationError):
-    default_message = _("Invito non trovato: controlla di aver aperto il collegamento completo ricevuto per e-mail.")
-
-
-class InvitationWrongPersonError(InvitationError):
-    default_message = _(
-        "Questo invito è destinato a un altro codice fiscale: per accettarlo accedi con l'account del codice "
-        "fiscale invitato."
-    )
-
-
-class InvitationExpiredError(InvitationError):
-    default_message = _("Questo invito è scaduto: chiedi a chi ti ha invitato di inviarne uno nuovo.")
-
-
-class InvitationAlreadyAcceptedError(InvitationError):
-    default_message = _("Questo invito è già stato accettato.")
-
-
-class InvitationRevokedError(InvitationError):
-    default_message = _("Questo invito è stato annullato da chi l'ha inviato.")
-
-
-class InvitationNoLongerValidError(InvitationError):
-    default_message = _(
-        "Chi ti ha invitato non è più l'adulto di riferimento dei bambini indicati: l'invito non è più valido."
-    )
-
-
-class ReferenceUnchangedError(InvitationError):
-    default_message = _("Questo adulto è già l'adulto di riferimento del bambino.")
-
-
-class InactiveAdultError(InvitationError):
-    default_message = _("L'account di questo adulto non è attivo.")
-
-
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _is_active_reference(*, user: User, child: Child) -> bool:
-    return Guardianship.objects.filter(
-        adult=user, child=child, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True
-    ).exists()
 
 
 def _email_owner(email: str) -> User | None:
@@ -145,17 +70,6 @@ def _distinct_children(children: Iterable[Child]) -> list[Child]:
     for child in children:
         unique.setdefault(child.pk, child)
     return sorted(unique.values(), key=lambda child: (child.first_name, child.last_name, child.pk))
-
-
-def invitation_status(invitation: Invitation) -> str:
-    """The invitation's state: "accepted", "revoked", "expired" or "pending"."""
-    if invitation.accepted_at is not None:
-        return "accepted"
-    if invitation.revoked_at is not None:
-        return "revoked"
-    if invitation.expires_at <= timezone.now():
-        return "expired"
-    return "pending"
 
 
 def invitation_accept_url(*, base_url: str, invitation: Invitation) -> str:
@@ -332,7 +246,7 @@ def delegate_revoke(*, actor: User, guardianship: Guardianship) -> Guardianship:
     if guardianship.role != Guardianship.Role.DELEGATE:
         raise NotAllowedError
     is_self = guardianship.adult_id == actor.pk
-    if not is_self and not _is_active_reference(user=actor, child=guardianship.child):
+    if not is_self and not reference_is_active(user=actor, child=guardianship.child):
         raise NotAllowedError
     if guardianship.revoked_at is not None:
         return guardianship
@@ -381,60 +295,3 @@ def reference_change(*, actor: User, child: Child, new_adult: User, reason: str)
         action=FamilyEvent.Action.REFERENCE_CHANGED, child=child, actor=actor, subject=new_adult, reason=reason
     )
     return new
-
-
-# --- selectors -------------------------------------------------------------------------------------------
-
-
-def invitations_pending_for_child(*, user: User, child: Child) -> QuerySet[Invitation]:
-    """The child's invitations still waiting for an answer, shown to (and revocable by) its reference."""
-    if not _is_active_reference(user=user, child=child):
-        return Invitation.objects.none()
-    return (
-        Invitation.objects.filter(
-            inviter=user,
-            children=child,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .prefetch_related("children")
-        .order_by("-created_at")
-    )
-
-
-def invitation_get_by_token(*, token: str) -> Invitation | None:
-    if not token or not TOKEN_SHAPE.match(token):
-        return None
-    return Invitation.objects.select_related("inviter").filter(token=token).first()
-
-
-def invitation_get_for_inviter(*, user: User, pk: int) -> Invitation:
-    """One invitation the user sent, or Invitation.DoesNotExist (a 404)."""
-    return Invitation.objects.get(inviter=user, pk=pk)
-
-
-def delegation_get_for_revoke(*, user: User, pk: int) -> Guardianship:
-    """An active delegation the user may revoke (as the child's reference) or give up (as the delegate).
-
-    Anything else raises Guardianship.DoesNotExist (a 404).
-    """
-    guardianship = (
-        Guardianship.objects.select_related("child", "adult")
-        .filter(pk=pk, role=Guardianship.Role.DELEGATE, revoked_at__isnull=True)
-        .first()
-    )
-    if guardianship is None:
-        raise Guardianship.DoesNotExist
-    if guardianship.adult_id != user.pk and not _is_active_reference(user=user, child=guardianship.child):
-        raise Guardianship.DoesNotExist
-    return guardianship
-
-
-def children_referenced_by(*, user: User) -> QuerySet[Child]:
-    """The children of whom the user is the active adult of reference (those they may invite for)."""
-    return Child.objects.filter(
-        guardianships__adult=user,
-        guardianships__role=Guardianship.Role.REFERENCE,
-        guardianships__revoked_at__isnull=True,
-    ).order_by("birth_date", "first_name")

@@ -9,6 +9,7 @@ import re
 import secrets
 import time
 from pathlib import Path
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -24,16 +25,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from .imports import (
+from ..imports import (
     MAX_FILE_BYTES,
     ImportReport,
     expected_columns_text,
     families_import_apply,
     families_import_validate,
 )
-from .letters import print_activation_letters
-from .models import Child, ImportedAdult
-from .validators import validate_codice_fiscale
+from ..letters import print_activation_letters
+from ..models import Child, ImportedAdult, User
+from ..validators import validate_codice_fiscale
 
 PREVIEW_MAX_ERRORS = 200
 UPLOAD_DIR = "imports"
@@ -63,11 +64,22 @@ class ImportedAdultForm(forms.ModelForm):
         return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])
 
 
+_IMPORTED_CHILD_INLINE_FIELDS = (
+    "codice_fiscale",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "school",
+    "class_name",
+)
+
+
 class ImportedChildInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Child
     fk_name = "imported_from"
-    fields = ["codice_fiscale", "first_name", "last_name", "birth_date", "sex", "school", "class_name"]
-    readonly_fields = fields
+    fields = _IMPORTED_CHILD_INLINE_FIELDS
+    readonly_fields = _IMPORTED_CHILD_INLINE_FIELDS
     extra = 0
     can_delete = False
     show_change_link = True
@@ -113,7 +125,7 @@ class ImportedAdultAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("figli"), ordering="children_count")
     def children_count(self, obj: ImportedAdult) -> int:
-        return obj.children_count
+        return obj.children_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # the CF is what imports and claims match on: fixed once the adult exists
@@ -136,8 +148,9 @@ class ImportedAdultAdmin(admin.ModelAdmin):
             return self._import_confirm(request)
         form = FamiliesImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            token = _upload_store(request, form.cleaned_data["file"])
-            report = families_import_validate(file=_upload_path(request, token))
+            token: str | None
+            token, upload = _upload_store(request, form.cleaned_data["file"])
+            report = families_import_validate(file=upload)
             if report.has_errors:
                 _upload_delete(request, token)
                 token = None
@@ -166,7 +179,7 @@ class ImportedAdultAdmin(admin.ModelAdmin):
             messages.info(request, gettext("Importazione annullata: nessun dato è stato importato."))
             return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         try:
-            report = families_import_apply(file=upload, actor=request.user)
+            report = families_import_apply(file=upload, actor=cast(User, request.user))  # the admin: staff
         finally:
             _upload_delete(request, token)
         if report.has_errors:  # the portal changed since the preview (a child linked meanwhile, say)
@@ -217,16 +230,17 @@ def _upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
 
 
-def _upload_store(request: HttpRequest, uploaded) -> str:
+def _upload_store(request: HttpRequest, uploaded) -> tuple[str, Path]:
     directory = _upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
     _upload_purge_stale(directory)
     token = secrets.token_hex(16)
-    with open(directory / f"{token}.csv", "xb") as out:
+    upload = directory / f"{token}.csv"
+    with open(upload, "xb") as out:
         for chunk in uploaded.chunks():
             out.write(chunk)
     request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], token]
-    return token
+    return token, upload
 
 
 def _upload_path(request: HttpRequest, token: str) -> Path | None:

@@ -9,7 +9,8 @@ verified e-mail is the one the Comune had is linked without a code (at e-mail co
 import hmac
 import logging
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -20,8 +21,15 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from .models import Child, FamilyEvent, Guardianship, ImportedAdult, User
-from .services import FamilyRuleError, family_event_record
+from ..errors import (
+    ActivationAlreadyClaimedError,
+    ActivationCodeExpiredError,
+    ActivationCodeInvalidError,
+    ActivationRateLimitedError,
+    ImportedFamilyAlreadyClaimedError,
+)
+from ..models import Child, FamilyEvent, Guardianship, ImportedAdult, User
+from .family import family_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -37,45 +45,10 @@ _DIGEST_SALT = "accounts.activation.code"
 _SEPARATORS = frozenset("-_.\u2010\u2011\u2012\u2013\u2014\u2212")
 
 
-class ActivationCodeError(FamilyRuleError):
-    """The code was refused; str(error) says why, without revealing whose code it might be."""
-
-
-class ActivationCodeInvalidError(ActivationCodeError):
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "Il codice non è valido: controlla di averlo copiato bene dalla lettera e di esserti registrato "
-                "con il codice fiscale stampato sulla lettera."
-            )
-        )
-
-
-class ActivationCodeExpiredError(ActivationCodeError):
-    def __init__(self) -> None:
-        super().__init__(_("Il codice è scaduto. Chiedi all'ufficio scuola una nuova lettera di attivazione."))
-
-
-class ActivationAlreadyClaimedError(ActivationCodeError):
-    def __init__(self) -> None:
-        super().__init__(_("I figli indicati nella lettera sono già collegati al tuo account."))
-
-
-class ActivationRateLimitedError(ActivationCodeError):
-    def __init__(self) -> None:
-        super().__init__(
-            _("Hai inserito troppi codici sbagliati. Per sicurezza riprova tra un'ora o contatta l'ufficio scuola.")
-        )
-
-
-class ImportedFamilyAlreadyClaimedError(FamilyRuleError):
-    """The office asked a letter for a family that is already linked to its account."""
-
-
 class ClaimedChildren(list[Child]):
     """The children linked by a claim; `skipped` are those that meanwhile got another adult of reference."""
 
-    def __init__(self, children=(), *, skipped=()) -> None:
+    def __init__(self, children: Iterable[Child] = (), *, skipped: Iterable[Child] = ()) -> None:
         super().__init__(children)
         self.skipped: list[Child] = list(skipped)
 
@@ -121,26 +94,10 @@ def activation_code_matches(*, imported_adult: ImportedAdult, code: str) -> bool
     return matches
 
 
-def activation_code_expires_at(*, imported_adult: ImportedAdult):
+def activation_code_expires_at(*, imported_adult: ImportedAdult) -> datetime | None:
     if imported_adult.letter_issued_at is None:
         return None
     return imported_adult.letter_issued_at + CODE_VALIDITY
-
-
-# --- reads ------------------------------------------------------------------------------------
-
-
-def imported_family_is_pending(*, user: User) -> bool:
-    """Whether an imported family waits for this user to claim it (loaded with the user by our backend)."""
-    pending = getattr(user, "has_pending_imported_family", None)
-    if pending is None:
-        pending = imported_family_pending(user=user) is not None
-    return pending
-
-
-def imported_family_pending(*, user: User) -> ImportedAdult | None:
-    """The imported family waiting for this user (same CF) to claim it, if any."""
-    return ImportedAdult.objects.filter(codice_fiscale=user.codice_fiscale, claimed_at__isnull=True).first()
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 Anything the user may not touch is a 404, never a 403: the pages reveal nothing about other families.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,47 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import form_error_add
 
-from . import invitations, selectors
-from .models import Child, Guardianship, Invitation
-from .validators import validate_codice_fiscale
-
-
-class ChildChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Child) -> str:
-        return f"{obj.first_name} {obj.last_name}"
-
-
-class InvitationForm(forms.Form):
-    email = forms.EmailField(
-        label=_lazy("E-mail dell'adulto da invitare"),
-        max_length=254,
-        help_text=_lazy("Gli invieremo il collegamento per accettare l'invito."),
-        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
-    )
-    codice_fiscale = forms.CharField(
-        label=_lazy("Codice fiscale dell'adulto da invitare"),
-        max_length=30,
-        help_text=_lazy("Solo chi accede con questo codice fiscale potrà accettare l'invito."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
-    )
-    children = ChildChoiceField(
-        label=_lazy("Per quali bambini"),
-        queryset=Child.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        error_messages={"required": _lazy("Scegli almeno un bambino.")},
-    )
-
-    def __init__(self, *args, children, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["children"].queryset = children
-
-    def clean_codice_fiscale(self) -> str:
-        return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])
+from .. import errors, selectors, services
+from ..forms import InvitationForm
+from ..models import Child, Guardianship, Invitation
 
 
 @login_required
@@ -59,22 +24,22 @@ class InvitationForm(forms.Form):
 def invite(request, pk: int):
     """The child's adult of reference invites another adult as delegate (of this child, and others of theirs)."""
     try:
-        child = selectors.child_get_for_adult(user=request.user, pk=pk)
+        child = selectors.child_get_for_user(user=request.user, pk=pk)
     except Child.DoesNotExist:
         raise Http404 from None
     if child.viewer_role != Guardianship.Role.REFERENCE:
         raise Http404
     form = InvitationForm(
         request.POST or None,
-        children=invitations.children_referenced_by(user=request.user),
+        children=selectors.children_referenced_for_user(user=request.user),
         initial={"children": [child.pk]},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = invitations.invitation_create(
+            invitation = services.invitation_create(
                 inviter=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
             )
-        except invitations.InvitationError as error:
+        except errors.InvitationError as error:
             form_error_add(form, error)
         else:
             messages.success(
@@ -97,23 +62,23 @@ def _date(value) -> str:
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token: str):
     """Who invites you and for which children (names only), and the button to accept."""
-    invitation = invitations.invitation_get_by_token(token=token)
+    invitation = selectors.invitation_get_by_token(token=token)
     children: list[Child] = []
     error = None
     status = 200
     if invitation is None:
-        error, status = str(invitations.InvitationNotFoundError()), 404
+        error, status = str(errors.InvitationNotFoundError()), 404
     else:
         try:
-            children = invitations.invitation_check(user=request.user, invitation=invitation)
-        except invitations.InvitationWrongPersonError as exc:  # not theirs: as if it did not exist, but say why
+            children = services.invitation_check(user=request.user, invitation=invitation)
+        except errors.InvitationWrongPersonError as exc:  # not theirs: as if it did not exist, but say why
             error, status = str(exc), 404
-        except invitations.InvitationError as exc:
+        except errors.InvitationError as exc:
             error = str(exc)
     if request.method == "POST" and error is None:
         try:
-            granted = invitations.invitation_accept(user=request.user, token=token)
-        except invitations.InvitationError as exc:
+            granted = services.invitation_accept(user=request.user, token=token)
+        except errors.InvitationError as exc:
             error = str(exc)
         else:
             names = ", ".join(child.first_name for child in granted or children)
@@ -129,18 +94,18 @@ def invitation_accept(request, token: str):
 @require_POST
 def invitation_revoke(request, pk: int):
     try:
-        invitation = invitations.invitation_get_for_inviter(user=request.user, pk=pk)
+        invitation = selectors.invitation_get_for_user(user=request.user, pk=pk)
     except Invitation.DoesNotExist:
         raise Http404 from None
     try:
-        invitations.invitation_revoke(actor=request.user, invitation=invitation)
-    except invitations.NotAllowedError:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except errors.NotAllowedError:
         raise Http404 from None
-    except invitations.InvitationError as error:
+    except errors.InvitationError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("L'invito a %(email)s è stato annullato.") % {"email": invitation.email})
-    child = invitations.children_referenced_by(user=request.user).filter(invitations=invitation).first()
+    child = selectors.children_referenced_for_user(user=request.user).filter(invitations=invitation).first()
     return redirect("accounts:child_detail", pk=child.pk) if child else redirect("accounts:family")
 
 
@@ -149,12 +114,12 @@ def invitation_revoke(request, pk: int):
 def delegate_revoke(request, pk: int):
     """The child's reference revokes a delegate, or the delegate gives up their own delegation."""
     try:
-        guardianship = invitations.delegation_get_for_revoke(user=request.user, pk=pk)
+        guardianship = selectors.delegation_get_for_user(user=request.user, pk=pk)
     except Guardianship.DoesNotExist:
         raise Http404 from None
     try:
-        invitations.delegate_revoke(actor=request.user, guardianship=guardianship)
-    except invitations.NotAllowedError:
+        services.delegate_revoke(actor=request.user, guardianship=guardianship)
+    except errors.NotAllowedError:
         raise Http404 from None
     child = guardianship.child
     if guardianship.adult_id == request.user.pk:

@@ -1,14 +1,15 @@
-"""Every write about accounts: one function per action, keyword arguments, one transaction."""
+"""Writes about the family itself: consents, legal documents, the profile, children and the family log."""
+
+import datetime
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from portal.errors import DomainError
-
-from .models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
-from .selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
-from .validators import codice_fiscale_mismatches, validate_codice_fiscale
+from ..errors import ChildAlreadyKnownError, CodiceFiscaleMismatchError
+from ..models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
+from ..selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
+from ..validators import codice_fiscale_mismatches, validate_codice_fiscale
 
 
 @transaction.atomic
@@ -23,7 +24,7 @@ def consent_accept(*, user: User, documents: list[LegalDocument], ip_address: st
 
 
 @transaction.atomic
-def legal_document_publish(*, document: LegalDocument, when=None) -> LegalDocument:
+def legal_document_publish(*, document: LegalDocument, when: datetime.datetime | None = None) -> LegalDocument:
     """Publish a version: from then on every user is asked to accept it before going on."""
     document = LegalDocument.objects.select_for_update().get(pk=document.pk)
     if document.published_at is None:
@@ -48,26 +49,21 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, phone: s
     return user
 
 
-class FamilyRuleError(DomainError):
-    """A family rule refused the action; str(error) is the message for the user, in their language."""
-
-
-class ChildAlreadyKnownError(FamilyRuleError):
-    pass
-
-
-class CodiceFiscaleMismatchError(FamilyRuleError):
-    def __init__(self, fields: list[str]) -> None:
-        self.fields = fields
-        super().__init__(", ".join(fields))
-
-
-def family_event_record(*, action: str, child=None, actor=None, subject=None, reason: str = "") -> FamilyEvent:
+def family_event_record(
+    *,
+    action: str,
+    child: Child | None = None,
+    actor: User | None = None,
+    subject: User | None = None,
+    reason: str = "",
+) -> FamilyEvent:
     return FamilyEvent.objects.create(action=action, child=child, actor=actor, subject=subject, reason=reason)
 
 
 @transaction.atomic
-def child_add(*, adult: User, codice_fiscale: str, first_name: str, last_name: str, birth_date, sex: str) -> Child:
+def child_add(
+    *, adult: User, codice_fiscale: str, first_name: str, last_name: str, birth_date: datetime.date, sex: str
+) -> Child:
     """A parent adds a child by CF: the parent becomes the child's adult of reference.
 
     A CF the portal already knows is never attached this way, whoever it belongs to (another family,
@@ -80,7 +76,7 @@ def child_add(*, adult: User, codice_fiscale: str, first_name: str, last_name: s
     if mismatches:
         raise CodiceFiscaleMismatchError(mismatches)
     if Child.objects.filter(codice_fiscale=cf).exists():
-        raise ChildAlreadyKnownError(cf)
+        raise ChildAlreadyKnownError
     child = Child.objects.create(
         codice_fiscale=cf, first_name=first_name, last_name=last_name, birth_date=birth_date, sex=sex
     )

@@ -12,24 +12,31 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.errors import DomainError, form_error_add
 
-from .models import Child, DeletionRequest, FamilyEvent, Guardianship, User
-from .validators import validate_codice_fiscale
+from ..models import Child, DeletionRequest, FamilyEvent, Guardianship, User
+from ..privacy import deletion_request_handle
+from ..services import reference_change
+from ..validators import validate_codice_fiscale
+
+_GUARDIANSHIP_INLINE_FIELDS = ("adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at")
 
 
 class GuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Guardianship
     fk_name = "child"
     extra = 0
-    fields = ["adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at"]
-    readonly_fields = fields
+    fields = _GUARDIANSHIP_INLINE_FIELDS
+    readonly_fields = _GUARDIANSHIP_INLINE_FIELDS
     ordering = ["revoked_at", "role"]
+
+
+_FAMILY_EVENT_INLINE_FIELDS = ("at", "action", "actor", "subject", "reason")
 
 
 class FamilyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FamilyEvent
     extra = 0
-    fields = ["at", "action", "actor", "subject", "reason"]
-    readonly_fields = fields
+    fields = _FAMILY_EVENT_INLINE_FIELDS
+    readonly_fields = _FAMILY_EVENT_INLINE_FIELDS
 
 
 class ReferenceChangeForm(forms.Form):
@@ -98,8 +105,6 @@ class ChildAdmin(admin.ModelAdmin):
         child = get_object_or_404(Child, pk=object_id)
         form = ReferenceChangeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            from .invitations import reference_change
-
             try:
                 reference_change(
                     actor=request.user,
@@ -158,8 +163,6 @@ class DeletionRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Esegui le richieste selezionate (cancella o anonimizza)"), permissions=["change"])
     def handle(self, request, queryset):
-        from .privacy import deletion_request_handle
-
         done = 0
         for deletion_request in queryset.filter(status=DeletionRequest.Status.PENDING):
             deletion_request_handle(actor=request.user, request=deletion_request)

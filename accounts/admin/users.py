@@ -5,8 +5,10 @@ from django.utils.translation import ngettext
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from . import admin_families, admin_imports, services  # noqa: F401 - they register the families' admin
-from .models import Consent, Guardianship, LegalDocument, User
+from .. import services
+from ..models import Consent, Guardianship, LegalDocument, User
+
+_ADULT_GUARDIANSHIP_INLINE_FIELDS = ("child", "role", "granted_at", "revoked_at")
 
 
 class AdultGuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -14,8 +16,8 @@ class AdultGuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
     fk_name = "adult"
     extra = 0
     verbose_name_plural = _("bambini per cui può agire")
-    fields = ["child", "role", "granted_at", "revoked_at"]
-    readonly_fields = fields
+    fields = _ADULT_GUARDIANSHIP_INLINE_FIELDS
+    readonly_fields = _ADULT_GUARDIANSHIP_INLINE_FIELDS
 
 
 @admin.register(User)

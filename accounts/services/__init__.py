@@ -1,0 +1,60 @@
+"""Every write about accounts: one function per action, keyword arguments, one transaction.
+
+`family` (consents, legal documents, profile, children, the family log), `invitations` (delegates and the
+office's change of the adult of reference), `activation` (families imported from the Comune's records: codes,
+letters, claims). Errors are in accounts.errors, reads in accounts.selectors.
+"""
+
+from .activation import (
+    CODE_LENGTH,
+    CODE_VALIDITY,
+    MAX_FAILED_ATTEMPTS,
+    ClaimedChildren,
+    activation_code_generate,
+    activation_code_is_well_formed,
+    activation_code_normalize,
+    activation_letter_issue,
+    imported_family_auto_claim,
+    imported_family_claim,
+)
+from .family import (
+    child_add,
+    consent_accept,
+    family_event_record,
+    legal_document_publish,
+    legal_documents_cache_clear,
+    user_profile_update,
+)
+from .invitations import (
+    delegate_revoke,
+    invitation_accept,
+    invitation_check,
+    invitation_create,
+    invitation_revoke,
+    reference_change,
+)
+
+__all__ = [
+    "CODE_LENGTH",
+    "CODE_VALIDITY",
+    "MAX_FAILED_ATTEMPTS",
+    "ClaimedChildren",
+    "activation_code_generate",
+    "activation_code_is_well_formed",
+    "activation_code_normalize",
+    "activation_letter_issue",
+    "child_add",
+    "consent_accept",
+    "delegate_revoke",
+    "family_event_record",
+    "imported_family_auto_claim",
+    "imported_family_claim",
+    "invitation_accept",
+    "invitation_check",
+    "invitation_create",
+    "invitation_revoke",
+    "legal_document_publish",
+    "legal_documents_cache_clear",
+    "reference_change",
+    "user_profile_update",
+]
