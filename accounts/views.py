@@ -24,7 +24,7 @@ def family(request):
     user = request.user
     documents = selectors.legal_documents_current()
     children = selectors.child_cards_for_adult(user=user)
-    enrollment_cards = enrollment_selectors.enrollment_cards_for_family(user=user)
+    enrollment_cards = enrollment_selectors.enrollment_cards_for_user(user=user)
     balances = payment_selectors.balances_for_parent(user=user)
     open_notices_count = payment_selectors.notices_open_count_for_parent(user=user)
     context = {

@@ -23,6 +23,7 @@ from enrollment.errors import (
     WindowClosedError,
 )
 from enrollment.models import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDiet
+from enrollment.wizard.forms import IseeForm
 from portal.errors import ReasonRequiredError, TransitionNotAllowedError
 from portal.models import OutboxEmail
 
@@ -230,7 +231,7 @@ def test_prefill_from_the_childs_known_school(
 
 def test_update_saves_a_step(draft, parent, other_school, other_class):
     updated = services.enrollment_draft_update(
-        enrollment=draft, user=parent, step="school", data={"school": other_school.pk, "school_class": other_class.pk}
+        enrollment=draft, user=parent, step="school", data={"school": other_school, "school_class": other_class}
     )
     draft.refresh_from_db()
     assert (draft.school, draft.school_class, draft.step) == (other_school, other_class, "school")
@@ -256,6 +257,12 @@ def test_changing_school_drops_the_class_of_the_old_school(draft, parent, other_
         ({"isee_amount": "-5"}, "isee_amount"),
         ({"isee_amount": "1000000,01"}, "isee_amount"),
         ({"isee_amount": "12,345.67"}, "isee_amount"),
+        ({"isee_amount": Decimal("-5")}, "isee_amount"),  # typed, but out of range
+        ({"isee_amount": Decimal("1000000.01")}, "isee_amount"),
+        ({"isee_amount": Decimal("1.234")}, "isee_amount"),
+        ({"school": "__school_pk__"}, "school"),  # a pk where an instance is expected
+        ({"resident": "sì"}, "resident"),  # text is not parsed: the form hands a bool
+        ({"isee_expires_on": "31/12/2027"}, "isee_expires_on"),
         ({"isee_protocol": "12345"}, "isee_protocol"),
         ({"resident": "maybe"}, "resident"),
         ({"diet": "cannibal"}, "diet"),
@@ -263,9 +270,10 @@ def test_changing_school_drops_the_class_of_the_old_school(draft, parent, other_
 )
 def test_bad_input_is_refused_and_nothing_is_saved(draft, parent, other_class, nursery, route, data, field):
     replace = {
-        "__other_class__": other_class.pk,
-        "__nursery_school__": nursery.schools.get().pk,
-        "__route__": route.pk,
+        "__other_class__": other_class,
+        "__nursery_school__": nursery.schools.get(),
+        "__route__": route,
+        "__school_pk__": nursery.schools.get().pk,
     }
     data = {key: replace.get(value, value) if isinstance(value, str) else value for key, value in data.items()}
     before = Enrollment.objects.filter(pk=draft.pk).values().get()
@@ -277,15 +285,23 @@ def test_bad_input_is_refused_and_nothing_is_saved(draft, parent, other_class, n
 
 
 def test_isee_amounts_the_italian_way(draft, parent):
+    """The ISEE form reads the amount the Italian way and hands the service a Decimal."""
     for typed, expected in [
         ("12.345,67", "12345.67"),
         ("12345.67", "12345.67"),
         ("0", "0.00"),
         ("1000000", "1000000"),
     ]:
-        services.enrollment_draft_update(
-            enrollment=draft, user=parent, step="isee", data={"isee_presented": True, "isee_amount": typed}
-        )
+        data = {
+            "presented": "si",
+            "amount": typed,
+            "protocol": "INPS-ISEE-2026-12345678A-00",
+            "expires_on": "31/12/2027",
+        }
+        form = IseeForm(data, enrollment=draft)
+        assert form.is_valid(), form.errors
+        assert isinstance(form.data_for_update()["isee_amount"], Decimal)
+        services.enrollment_draft_update(enrollment=draft, user=parent, step="isee", data=form.data_for_update())
         draft.refresh_from_db()
         assert draft.isee_amount == Decimal(expected)
 
@@ -306,7 +322,7 @@ def test_no_isee_clears_the_isee_fields(draft, parent):
         enrollment=draft,
         user=parent,
         step="isee",
-        data={"isee_presented": True, "isee_amount": "5000", "isee_protocol": "INPS-ISEE-2026-12345678A-00"},
+        data={"isee_presented": True, "isee_amount": Decimal("5000"), "isee_protocol": "INPS-ISEE-2026-12345678A-00"},
     )
     services.enrollment_draft_update(enrollment=draft, user=parent, step="isee", data={"isee_presented": False})
     draft.refresh_from_db()
@@ -433,7 +449,7 @@ def test_preview_uses_the_band(draft, parent):
         step="isee",
         data={
             "isee_presented": True,
-            "isee_amount": "7500",
+            "isee_amount": Decimal("7500"),
             "isee_protocol": "INPS-ISEE-2026-12345678A-00",
             "isee_expires_on": datetime.date(2027, 12, 31),
         },
@@ -450,7 +466,7 @@ def test_expired_isee_counts_as_none_unless_the_office_accepts_it(draft, parent,
         step="isee",
         data={
             "isee_presented": True,
-            "isee_amount": "100",
+            "isee_amount": Decimal("100"),
             "isee_protocol": "INPS-ISEE-2025-12345678A-00",
             "isee_expires_on": datetime.date(2026, 1, 15),
         },
@@ -517,7 +533,7 @@ def test_submitted_email_never_carries_isee_or_medical_details(draft, parent):
         step="isee",
         data={
             "isee_presented": True,
-            "isee_amount": "12345.67",
+            "isee_amount": Decimal("12345.67"),
             "isee_protocol": "INPS-ISEE-2026-87654321B-00",
             "isee_expires_on": datetime.date(2027, 12, 31),
         },
@@ -902,7 +918,7 @@ def test_expired_isee_accepted_recomputes(parent, giulia, office, open_windows, 
         service=canteen,
         school_year=school_year,
         school=school,
-        isee="100",
+        isee=Decimal("100"),
         isee_expires_on=timezone.localdate() - datetime.timedelta(days=1),
     )
     enrollment = services.enrollment_submit(enrollment=draft, user=parent, declarations=True)

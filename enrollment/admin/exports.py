@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.csv_export import csv_response
 
-from .exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
-from .models import HEALTH_PERMISSION, Route, School, SchoolYear
+from ..exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
+from ..models import HEALTH_PERMISSION, Route, School, SchoolYear
 
 EXPORT_PERMISSION = "enrollment.view_enrollment"
 

@@ -1,16 +1,13 @@
-"""The wizard's transport pages: route, stop and direction, adults who pick the child up.
-
-Re-exported by `enrollment.forms` (import from there).
-"""
+"""The wizard's transport pages: route, stop and direction, adults who pick the child up."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .forms_common import StepForm, no_control_characters, radio
-from .models import Enrollment
+from ... import selectors
+from ...models import Enrollment
+from .common import StepForm, no_control_characters, radio
 
 PICKUP_MAX_LINES = 10
 PICKUP_LINE_MAX = 150
@@ -18,7 +15,7 @@ PICKUP_LINE_MAX = 150
 
 class RouteChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        taken, capacity = selectors.route_seats(route=obj)
+        taken, capacity = selectors.route_seats_count(route=obj)
         free = max(capacity - taken, 0)
         if free == 0:
             return gettext("%(name)s — posti esauriti: la domanda andrà in lista d'attesa") % {"name": obj.name}
@@ -43,7 +40,7 @@ class RouteForm(StepForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["route"].queryset = selectors.routes_for_enrollment(enrollment=self.enrollment)
+        self.fields["route"].queryset = selectors.route_list(enrollment=self.enrollment)
 
     def initial_from(self, enrollment):
         return {"route": enrollment.route_id}
@@ -92,7 +89,7 @@ class StopForm(StepForm):
         super().__init__(*args, **kwargs)
         route = self.enrollment.route
         field = self.fields["stop"]
-        field.queryset = selectors.stops_for_route(route=self.enrollment.route_id)
+        field.queryset = selectors.stop_list(route=self.enrollment.route_id)
         field.error_messages["invalid_choice"] = _(
             "La fermata scelta non è sulla linea «%(route)s»: scegli una delle fermate elencate."
         ) % {"route": route.name if route else ""}

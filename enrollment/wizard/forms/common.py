@@ -1,19 +1,21 @@
 """What the enrollment wizard's step forms share: the base StepForm and small field helpers.
 
-The forms themselves are in `forms_school`, `forms_diet` and `forms_transport`, re-exported by `enrollment.forms`
-(import them from there).
+A step form validates what was typed and hands TYPED values to the service (`data_for_update()`: model instances,
+bool, Decimal, date, str); the service checks scope and consistency again, never re-parses text.
 """
+
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Enrollment
+from ...models import Enrollment
 
 YES, NO = "si", "no"
 
 
-def radio(choices, label, **kwargs) -> forms.ChoiceField:
+def radio(choices: Any, label: Any, **kwargs: Any) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
@@ -27,13 +29,14 @@ def no_control_characters(value: str) -> str:
 class StepForm(forms.Form):
     """A wizard page's form: built on the draft it edits."""
 
-    def __init__(self, *args, enrollment: Enrollment, **kwargs) -> None:
+    def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
         self.enrollment = enrollment
         kwargs.setdefault("initial", self.initial_from(enrollment))
         super().__init__(*args, **kwargs)
 
-    def initial_from(self, enrollment: Enrollment) -> dict:
+    def initial_from(self, enrollment: Enrollment) -> dict[str, Any]:
         return {}
 
-    def data_for_update(self) -> dict:
+    def data_for_update(self) -> dict[str, object]:
+        """The typed values `enrollment_draft_update` takes for this page."""
         return dict(self.cleaned_data)

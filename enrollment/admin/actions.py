@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError, form_error_add
 
-from . import services
-from .models import HEALTH_PERMISSION, Enrollment
+from .. import services
+from ..models import HEALTH_PERMISSION, Enrollment
 
 Status = Enrollment.Status
 OPEN_DECIDED = (Status.SUBMITTED, Status.WAITLISTED, Status.ACCEPTED)
@@ -178,8 +178,8 @@ class ActionViews:
     """Mixed into EnrollmentAdmin: the URLs and the context of the single actions, the health and late pages."""
 
     def action_urls(self) -> list:
-        from .admin_health import certificate_download_view, medical_diet_view
-        from .admin_late import late_complete_view, late_start_view
+        from .health import certificate_download_view, medical_diet_view
+        from .late import late_complete_view, late_start_view
 
         def view(function):
             def bound(request, *args, **kwargs):

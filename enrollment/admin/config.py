@@ -15,8 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .admin_exports import export_kitchen_today_action, export_roster_action, export_transport_action, export_urls
-from .models import (
+from ..models import (
     Enrollment,
     EnrollmentWindow,
     Route,
@@ -29,7 +28,8 @@ from .models import (
     TariffBand,
     TariffPlan,
 )
-from .tariffs import TariffError, bands_validate, money_format, tariff_compute
+from ..tariffs import TariffError, bands_validate, money_format, tariff_compute
+from .exports import export_kitchen_today_action, export_roster_action, export_transport_action, export_urls
 
 
 @admin.register(SchoolYear)
@@ -169,11 +169,11 @@ class TariffPlanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("che cosa pagherebbe una famiglia"))
     def example(self, obj: TariffPlan | None) -> str:
-        from .selectors import plan_from_model
+        from ..selectors import tariff_plan_to_pure
 
         if obj is None or obj.pk is None:
             return gettext("L'esempio compare dopo aver salvato il piano con le sue fasce.")
-        plan = plan_from_model(obj)
+        plan = tariff_plan_to_pure(plan=obj)
         if bands_validate(plan.bands):
             return gettext("Le fasce non sono complete: correggile per vedere l'esempio.")
         cases = [
@@ -244,7 +244,7 @@ class RouteAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Route, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and "capacity" in form.changed_data and form.initial.get("capacity", 0) < obj.capacity:
-            from .services import route_waitlist_fill
+            from ..services import route_waitlist_fill
 
             moved = route_waitlist_fill(route=obj, actor=request.user)
             if moved:

@@ -1,14 +1,9 @@
-"""The office's writes: review (accept, reject, waiting list), one by one and in bulk, diets, exemptions, expired
-ISEE, and the health data only staff with `enrollment.view_health_data` may open (every access logged).
-
-Re-exported by `enrollment.services`. Bulk actions take constant queries whatever the number of items (rows
-locked, updated and logged in a few statements; e-mails rendered per item and written in one insert); an item
-that may not move is skipped and never half-applied. They return how many changed.
+"""The office's writes one enrollment at a time: review (accept, reject, waiting list), diets, exemptions, expired
+ISEE, and filling a route's free seats. The same transitions in bulk are in `bulk`.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -16,22 +11,12 @@ from django.utils.translation import gettext
 from accounts.models import User
 from portal.errors import ReasonRequiredError, TransitionNotAllowedError
 
-from .errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, InvalidChoiceError
-from .hooks import enrollments_accepted_notify
-from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, MedicalDiet, Route
-from .services_common import (
-    Mail,
-    enrollment_lock,
-    event_record,
-    mails_send,
-    routes_lock,
-    seats_offer,
-    seats_taken,
-    tariff_day,
-    tariff_for,
-    transition_many,
-    transition_one,
-)
+from ..errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, InvalidChoiceError
+from ..hooks import enrollments_accepted_notify
+from ..models import Enrollment, Route
+from .common import enrollment_lock, event_record, routes_lock, seats_taken, tariff_day, tariff_for
+from .mails import Mail, mails_send
+from .transitions import seats_offer, transition_one
 
 Status = Enrollment.Status
 REVIEWABLE = (Status.SUBMITTED, Status.WAITLISTED)
@@ -39,7 +24,7 @@ OPEN_AFTER_SUBMIT = (Status.SUBMITTED, Status.WAITLISTED, Status.ACCEPTED)
 REASON_MAX = 2000
 
 
-def _reason_clean(reason: str) -> str:
+def reason_clean(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequiredError
@@ -57,11 +42,11 @@ def enrollment_accept(*, enrollment: Enrollment, actor: User) -> Enrollment:
     enrollment = transition_one(
         enrollment=enrollment, actor=actor, target=Status.ACCEPTED, allowed_from=REVIEWABLE, action="accepted"
     )
-    _fees_issue([enrollment.pk], actor)
+    fees_issue([enrollment.pk], actor)
     return enrollment
 
 
-def _fees_issue(enrollment_ids: list[int], actor: User) -> None:
+def fees_issue(enrollment_ids: list[int], actor: User) -> None:
     """Accepted enrollments may owe a fee (transport's yearly fee): the hooks other apps registered (payments)
     issue it in the same transaction."""
     enrollments_accepted_notify(enrollment_ids=enrollment_ids, actor=actor)
@@ -76,7 +61,7 @@ def enrollment_reject(*, enrollment: Enrollment, actor: User, reason: str) -> En
         target=Status.REJECTED,
         allowed_from=REVIEWABLE,
         action="rejected",
-        reason=_reason_clean(reason),
+        reason=reason_clean(reason),
         offer_freed_seats=True,
     )
 
@@ -174,7 +159,7 @@ def enrollment_exemption_set(*, enrollment: Enrollment, actor: User, percent: in
         percent = -1
     if not 0 <= percent <= 100:
         raise InvalidChoiceError(gettext("L'esenzione è una percentuale da 0 a 100."), field="percent")
-    reason = _reason_clean(reason)[:200]
+    reason = reason_clean(reason)[:200]
     _route, locked = enrollment_lock(enrollment.pk)
     if locked.exemption_percent == percent and locked.exemption_reason == reason:
         return locked
@@ -225,91 +210,3 @@ def route_waitlist_fill(*, route: Route, actor: User | None) -> int:
     locked = routes[route.pk]
     taken = seats_taken([locked.pk])[locked.pk]
     return len(seats_offer(route=locked, taken=taken, actor=actor, now=timezone.now()))
-
-
-# --- in bulk ---------------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def enrollments_accept_bulk(*, enrollment_ids: list[int], actor: User) -> int:
-    """Accept many; the ones that may not be accepted (state, no seat) are skipped. Returns how many changed."""
-    outcome = transition_many(
-        enrollment_ids=enrollment_ids, actor=actor, target=Status.ACCEPTED, allowed_from=REVIEWABLE, action="accepted"
-    )
-    _fees_issue([row.pk for row in outcome.changed], actor)
-    return len(outcome.changed)
-
-
-@transaction.atomic
-def enrollments_reject_bulk(*, enrollment_ids: list[int], actor: User, reason: str) -> int:
-    """Reject many with one reason; freed seats go to the first waiting not in the batch. Returns how many changed."""
-    outcome = transition_many(
-        enrollment_ids=enrollment_ids,
-        actor=actor,
-        target=Status.REJECTED,
-        allowed_from=REVIEWABLE,
-        action="rejected",
-        reason=_reason_clean(reason),
-        offer_freed_seats=True,
-    )
-    return len(outcome.changed)
-
-
-@transaction.atomic
-def enrollments_waitlist_bulk(*, enrollment_ids: list[int], actor: User) -> int:
-    """Put many submitted enrollments on the waiting list. Returns how many changed."""
-    outcome = transition_many(
-        enrollment_ids=enrollment_ids,
-        actor=actor,
-        target=Status.WAITLISTED,
-        allowed_from=(Status.SUBMITTED,),
-        action="waitlisted",
-    )
-    return len(outcome.changed)
-
-
-# --- health data -----------------------------------------------------------------------------------------------
-
-
-def health_data_access_record(
-    *, user: User, enrollment: Enrollment | None, action: str, detail: str = ""
-) -> HealthDataAccess:
-    """Log one view, download or export of health data (append-only; the detail never carries the data)."""
-    if action not in HealthDataAccess.Action.values:
-        raise ValueError(f"unknown health data action {action!r}")
-    return HealthDataAccess.objects.create(
-        user=user, enrollment=enrollment, action=action, detail=(detail or "")[:200], at=timezone.now()
-    )
-
-
-def _health_check(user: User) -> None:
-    if not (user.is_active and user.is_staff and user.has_perm(HEALTH_PERMISSION)):
-        raise PermissionDenied
-
-
-@transaction.atomic
-def medical_diet_get_for_staff(*, user: User, enrollment_id: int) -> MedicalDiet:
-    """The medical diet of an enrollment for staff with the health data permission (else PermissionDenied);
-    the access is logged. No medical diet → EnrollmentNotFoundError (404)."""
-    _health_check(user)
-    diet = MedicalDiet.objects.select_related("enrollment", "enrollment__child").filter(enrollment_id=enrollment_id)
-    diet = diet.first()
-    if diet is None:
-        raise EnrollmentNotFoundError
-    health_data_access_record(user=user, enrollment=diet.enrollment, action=HealthDataAccess.Action.VIEW)
-    return diet
-
-
-@transaction.atomic
-def medical_certificate_open_for_staff(*, user: User, enrollment_id: int) -> tuple[str, str, bytes]:
-    """(file name, content type, bytes) of the certificate for staff with the permission; the download is logged."""
-    _health_check(user)
-    diet = MedicalDiet.objects.select_related("enrollment").filter(enrollment_id=enrollment_id).first()
-    if diet is None or not diet.certificate:
-        raise EnrollmentNotFoundError
-    with diet.certificate.open("rb") as handle:
-        content = handle.read()
-    content_type = "application/pdf" if content.startswith(b"%PDF-") else "image/jpeg"
-    extension = ".pdf" if content_type == "application/pdf" else ".jpg"
-    health_data_access_record(user=user, enrollment=diet.enrollment, action=HealthDataAccess.Action.DOWNLOAD)
-    return f"certificato-{diet.enrollment.protocol or diet.enrollment_id}{extension}", content_type, content

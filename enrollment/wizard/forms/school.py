@@ -1,4 +1,8 @@
-"""The wizard's school pages (school, class, residency) and the ISEE page; re-exported by `enrollment.forms`."""
+"""The wizard's school pages (school, class, residency) and the ISEE page.
+
+The ISEE form parses what was typed ("12.345,67", a DSU protocol in lower case, a date as gg/mm/aaaa) and hands
+the service a Decimal, the normalised protocol and a date.
+"""
 
 import datetime
 
@@ -9,9 +13,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .forms_common import NO, YES, StepForm, no_control_characters, radio
-from .validators import parse_isee, validate_dsu_protocol
+from ... import selectors
+from ...validators import parse_isee, validate_dsu_protocol
+from .common import NO, YES, StepForm, no_control_characters, radio
 
 # --- school, class, residency ----------------------------------------------------------------------------------
 
@@ -35,7 +39,7 @@ class SchoolForm(StepForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = selectors.schools_for_service(service=self.enrollment.service_id)
+        self.fields["school"].queryset = selectors.school_list(service=self.enrollment.service_id)
 
     def initial_from(self, enrollment):
         return {"school": enrollment.school_id}
@@ -62,7 +66,7 @@ class ClassForm(StepForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school_class"].queryset = selectors.classes_for_school(school=self.enrollment.school_id)
+        self.fields["school_class"].queryset = selectors.school_class_list(school=self.enrollment.school_id)
 
     def initial_from(self, enrollment):
         return {"school_class": enrollment.school_class_id}

@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from . import services
-from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess
+from .. import services
+from ..models import HEALTH_PERMISSION, Enrollment, HealthDataAccess
 
 
 def _enrollment_id(object_id) -> int:

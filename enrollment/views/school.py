@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET
 
 from portal.csv_export import csv_response
 
-from . import selectors
-from .exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
-from .models import HEALTH_PERMISSION, Route, SchoolStaff, SchoolYear
+from .. import selectors
+from ..exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
+from ..models import HEALTH_PERMISSION, Route, SchoolStaff, SchoolYear
+from .common import signed_in_user
 
 
 def _year(request: HttpRequest) -> SchoolYear | None:
@@ -32,7 +33,7 @@ def _page(request: HttpRequest, staff: SchoolStaff, *, day_text: str) -> HttpRes
     day = day_parse(day_text) if day_text else timezone.localdate()
     context = {
         "year": year,
-        "years": selectors.school_years(),
+        "years": selectors.school_year_list(),
         "schools": staff.schools.order_by("name"),
         "routes": staff.routes.filter(school_year=year).order_by("name") if year else Route.objects.none(),
         "day": day,
@@ -40,19 +41,21 @@ def _page(request: HttpRequest, staff: SchoolStaff, *, day_text: str) -> HttpRes
         "day_error": _("Scrivi il giorno come gg/mm/aaaa, ad esempio 15/09/2026.") if day is None else "",
         "can_names": request.user.has_perm(HEALTH_PERMISSION),
     }
-    return render(request, "enrollment/school_staff.html", context, status=200 if day else 400)
+    return render(request, "enrollment/school_staff_home.html", context, status=200 if day else 400)
 
 
 @login_required
 @require_GET
 def school_staff_home(request: HttpRequest) -> HttpResponse:
-    return _page(request, selectors.school_staff_get(user=request.user), day_text=request.GET.get("giorno", ""))
+    return _page(
+        request, selectors.school_staff_get(user=signed_in_user(request)), day_text=request.GET.get("giorno", "")
+    )
 
 
 @login_required
 @require_GET
 def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
-    school = selectors.school_of_staff(staff=selectors.school_staff_get(user=request.user), pk=pk)
+    school = selectors.school_get_for_staff(staff=selectors.school_staff_get(user=signed_in_user(request)), pk=pk)
     year = _year(request)
     if year is None:
         raise Http404
@@ -62,18 +65,18 @@ def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = selectors.school_staff_get(user=request.user)
-    school = selectors.school_of_staff(staff=staff, pk=pk)
+    staff = selectors.school_staff_get(user=signed_in_user(request))
+    school = selectors.school_get_for_staff(staff=staff, pk=pk)
     day = day_parse(request.GET.get("giorno", ""))
     if day is None:
         return _page(request, staff, day_text=request.GET.get("giorno", ""))
     include_names = request.user.has_perm(HEALTH_PERMISSION) and request.GET.get("nomi") == "1"
-    export = kitchen_export(school_ids=[school.pk], day=day, include_names=include_names, user=request.user)
+    export = kitchen_export(school_ids=[school.pk], day=day, include_names=include_names, user=signed_in_user(request))
     return csv_response(export)
 
 
 @login_required
 @require_GET
 def route_transport(request: HttpRequest, pk: int) -> HttpResponse:
-    route = selectors.route_of_staff(staff=selectors.school_staff_get(user=request.user), pk=pk)
+    route = selectors.route_get_for_staff(staff=selectors.school_staff_get(user=signed_in_user(request)), pk=pk)
     return csv_response(transport_export(route_ids=[route.pk], school_year=route.school_year))

@@ -6,6 +6,8 @@
    `staff=True`. A refusal comes back on the same form with what was typed kept; the draft stays a draft.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,9 +21,10 @@ from accounts.models import Child
 from accounts.validators import normalize_codice_fiscale
 from portal.errors import DomainError, form_error_add
 
-from . import services
-from .models import HEALTH_PERMISSION, Enrollment, SchoolClass, SchoolYear, Service, ServiceKind, Stop
-from .selectors import routes_for_enrollment, schools_for_service
+from .. import services
+from ..models import HEALTH_PERMISSION, Enrollment, SchoolClass, SchoolYear, Service, ServiceKind, Stop
+from ..selectors import route_list, school_list
+from ..validators import parse_isee
 
 YES_NO = [("", "—"), ("1", _("sì")), ("0", _("no"))]
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -51,8 +54,12 @@ class LateStartForm(forms.Form):
 class LateDetailsForm(forms.Form):
     school = forms.ModelChoiceField(label=_("Scuola"), queryset=None)
     school_class = forms.ModelChoiceField(label=_("Classe"), queryset=None, required=False)
-    resident = forms.TypedChoiceField(label=_("Residente nel Comune"), choices=YES_NO, coerce=_yes_no)
-    isee_presented = forms.TypedChoiceField(label=_("ISEE presentato"), choices=YES_NO, coerce=_yes_no)
+    resident = forms.TypedChoiceField(
+        label=_("Residente nel Comune"), choices=YES_NO, coerce=_yes_no, empty_value=None
+    )
+    isee_presented = forms.TypedChoiceField(
+        label=_("ISEE presentato"), choices=YES_NO, coerce=_yes_no, empty_value=None
+    )
     isee_amount = forms.CharField(label=_("Valore ISEE (€)"), required=False, max_length=20)
     isee_protocol = forms.CharField(label=_("Protocollo DSU"), required=False, max_length=40)
     isee_expires_on = forms.DateField(
@@ -67,7 +74,7 @@ class LateDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.enrollment = enrollment
         kind = enrollment.service.kind
-        schools = schools_for_service(service=enrollment.service)
+        schools = school_list(service=enrollment.service)
         self.fields["school"].queryset = schools
         self.fields["school_class"].queryset = SchoolClass.objects.filter(school__in=schools).select_related("school")
         if kind in (ServiceKind.CANTEEN, ServiceKind.NURSERY):
@@ -89,7 +96,7 @@ class LateDetailsForm(forms.Form):
                     label=_("Certificato medico (PDF o JPEG)"), required=False
                 )
         if kind == ServiceKind.TRANSPORT:
-            routes = routes_for_enrollment(enrollment=enrollment)
+            routes = route_list(enrollment=enrollment)
             self.fields["route"] = forms.ModelChoiceField(label=_("Linea"), queryset=routes)
             self.fields["stop"] = forms.ModelChoiceField(
                 label=_("Fermata"), queryset=Stop.objects.filter(route__in=routes).select_related("route")
@@ -105,7 +112,12 @@ class LateDetailsForm(forms.Form):
                 help_text=_("Nome, cognome e documento, uno per riga."),
             )
 
-    def steps(self) -> list[tuple[str, dict]]:
+    def clean_isee_amount(self) -> Decimal | None:
+        """The ISEE as typed ("12.345,67") → Decimal, for the service, which takes typed values."""
+        text = self.cleaned_data["isee_amount"].strip()
+        return parse_isee(text) if text else None
+
+    def steps(self) -> list[tuple[str, dict[str, object]]]:
         data = self.cleaned_data
         steps = [
             ("school", {name: data.get(name) for name in ("school", "school_class", "resident")}),

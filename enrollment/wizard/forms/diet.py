@@ -1,17 +1,14 @@
-"""The wizard's diet page (canteen): the diet, and for a medical diet its details and certificate.
-
-Re-exported by `enrollment.forms` (import from there).
-"""
+"""The wizard's diet page (canteen): the diet, and for a medical diet its details and certificate."""
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .errors import CertificateError
-from .forms_common import StepForm, no_control_characters, radio
-from .models import Enrollment
+from ... import services
+from ...errors import CertificateError
+from ...models import Enrollment
+from .common import StepForm, no_control_characters, radio
 
 CERTIFICATE_EXTENSIONS = (".pdf", ".jpg", ".jpeg")
 

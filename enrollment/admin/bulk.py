@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.errors import DomainError
 
-from . import services
-from .admin_actions import RejectForm
-from .models import Enrollment
+from .. import services
+from ..models import Enrollment
+from .actions import RejectForm
 
 
 class BulkActions:

@@ -1,14 +1,14 @@
-"""Every write about enrollments, one function per action, keyword arguments, one transaction each.
+"""The parent's tariff preview, submission and withdrawal.
 
-The parent's submission, tariff preview and withdrawal are here; the draft (steps, medical diet) lives in
-`services_draft`, the office's transitions, bulk actions and health data in `services_office`; both are re-exported
-below, so callers import everything from `enrollment.services`. Refusals raise `enrollment.errors.EnrollmentError`
-subclasses: str(error) is the message for the user; nothing is half-saved.
+Refusals raise `enrollment.errors.EnrollmentError` subclasses: str(error) is the message for the user; nothing is
+half-saved.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from itertools import chain
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,51 +18,23 @@ from accounts.models import User
 from portal.errors import TransitionNotAllowedError
 from portal.mail import attachment
 
-from .errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, MissingDataError
-from .models import Enrollment, MedicalDiet, SchoolYear
-from .selectors import PARENT_WITHDRAWABLE
-from .services_common import (
-    Mail,
+from ..errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, MissingDataError
+from ..models import Enrollment, MedicalDiet, Route, SchoolYear
+from ..selectors import PARENT_WITHDRAWABLE
+from ..tariffs import Tariff
+from .common import (
     enrollment_lock,
     event_record,
     guardian_check,
     is_transport,
-    mails_send,
-    positions_of,
     reference_adult_id,
     sibling_rank_for,
     tariff_for,
-    transition_one,
     window_check,
 )
-from .services_draft import (  # re-exported (see __all__)
-    CERTIFICATE_MAX_BYTES,
-    STEP_FIELDS,
-    certificate_check,
-    consistency_check,
-    enrollment_draft_discard,
-    enrollment_draft_start,
-    enrollment_draft_update,
-    enrollment_medical_diet_set,
-)
-from .services_office import (  # re-exported (see __all__): callers import every service from here
-    enrollment_accept,
-    enrollment_diet_decide,
-    enrollment_exemption_set,
-    enrollment_isee_expired_accept,
-    enrollment_reject,
-    enrollment_unwaitlist,
-    enrollment_waitlist,
-    enrollment_waitlist_rank_set,
-    enrollments_accept_bulk,
-    enrollments_reject_bulk,
-    enrollments_waitlist_bulk,
-    health_data_access_record,
-    medical_certificate_open_for_staff,
-    medical_diet_get_for_staff,
-    route_waitlist_fill,
-)
-from .tariffs import Tariff
+from .fields import consistency_check
+from .mails import Mail, mails_send
+from .transitions import positions_of, transition_one
 
 Status = Enrollment.Status
 
@@ -82,34 +54,57 @@ def enrollment_tariff_preview(*, enrollment: Enrollment, today: datetime.date | 
     return tariff_for(enrollment=enrollment, sibling_rank=rank, today=today)
 
 
-def _required_check(enrollment: Enrollment, *, declarations: bool) -> None:
-    def missing(message, *, step: str, field: str):
-        raise MissingDataError(message, step=step, field=field)
+Missing = tuple[str, str, str]  # message, wizard step, field
 
+
+def _school_missing(enrollment: Enrollment) -> Iterator[Missing]:
     if enrollment.school_id is None:
-        missing(gettext("Scegli la scuola."), step="school", field="school")
+        yield gettext("Scegli la scuola."), "school", "school"
     if enrollment.resident is None:
-        missing(gettext("Indica se il bambino è residente nel Comune."), step="school", field="resident")
+        yield gettext("Indica se il bambino è residente nel Comune."), "school", "resident"
+
+
+def _isee_missing(enrollment: Enrollment) -> Iterator[Missing]:
     if enrollment.isee_presented is None:
-        missing(gettext("Indica se presenti l'ISEE."), step="isee", field="isee_presented")
-    if enrollment.isee_presented:
-        if enrollment.isee_amount is None:
-            missing(gettext("Scrivi il valore ISEE."), step="isee", field="isee_amount")
-        if not enrollment.isee_protocol:
-            missing(gettext("Scrivi il numero di protocollo della DSU."), step="isee", field="isee_protocol")
-        if enrollment.isee_expires_on is None:
-            missing(gettext("Scrivi la data di scadenza dell'ISEE."), step="isee", field="isee_expires_on")
-    if is_transport(enrollment):
-        if enrollment.route_id is None:
-            missing(gettext("Scegli la linea."), step="transport", field="route")
-        if enrollment.stop_id is None:
-            missing(gettext("Scegli la fermata."), step="transport", field="stop")
-        if not enrollment.direction:
-            missing(gettext("Scegli il percorso (andata, ritorno o entrambi)."), step="transport", field="direction")
+        yield gettext("Indica se presenti l'ISEE."), "isee", "isee_presented"
+    if not enrollment.isee_presented:
+        return
+    if enrollment.isee_amount is None:
+        yield gettext("Scrivi il valore ISEE."), "isee", "isee_amount"
+    if not enrollment.isee_protocol:
+        yield gettext("Scrivi il numero di protocollo della DSU."), "isee", "isee_protocol"
+    if enrollment.isee_expires_on is None:
+        yield gettext("Scrivi la data di scadenza dell'ISEE."), "isee", "isee_expires_on"
+
+
+def _transport_missing(enrollment: Enrollment) -> Iterator[Missing]:
+    if not is_transport(enrollment):
+        return
+    if enrollment.route_id is None:
+        yield gettext("Scegli la linea."), "transport", "route"
+    if enrollment.stop_id is None:
+        yield gettext("Scegli la fermata."), "transport", "stop"
+    if not enrollment.direction:
+        yield gettext("Scegli il percorso (andata, ritorno o entrambi)."), "transport", "direction"
+
+
+def _diet_missing(enrollment: Enrollment) -> Iterator[Missing]:
     if enrollment.diet == Enrollment.Diet.MEDICAL and not MedicalDiet.objects.filter(enrollment=enrollment).exists():
-        missing(gettext("Scrivi le indicazioni per la dieta medica."), step="diet", field="details")
+        yield gettext("Scrivi le indicazioni per la dieta medica."), "diet", "details"
+
+
+def _required_check(enrollment: Enrollment, *, declarations: bool) -> None:
+    """The first answer the submission needs and the draft lacks → MissingDataError (with its step and field)."""
+    missing = chain(
+        _school_missing(enrollment),
+        _isee_missing(enrollment),
+        _transport_missing(enrollment),
+        _diet_missing(enrollment),
+    )
+    for message, step, field in missing:
+        raise MissingDataError(message, step=step, field=field)
     if not declarations and enrollment.declarations_accepted_at is None:
-        missing(
+        raise MissingDataError(
             gettext("Per inviare l'iscrizione devi confermare le dichiarazioni."),
             step="declarations",
             field="declarations",
@@ -127,9 +122,23 @@ def _protocol_next(school_year_id: int) -> str:
     return f"{prefix}{number:06d}"
 
 
+def _status_on_submit(enrollment: Enrollment, route: Route | None) -> str:
+    """SUBMITTED, or WAITLISTED when the (locked) route of a transport enrollment has no free seat."""
+    if route is not None and is_transport(enrollment):
+        taken = Enrollment.objects.filter(route_id=route.pk, status__in=Enrollment.SEAT_STATUSES).count()
+        if taken >= route.capacity:
+            return Status.WAITLISTED
+    return Status.SUBMITTED
+
+
 @transaction.atomic
 def enrollment_submit(
-    *, enrollment: Enrollment, user: User, declarations: bool = False, staff: bool = False, now=None
+    *,
+    enrollment: Enrollment,
+    user: User,
+    declarations: bool = False,
+    staff: bool = False,
+    now: datetime.datetime | None = None,
 ) -> Enrollment:
     """DRAFT → SUBMITTED, or WAITLISTED when the route is full (transport), frozen and e-mailed with the receipt.
 
@@ -157,12 +166,7 @@ def enrollment_submit(
     locked.sibling_rank = rank
     tariff = tariff_for(enrollment=locked, sibling_rank=rank, today=timezone.localdate(submitted_at))
 
-    status = Status.SUBMITTED
-    if route is not None and is_transport(locked):
-        taken = Enrollment.objects.filter(route_id=route.pk, status__in=Enrollment.SEAT_STATUSES).count()
-        if taken >= route.capacity:
-            status = Status.WAITLISTED
-
+    status = _status_on_submit(locked, route)
     locked.status = status
     locked.protocol = _protocol_next(locked.school_year_id)
     locked.tariff_amount = tariff.amount
@@ -219,34 +223,3 @@ def enrollment_withdraw(*, enrollment: Enrollment, user: User, staff: bool = Fal
         action="withdrawn",
         offer_freed_seats=True,
     )
-
-
-__all__ = [
-    "CERTIFICATE_MAX_BYTES",
-    "RECEIPT_ATTACHMENT",
-    "STEP_FIELDS",
-    "certificate_check",
-    "consistency_check",
-    "enrollment_accept",
-    "enrollment_diet_decide",
-    "enrollment_draft_discard",
-    "enrollment_draft_start",
-    "enrollment_draft_update",
-    "enrollment_exemption_set",
-    "enrollment_isee_expired_accept",
-    "enrollment_medical_diet_set",
-    "enrollment_reject",
-    "enrollment_submit",
-    "enrollment_tariff_preview",
-    "enrollment_unwaitlist",
-    "enrollment_waitlist",
-    "enrollment_waitlist_rank_set",
-    "enrollment_withdraw",
-    "enrollments_accept_bulk",
-    "enrollments_reject_bulk",
-    "enrollments_waitlist_bulk",
-    "health_data_access_record",
-    "medical_certificate_open_for_staff",
-    "medical_diet_get_for_staff",
-    "route_waitlist_fill",
-]

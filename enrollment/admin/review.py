@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from .admin_actions import ActionViews
-from .admin_bulk import BulkActions
-from .models import HEALTH_PERMISSION, Enrollment, EnrollmentEvent
-from .selectors import with_waitlist_position
-from .tariffs import tariff_explain
+from ..models import HEALTH_PERMISSION, Enrollment, EnrollmentEvent
+from ..selectors import waitlist_position_annotate
+from ..tariffs import tariff_explain
+from .actions import ActionViews
+from .bulk import BulkActions
 
 ISEE_MISSING, ISEE_EXPIRED, ISEE_EXPIRED_ACCEPTED, ISEE_VALID = "missing", "expired", "accepted", "valid"
 ISEE_LABELS = {
@@ -216,7 +216,9 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
         return [name for _title, options in self.get_fieldsets(request, obj) for name in options["fields"]]
 
     def get_queryset(self, request):
-        return with_waitlist_position(super().get_queryset(request)).annotate(isee_flag=isee_flag_expression())
+        return waitlist_position_annotate(queryset=super().get_queryset(request)).annotate(
+            isee_flag=isee_flag_expression()
+        )
 
     def get_urls(self):
         return [*self.action_urls(), *super().get_urls()]
