@@ -237,7 +237,7 @@ def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
             "resident": True,
         }
         services.enrollment_draft_update(enrollment=draft, user=staff, step="school", data=school_data)
-        isee_data = {"isee_presented": isee is not None}
+        isee_data: dict[str, object] = {"isee_presented": isee is not None}
         if isee is not None:
             expires = datetime.date(year.ends_on.year, 12, 31)
             isee_data |= {

@@ -1,6 +1,6 @@
 """The start page's form: which services to start for one child (the wizard's step forms are in `wizard.forms`)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +26,7 @@ class ServiceChoiceForm(forms.Form):
     def __init__(self, *args: Any, options: list[ServiceOption], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options = {option.window.pk: option for option in options}
-        self.fields["windows"].choices = [
+        cast(forms.ChoiceField, self.fields["windows"]).choices = [
             (option.window.pk, f"{option.service.name} {option.school_year.name}")
             for option in options
             if option.is_open and option.enrollment is None

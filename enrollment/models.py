@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -5,7 +7,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-EURO = {"max_digits": 12, "decimal_places": 2}
+
+class _EuroField(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+EURO: _EuroField = {"max_digits": 12, "decimal_places": 2}
 # Medical diets and certificates (health data of minors): only staff with this permission see them, and it is logged.
 HEALTH_PERMISSION = "enrollment.view_health_data"
 
@@ -89,7 +97,7 @@ class Service(models.Model):
         PER_YEAR = "year", _("all'anno")
         PER_MONTH = "month", _("al mese")
 
-    UNIT_OF_KIND = {
+    UNIT_OF_KIND: dict[str, str] = {
         ServiceKind.CANTEEN: Unit.PER_MEAL,
         ServiceKind.TRANSPORT: Unit.PER_YEAR,
         ServiceKind.NURSERY: Unit.PER_MONTH,

@@ -65,7 +65,7 @@ class ServiceOption:
         return self.state == "open"
 
 
-def _scoped_child_ids(user: User) -> QuerySet[Guardianship, dict[str, Any]]:
+def _scoped_child_ids(user: User) -> QuerySet[Guardianship, Any]:
     return Guardianship.objects.filter(adult=user, revoked_at__isnull=True).values("child_id")
 
 
@@ -124,14 +124,14 @@ def window_get(*, service: Service | int, school_year: SchoolYear | int) -> Enro
     return EnrollmentWindow.objects.filter(service_id=_pk(service), school_year_id=_pk(school_year)).first()
 
 
-def _pk(value: Model | int | None) -> int | None:
-    if isinstance(value, Model):
-        return value.pk  # type: ignore[no-any-return]  # django-stubs types pk as Any
-    return value
+def _pk(value: Model | int) -> int:
+    return int(value.pk) if isinstance(value, Model) else value
 
 
 def school_class_list(*, school: School | int | None) -> QuerySet[SchoolClass]:
-    """The classes of a school (instance or pk), by name."""
+    """The classes of a school (instance or pk), by name; none without a school."""
+    if school is None:
+        return SchoolClass.objects.none()
     return SchoolClass.objects.filter(school_id=_pk(school)).order_by("name")
 
 
@@ -141,7 +141,9 @@ def school_list(*, service: Service | int) -> QuerySet[School]:
 
 
 def stop_list(*, route: Route | int | None) -> QuerySet[Stop]:
-    """The stops of a route (instance or pk), in order."""
+    """The stops of a route (instance or pk), in order; none without a route."""
+    if route is None:
+        return Stop.objects.none()
     return Stop.objects.filter(route_id=_pk(route)).order_by("order")
 
 
@@ -194,9 +196,11 @@ def enrollment_tariff_lines(*, enrollment: Enrollment) -> list[str]:
 
 def waitlist_list(*, service_id: int, school_year_id: int, route_id: int | None) -> QuerySet[Enrollment]:
     """The waiting enrollments of one list (a route; or a service and year without routes), first first."""
-    return Enrollment.objects.filter(
-        status=Enrollment.Status.WAITLISTED, service_id=service_id, school_year_id=school_year_id, route_id=route_id
-    ).order_by(*WAITLIST_ORDER)
+    waiting = Enrollment.objects.filter(
+        status=Enrollment.Status.WAITLISTED, service_id=service_id, school_year_id=school_year_id
+    )
+    waiting = waiting.filter(route__isnull=True) if route_id is None else waiting.filter(route_id=route_id)
+    return waiting.order_by(*WAITLIST_ORDER)
 
 
 def _with_keys(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
@@ -210,9 +214,9 @@ def _position_expression() -> Case:
     ahead = (
         _with_keys(Enrollment.objects.filter(status=Enrollment.Status.WAITLISTED))
         .filter(
+            Q(_route_key=OuterRef("_route_key")),  # an annotation: in a Q, which the stubs do not check
             service_id=OuterRef("service_id"),
             school_year_id=OuterRef("school_year_id"),
-            _route_key=OuterRef("_route_key"),
         )
         .filter(
             Q(_rank_key__lt=OuterRef("_rank_key"))
@@ -240,9 +244,8 @@ def waitlist_position_get(*, enrollment: Enrollment) -> int | None:
     """1 for the first waiting, None when the enrollment is not on a waiting list."""
     if enrollment.status != Enrollment.Status.WAITLISTED:
         return None
-    return waitlist_position_annotate(queryset=Enrollment.objects.filter(pk=enrollment.pk)).values_list(
-        "waitlist_position", flat=True
-    )[0]
+    row = waitlist_position_annotate(queryset=Enrollment.objects.filter(pk=enrollment.pk)).first()
+    return getattr(row, "waitlist_position", None)
 
 
 # --- the parent's enrollments ----------------------------------------------------------------------------
@@ -319,16 +322,13 @@ def enrollment_cards_for_user(*, user: User, school_year_ids: Iterable[int] | No
         "step",
     )
     cards = [
-        EnrollmentCard(pk, child, name, kind, year, status, None, *rest)
-        for pk, child, name, kind, year, status, *rest in rows
+        EnrollmentCard(pk, child, name, kind, year, status, None, reason, protocol, step)
+        for pk, child, name, kind, year, status, reason, protocol, step in rows
     ]
     waiting = [card.pk for card in cards if card.status == Enrollment.Status.WAITLISTED]
     if waiting:
-        positions = dict(
-            waitlist_position_annotate(queryset=Enrollment.objects.filter(pk__in=waiting)).values_list(
-                "pk", "waitlist_position"
-            )
-        )
+        rows_waiting = waitlist_position_annotate(queryset=Enrollment.objects.filter(pk__in=waiting))
+        positions = {row.pk: getattr(row, "waitlist_position", None) for row in rows_waiting}
         cards = [replace(card, position=positions.get(card.pk)) for card in cards]
     return cards
 

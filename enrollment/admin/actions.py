@@ -6,6 +6,7 @@ out of range, a rule of the service) comes back on a page of its own with what w
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -24,6 +26,14 @@ from ..models import HEALTH_PERMISSION, Enrollment
 
 Status = Enrollment.Status
 OPEN_DECIDED = (Status.SUBMITTED, Status.WAITLISTED, Status.ACCEPTED)
+
+
+if TYPE_CHECKING:  # the mixins below are only ever mixed into EnrollmentAdmin: typed as what they extend
+    from django.contrib import admin
+
+    _AdminBase = admin.ModelAdmin[Enrollment]
+else:
+    _AdminBase = object
 
 
 class RejectForm(forms.Form):
@@ -73,10 +83,10 @@ class DietDecisionForm(forms.Form):
 
 @dataclass(frozen=True)
 class Op:
-    label: str
+    label: str | Promise
     statuses: tuple[str, ...]
-    call: Callable
-    done: str
+    call: Callable[..., object]
+    done: str | Promise
     form: type[forms.Form] | None = None
     health: bool = False  # only for staff who may see health data
     danger: bool = False
@@ -174,7 +184,7 @@ OPS: dict[str, Op] = {
 }
 
 
-class ActionViews:
+class ActionViews(_AdminBase):
     """Mixed into EnrollmentAdmin: the URLs and the context of the single actions, the health and late pages."""
 
     def action_urls(self) -> list:

@@ -7,6 +7,7 @@ actions done one by one, the first reasons of a refusal follow.
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
@@ -16,10 +17,10 @@ from portal.errors import DomainError
 
 from .. import services
 from ..models import Enrollment
-from .actions import RejectForm
+from .actions import RejectForm, _AdminBase
 
 
-class BulkActions:
+class BulkActions(_AdminBase):
     actions = [
         "accept_selected",
         "reject_selected",
@@ -77,7 +78,7 @@ class BulkActions:
             "count": len(ids),
             "ids": ids,
             "action": "reject_selected",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/enrollment/enrollment/reject_selected.html", context)
 
@@ -106,8 +107,8 @@ class BulkActions:
             else:
                 done += 1
         self._report(request, done=done, total=total, done_message=message(done))
-        for error in errors[:5]:
-            self.message_user(request, error, messages.WARNING)
+        for text in errors[:5]:
+            self.message_user(request, text, messages.WARNING)
 
     @admin.action(description=_("Togli dalla lista d'attesa (torna da esaminare)"), permissions=["change"])
     def unwaitlist_selected(self, request, queryset):

@@ -82,7 +82,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("classi"), ordering="classes_count")
     def classes_count(self, obj: School) -> int:
-        return obj.classes_count
+        return getattr(obj, "classes_count", 0)
 
     actions = [export_roster_action, export_kitchen_today_action]
 
@@ -104,7 +104,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("scuole servite"), ordering="schools_count")
     def schools_count(self, obj: Service) -> int:
-        return obj.schools_count
+        return getattr(obj, "schools_count", 0)
 
 
 # --- tariffs -----------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class TariffPlanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("fasce"), ordering="bands_count")
     def bands_count(self, obj: TariffPlan) -> int:
-        return obj.bands_count
+        return getattr(obj, "bands_count", 0)
 
     @admin.display(description=_("che cosa pagherebbe una famiglia"))
     def example(self, obj: TariffPlan | None) -> str:
@@ -176,7 +176,7 @@ class TariffPlanAdmin(admin.ModelAdmin):
         plan = tariff_plan_to_pure(plan=obj)
         if bands_validate(plan.bands):
             return gettext("Le fasce non sono complete: correggile per vedere l'esempio.")
-        cases = [
+        cases: list[tuple[str, Decimal | None, bool, int]] = [
             (gettext("Residente con ISEE %(isee)s, primo figlio") % {"isee": money_format(isee)}, isee, True, 1)
             for isee in EXAMPLE_ISEE
         ]
@@ -235,11 +235,11 @@ class RouteAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("posti occupati / posti"), ordering="seats_taken")
     def seats(self, obj: Route) -> str:
-        return f"{obj.seats_taken} / {obj.capacity}"
+        return f"{getattr(obj, 'seats_taken', 0)} / {obj.capacity}"
 
     @admin.display(description=_("in lista d'attesa"), ordering="waiting_count")
     def waiting(self, obj: Route) -> int:
-        return obj.waiting_count
+        return getattr(obj, "waiting_count", 0)
 
     def save_model(self, request, obj: Route, form, change) -> None:
         super().save_model(request, obj, form, change)

@@ -7,6 +7,7 @@ the kitchen file only for staff allowed to see health data, and each such downlo
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -56,7 +57,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/enrollment/exports.html", context)
 
 
-def roster_download(request: HttpRequest) -> HttpResponse:
+def roster_download(request: HttpRequest) -> HttpResponseBase:
     _check(request)
     year = _year(request)
     if year is None:
@@ -66,7 +67,7 @@ def roster_download(request: HttpRequest) -> HttpResponse:
     return csv_response(roster_export(school_ids=school_ids, school_year=year))
 
 
-def kitchen_download(request: HttpRequest) -> HttpResponse:
+def kitchen_download(request: HttpRequest) -> HttpResponseBase:
     _check(request)
     day = day_parse(request.GET.get("giorno", ""))
     if day is None:
@@ -80,7 +81,7 @@ def kitchen_download(request: HttpRequest) -> HttpResponse:
     return csv_response(export)
 
 
-def transport_download(request: HttpRequest) -> HttpResponse:
+def transport_download(request: HttpRequest) -> HttpResponseBase:
     _check(request)
     year = _year(request)
     if year is None:

@@ -16,6 +16,7 @@ from portal.admin_mixins import ReadOnlyAdminMixin
 
 from .. import services
 from ..models import HEALTH_PERMISSION, Enrollment, HealthDataAccess
+from ..views.common import signed_in_user
 
 
 def _enrollment_id(object_id) -> int:
@@ -33,7 +34,7 @@ def medical_diet_view(model_admin, request: HttpRequest, object_id) -> HttpRespo
     )
     if enrollment is None:
         raise Http404
-    medical_diet = services.medical_diet_get_for_staff(user=request.user, enrollment_id=enrollment_id)
+    medical_diet = services.medical_diet_get_for_staff(user=signed_in_user(request), enrollment_id=enrollment_id)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": Enrollment._meta,
@@ -51,7 +52,7 @@ def certificate_download_view(model_admin, request: HttpRequest, object_id) -> H
     if not request.user.has_perm(HEALTH_PERMISSION):
         raise PermissionDenied
     filename, content_type, content = services.medical_certificate_open_for_staff(
-        user=request.user, enrollment_id=_enrollment_id(object_id)
+        user=signed_in_user(request), enrollment_id=_enrollment_id(object_id)
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -74,7 +75,7 @@ class HealthDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["user", "enrollment", "enrollment__service", "enrollment__school_year"]
     date_hierarchy = "at"
-    readonly_fields = ["at", "user", "action", "enrollment", "detail"]
+    readonly_fields = ("at", "user", "action", "enrollment", "detail")
     fields = readonly_fields
 
     def has_view_permission(self, request, obj=None):

@@ -6,7 +6,10 @@
    `staff=True`. A refusal comes back on the same form with what was typed kept; the draft stays a draft.
 """
 
+from __future__ import annotations
+
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,9 +25,10 @@ from accounts.validators import normalize_codice_fiscale
 from portal.errors import DomainError, form_error_add
 
 from .. import services
-from ..models import HEALTH_PERMISSION, Enrollment, SchoolClass, SchoolYear, Service, ServiceKind, Stop
+from ..models import HEALTH_PERMISSION, Enrollment, School, SchoolClass, SchoolYear, Service, ServiceKind, Stop
 from ..selectors import route_list, school_list
 from ..validators import parse_isee
+from ..views.common import signed_in_user
 
 YES_NO = [("", "—"), ("1", _("sì")), ("0", _("no"))]
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -52,8 +56,10 @@ class LateStartForm(forms.Form):
 
 
 class LateDetailsForm(forms.Form):
-    school = forms.ModelChoiceField(label=_("Scuola"), queryset=None)
-    school_class = forms.ModelChoiceField(label=_("Classe"), queryset=None, required=False)
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(label=_("Scuola"), queryset=None)
+    school_class: forms.ModelChoiceField[SchoolClass] = forms.ModelChoiceField(
+        label=_("Classe"), queryset=None, required=False
+    )
     resident = forms.TypedChoiceField(
         label=_("Residente nel Comune"), choices=YES_NO, coerce=_yes_no, empty_value=None
     )
@@ -75,8 +81,10 @@ class LateDetailsForm(forms.Form):
         self.enrollment = enrollment
         kind = enrollment.service.kind
         schools = school_list(service=enrollment.service)
-        self.fields["school"].queryset = schools
-        self.fields["school_class"].queryset = SchoolClass.objects.filter(school__in=schools).select_related("school")
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = schools
+        cast(forms.ModelChoiceField, self.fields["school_class"]).queryset = SchoolClass.objects.filter(
+            school__in=schools
+        ).select_related("school")
         if kind in (ServiceKind.CANTEEN, ServiceKind.NURSERY):
             diets = [
                 (value, label)
@@ -152,7 +160,7 @@ def late_start_view(model_admin, request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             draft = services.enrollment_draft_start(
-                user=request.user,
+                user=signed_in_user(request),
                 child_id=form.cleaned_data["child"].pk,
                 service_id=form.cleaned_data["service"].pk,
                 school_year_id=form.cleaned_data["school_year"].pk,
@@ -182,7 +190,7 @@ def late_complete_view(model_admin, request: HttpRequest, object_id) -> HttpResp
     initial = {
         "school": enrollment.school_id,
         "school_class": enrollment.school_class_id,
-        "resident": {True: "1", False: "0"}.get(enrollment.resident, ""),
+        "resident": "" if enrollment.resident is None else ("1" if enrollment.resident else "0"),
         "diet": enrollment.diet,
         "diet_note": enrollment.diet_note,
         "route": enrollment.route_id,
@@ -200,16 +208,18 @@ def late_complete_view(model_admin, request: HttpRequest, object_id) -> HttpResp
     if request.method == "POST" and form.is_valid():
         try:
             for step, data in form.steps():
-                services.enrollment_draft_update(enrollment=enrollment, user=request.user, step=step, data=data)
+                services.enrollment_draft_update(
+                    enrollment=enrollment, user=signed_in_user(request), step=step, data=data
+                )
             if form.cleaned_data.get("diet") == Enrollment.Diet.MEDICAL:
                 services.enrollment_medical_diet_set(
                     enrollment=enrollment,
-                    user=request.user,
+                    user=signed_in_user(request),
                     details=form.cleaned_data.get("details", ""),
                     certificate=form.cleaned_data.get("certificate"),
                 )
             submitted = services.enrollment_submit(
-                enrollment=enrollment, user=request.user, declarations=True, staff=True
+                enrollment=enrollment, user=signed_in_user(request), declarations=True, staff=True
             )
         except DomainError as error:
             form_error_add(form, error)

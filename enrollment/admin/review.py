@@ -29,7 +29,7 @@ from .actions import ActionViews
 from .bulk import BulkActions
 
 ISEE_MISSING, ISEE_EXPIRED, ISEE_EXPIRED_ACCEPTED, ISEE_VALID = "missing", "expired", "accepted", "valid"
-ISEE_LABELS = {
+ISEE_LABELS: dict[str | None, object] = {
     ISEE_MISSING: _("mancante"),
     ISEE_EXPIRED: _("scaduto"),
     ISEE_EXPIRED_ACCEPTED: _("scaduto, accettato"),
@@ -94,7 +94,7 @@ class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = EnrollmentEvent
     extra = 0
     can_delete = False
-    fields = ["at", "action_label", "from_status", "to_status", "actor", "shown_note"]
+    fields = ("at", "action_label", "from_status", "to_status", "actor", "shown_note")
     readonly_fields = fields
     verbose_name_plural = _("storia dell'iscrizione (chi e quando)")
 
@@ -120,7 +120,7 @@ class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         return getattr(obj, "shown_note", "") or "—"
 
 
-STATUS_STYLE = {
+STATUS_STYLE: dict[str, str] = {
     Enrollment.Status.DRAFT: "draft",
     Enrollment.Status.SUBMITTED: "submitted",
     Enrollment.Status.ACCEPTED: "accepted",
@@ -157,7 +157,7 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
     ]
     list_select_related = ["child", "service", "school_year", "school", "school_class"]
     search_fields = ["child__first_name", "child__last_name", "child__codice_fiscale", "protocol"]
-    ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]  # drafts (never submitted) last
+    ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]  # type: ignore[list-item]  # drafts last; stubs want str
     list_per_page = 100
     show_full_result_count = False
     inlines = [EnrollmentEventInline]
@@ -253,7 +253,7 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
 
     @admin.display(description=_("classe"), ordering="school_class__name")
     def class_name(self, obj: Enrollment) -> str:
-        return obj.school_class.name if obj.school_class_id else "—"
+        return obj.school_class.name if obj.school_class is not None else "—"
 
     @admin.display(description=_("stato"), ordering="status")
     def status_badge(self, obj: Enrollment) -> str:

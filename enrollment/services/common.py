@@ -80,7 +80,7 @@ def enrollment_lock(enrollment_id: int) -> tuple[Route | None, Enrollment]:
     if not rows:
         raise EnrollmentNotFoundError
     row = rows[0]
-    return routes.get(row.route_id), row
+    return (routes.get(row.route_id) if row.route_id else None), row
 
 
 def seats_taken(route_ids: Iterable[int]) -> dict[int, int]:

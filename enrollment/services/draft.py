@@ -64,7 +64,7 @@ def _prefill(enrollment: Enrollment, child: Child) -> None:
         return
     if last.school_id in served:
         enrollment.school_id = last.school_id
-        if last.school_class_id and last.school_class.school_id == last.school_id:
+        if last.school_class is not None and last.school_class.school_id == last.school_id:
             enrollment.school_class_id = last.school_class_id
     enrollment.resident = last.resident
     if enrollment.service.kind in DIET_SERVICES:
@@ -74,12 +74,18 @@ def _prefill(enrollment: Enrollment, child: Child) -> None:
         enrollment.pickup_adults = last.pickup_adults
     if enrollment.service.kind == ServiceKind.TRANSPORT:
         enrollment.direction = last.direction
-        if last.route_id:
-            route = Route.objects.filter(school_year_id=enrollment.school_year_id, name=last.route.name).first()
-            if route is not None and route_serves(route, enrollment.school_id):
-                enrollment.route = route
-                if last.stop_id:
-                    enrollment.stop = Stop.objects.filter(route=route, name=last.stop.name).first()
+        _prefill_route(enrollment, last)
+
+
+def _prefill_route(enrollment: Enrollment, last: Enrollment) -> None:
+    """Last year's route and stop, by name, when this year has a route of that name serving the school."""
+    if last.route is None:
+        return
+    route = Route.objects.filter(school_year_id=enrollment.school_year_id, name=last.route.name).first()
+    if route is not None and route_serves(route, enrollment.school_id):
+        enrollment.route = route
+        if last.stop is not None:
+            enrollment.stop = Stop.objects.filter(route=route, name=last.stop.name).first()
 
 
 @transaction.atomic
@@ -114,8 +120,8 @@ def enrollment_draft_start(
 
 
 def _draft_lock(*, enrollment: Enrollment, user: User) -> Enrollment:
-    locked = Enrollment.objects.select_for_update(of=("self",)).select_related("service", "school_year")
-    locked = locked.filter(pk=enrollment.pk).first()
+    rows = Enrollment.objects.select_for_update(of=("self",)).select_related("service", "school_year")
+    locked = rows.filter(pk=enrollment.pk).first()
     if locked is None:
         raise EnrollmentNotFoundError
     if not can_edit_as_office(user):

@@ -205,14 +205,17 @@ def _places_check(enrollment: Enrollment) -> None:
             gettext("Il servizio scelto non è attivo in questa scuola: scegli una delle scuole dell'elenco."),
             field="school",
         )
-    if enrollment.school_class_id and enrollment.school_class.school_id != enrollment.school_id:
+    school_class = enrollment.school_class if enrollment.school_class_id else None
+    if school_class is not None and school_class.school_id != enrollment.school_id:
         raise InvalidChoiceError(gettext("La classe scelta non è di questa scuola."), field="school_class")
-    if enrollment.route_id:
-        if enrollment.route.school_year_id != enrollment.school_year_id:
+    route = enrollment.route if enrollment.route_id else None
+    if route is not None:
+        if route.school_year_id != enrollment.school_year_id:
             raise InvalidChoiceError(gettext("La linea scelta non è di questo anno scolastico."), field="route")
-        if enrollment.school_id and not route_serves(enrollment.route, enrollment.school_id):
+        if enrollment.school_id and not route_serves(route, enrollment.school_id):
             raise InvalidChoiceError(gettext("La linea scelta non serve questa scuola."), field="route")
-    if enrollment.stop_id and enrollment.stop.route_id != enrollment.route_id:
+    stop = enrollment.stop if enrollment.stop_id else None
+    if stop is not None and stop.route_id != enrollment.route_id:
         raise InvalidChoiceError(gettext("La fermata scelta non è su questa linea."), field="stop")
 
 

@@ -36,8 +36,8 @@ def medical_diet_get_for_staff(*, user: User, enrollment_id: int) -> MedicalDiet
     """The medical diet of an enrollment for staff with the health data permission (else PermissionDenied);
     the access is logged. No medical diet → EnrollmentNotFoundError (404)."""
     _health_check(user)
-    diet = MedicalDiet.objects.select_related("enrollment", "enrollment__child").filter(enrollment_id=enrollment_id)
-    diet = diet.first()
+    diets = MedicalDiet.objects.select_related("enrollment", "enrollment__child")
+    diet = diets.filter(enrollment_id=enrollment_id).first()
     if diet is None:
         raise EnrollmentNotFoundError
     health_data_access_record(user=user, enrollment=diet.enrollment, action=HealthDataAccess.Action.VIEW)

@@ -14,9 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from portal.errors import TransitionNotAllowedError
+from portal.errors import DomainError, TransitionNotAllowedError
 
-from ..errors import ENROLLMENT_STATE_CHANGED, CapacityError, EnrollmentError, EnrollmentNotFoundError
+from ..errors import ENROLLMENT_STATE_CHANGED, CapacityError, EnrollmentNotFoundError
 from ..models import Enrollment, EnrollmentEvent, Route
 from ..selectors import WAITLIST_ORDER
 from .common import RELATED, enrollments_lock, event_build, holds_seat, seats_taken
@@ -91,7 +91,7 @@ def seats_offer(
 # --- transitions -----------------------------------------------------------------------------------------
 
 
-TRANSITION_EMAIL = {
+TRANSITION_EMAIL: dict[str, str] = {
     Status.ACCEPTED: "enrollment_accepted",
     Status.REJECTED: "enrollment_rejected",
     Status.WAITLISTED: "enrollment_waitlisted",
@@ -104,8 +104,43 @@ TRANSITION_EMAIL = {
 class Outcome:
     changed: list[Enrollment] = field(default_factory=list)
     unchanged: list[Enrollment] = field(default_factory=list)  # already in the target state
-    refused: dict[int, EnrollmentError] = field(default_factory=dict)
+    refused: dict[int, DomainError] = field(default_factory=dict)
     offered: list[Enrollment] = field(default_factory=list)  # waiting ones that got a freed seat
+
+
+@dataclass
+class _Seats:
+    """The locked routes of a batch, their seats taken as the batch moves, and the routes where a seat was freed."""
+
+    routes: dict[int, Route]
+    taken: dict[int, int]
+    freed: set[int] = field(default_factory=set)
+
+    def move(self, row: Enrollment, target: str) -> bool:
+        """Count the seat `row` takes or frees by moving to `target`; False when it needs one and none is free."""
+        route_id = row.route_id
+        if route_id is None:
+            return True
+        was_holding = holds_seat(row)
+        will_hold = target in Enrollment.SEAT_STATUSES
+        if will_hold and not was_holding:
+            if self.taken[route_id] >= self.routes[route_id].capacity:
+                return False
+            self.taken[route_id] += 1
+        elif was_holding and not will_hold:
+            self.taken[route_id] -= 1
+            self.freed.add(route_id)
+        return True
+
+
+def _decided_values(target: str, now: datetime.datetime, reason: str) -> dict[str, object]:
+    """What every row moved to `target` gets, besides its status."""
+    values: dict[str, object] = {"status": target, "updated_at": now}
+    if target in (Status.ACCEPTED, Status.REJECTED):
+        values["decided_at"] = now
+    if target == Status.REJECTED:
+        values["rejection_reason"] = reason
+    return values
 
 
 def transition_many(
@@ -127,34 +162,23 @@ def transition_many(
     """
     outcome = Outcome()
     routes, rows = enrollments_lock(enrollment_ids)
-    taken = seats_taken(routes)
+    seats = _Seats(routes=routes, taken=seats_taken(routes))
     now = timezone.now()
-    freed: set[int] = set()
+    values = _decided_values(target, now, reason)
     events = []
     for row in rows:
         if row.status == target:
             outcome.unchanged.append(row)
             continue
-        if row.status not in allowed_from or target not in Enrollment.TRANSITIONS[row.status]:
+        if row.status not in allowed_from or target not in Enrollment.TRANSITIONS[Status(row.status)]:
             outcome.refused[row.pk] = TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
             continue
-        was_holding = holds_seat(row)
-        will_hold = bool(row.route_id) and target in Enrollment.SEAT_STATUSES
-        if will_hold and not was_holding:
-            if taken[row.route_id] >= routes[row.route_id].capacity:
-                outcome.refused[row.pk] = CapacityError()
-                continue
-            taken[row.route_id] += 1
-        elif was_holding and not will_hold:
-            taken[row.route_id] -= 1
-            freed.add(row.route_id)
+        if not seats.move(row, target):
+            outcome.refused[row.pk] = CapacityError()
+            continue
         from_status = row.status
-        row.status = target
-        row.updated_at = now
-        if target in (Status.ACCEPTED, Status.REJECTED):
-            row.decided_at = now
-        if target == Status.REJECTED:
-            row.rejection_reason = reason
+        for name, value in values.items():
+            setattr(row, name, value)
         events.append(
             event_build(
                 enrollment=row,
@@ -169,31 +193,46 @@ def transition_many(
         outcome.changed.append(row)
     if outcome.changed:
         # Every changed row gets the same values: one UPDATE (rows already locked above).
-        values = {"status": target, "updated_at": now}
-        if target in (Status.ACCEPTED, Status.REJECTED):
-            values["decided_at"] = now
-        if target == Status.REJECTED:
-            values["rejection_reason"] = reason
         Enrollment.objects.filter(pk__in=[row.pk for row in outcome.changed]).update(**values)
         EnrollmentEvent.objects.bulk_create(events, batch_size=1000)
     if offer_freed_seats:
-        for route_id in sorted(freed):
-            outcome.offered += seats_offer(route=routes[route_id], taken=taken[route_id], actor=actor, now=now)
+        for route_id in sorted(seats.freed):
+            outcome.offered += seats_offer(route=routes[route_id], taken=seats.taken[route_id], actor=actor, now=now)
     if email and outcome.changed:
-        template = TRANSITION_EMAIL[target]
-        positions = positions_of(outcome.changed) if target == Status.WAITLISTED else {}
-        mails_send(
-            [
-                Mail(template, row, {"reason": row.rejection_reason, "position": positions.get(row.pk)})
-                for row in outcome.changed
-            ]
-        )
+        _transition_mails(outcome.changed, target)
     return outcome
 
 
-def transition_one(*, enrollment: Enrollment, **kwargs) -> Enrollment:
+def _transition_mails(changed: list[Enrollment], target: str) -> None:
+    positions = positions_of(changed) if target == Status.WAITLISTED else {}
+    mails_send(
+        [
+            Mail(TRANSITION_EMAIL[target], row, {"reason": row.rejection_reason, "position": positions.get(row.pk)})
+            for row in changed
+        ]
+    )
+
+
+def transition_one(
+    *,
+    enrollment: Enrollment,
+    actor: User | None,
+    target: str,
+    allowed_from: tuple[str, ...],
+    action: str,
+    reason: str = "",
+    offer_freed_seats: bool = False,
+) -> Enrollment:
     """One enrollment through `transition_many`: refused → the error; already there → returned as is."""
-    outcome = transition_many(enrollment_ids=[enrollment.pk], **kwargs)
+    outcome = transition_many(
+        enrollment_ids=[enrollment.pk],
+        actor=actor,
+        target=target,
+        allowed_from=allowed_from,
+        action=action,
+        reason=reason,
+        offer_freed_seats=offer_freed_seats,
+    )
     if enrollment.pk in outcome.refused:
         raise outcome.refused[enrollment.pk]
     rows = outcome.changed or outcome.unchanged

@@ -100,5 +100,5 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if enrollment.status == Status.DRAFT or not enrollment.protocol:
         raise Http404
     response = HttpResponse(enrollment_receipt_render(enrollment=enrollment), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, receipt_filename(enrollment))
+    response["Content-Disposition"] = content_disposition_header(True, receipt_filename(enrollment)) or ""
     return response

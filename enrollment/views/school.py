@@ -6,7 +6,7 @@ diet only for users who may see health data (and the download is recorded); neve
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +54,7 @@ def school_staff_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
+def school_roster(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     school = selectors.school_get_for_staff(staff=selectors.school_staff_get(user=signed_in_user(request)), pk=pk)
     year = _year(request)
     if year is None:
@@ -64,7 +64,7 @@ def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse:
+def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     staff = selectors.school_staff_get(user=signed_in_user(request))
     school = selectors.school_get_for_staff(staff=staff, pk=pk)
     day = day_parse(request.GET.get("giorno", ""))
@@ -77,6 +77,6 @@ def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def route_transport(request: HttpRequest, pk: int) -> HttpResponse:
+def route_transport(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     route = selectors.route_get_for_staff(staff=selectors.school_staff_get(user=signed_in_user(request)), pk=pk)
     return csv_response(transport_export(route_ids=[route.pk], school_year=route.school_year))

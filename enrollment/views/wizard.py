@@ -176,7 +176,7 @@ def _summary_context(enrollment: Enrollment, pages: list[Step], fix_step: Step |
     except DomainError as error:
         tariff_error = str(error)
     seats = None
-    if enrollment.route_id:
+    if enrollment.route is not None:
         taken, capacity = selectors.route_seats_count(route=enrollment.route)
         seats = {"free": max(capacity - taken, 0), "capacity": capacity}
     return {

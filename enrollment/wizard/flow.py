@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from portal.errors import DomainError
+
 from .. import selectors
-from ..errors import EnrollmentError
 from ..models import Enrollment
 from .steps import BY_SLUG, FIELD_STEP, SERVICE_STEP_FIRST_PAGE, STEPS, Step
 
@@ -37,7 +38,7 @@ def resume_step(enrollment: Enrollment, pages: list[Step]) -> Step:
     return pages[-1]
 
 
-def step_for_missing(error: EnrollmentError, pages: list[Step]) -> Step | None:
+def step_for_missing(error: DomainError, pages: list[Step]) -> Step | None:
     """The page where a MissingDataError / InvalidChoiceError can be fixed, if it is one of this draft's."""
     slugs = {step.slug for step in pages}
     slug = FIELD_STEP.get(error.field or "")

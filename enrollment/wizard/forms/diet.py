@@ -105,7 +105,8 @@ class DietForm(StepForm):
         return no_control_characters(self.cleaned_data["diet_note"].strip())
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         diet = data.get("diet")
         if diet == Enrollment.Diet.MEDICAL:
             if "medical_details" in data and not data["medical_details"]:

@@ -4,7 +4,10 @@ The ISEE form parses what was typed ("12.345,67", a DSU protocol in lower case, 
 the service a Decimal, the normalised protocol and a date.
 """
 
+from __future__ import annotations
+
 import datetime
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ... import selectors
+from ...models import SchoolClass
 from ...validators import parse_isee, validate_dsu_protocol
 from .common import NO, YES, StepForm, no_control_characters, radio
 
@@ -39,7 +43,9 @@ class SchoolForm(StepForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = selectors.school_list(service=self.enrollment.service_id)
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = selectors.school_list(
+            service=self.enrollment.service_id
+        )
 
     def initial_from(self, enrollment):
         return {"school": enrollment.school_id}
@@ -53,7 +59,7 @@ class SchoolForm(StepForm):
 
 
 class ClassForm(StepForm):
-    school_class = forms.ModelChoiceField(
+    school_class: forms.ModelChoiceField[SchoolClass] = forms.ModelChoiceField(
         label=_("Classe o sezione"),
         queryset=None,
         empty_label="—",
@@ -66,7 +72,9 @@ class ClassForm(StepForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school_class"].queryset = selectors.school_class_list(school=self.enrollment.school_id)
+        cast(forms.ModelChoiceField, self.fields["school_class"]).queryset = selectors.school_class_list(
+            school=self.enrollment.school_id
+        )
 
     def initial_from(self, enrollment):
         return {"school_class": enrollment.school_class_id}
@@ -149,7 +157,8 @@ class IseeForm(StepForm):
         return no_control_characters(self.cleaned_data["protocol"].strip())
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("presented") != YES:
             return data
         if "amount" in data:

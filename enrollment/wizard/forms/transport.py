@@ -1,5 +1,7 @@
 """The wizard's transport pages: route, stop and direction, adults who pick the child up."""
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -40,7 +42,7 @@ class RouteForm(StepForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["route"].queryset = selectors.route_list(enrollment=self.enrollment)
+        cast(forms.ModelChoiceField, self.fields["route"]).queryset = selectors.route_list(enrollment=self.enrollment)
 
     def initial_from(self, enrollment):
         return {"route": enrollment.route_id}
@@ -88,7 +90,7 @@ class StopForm(StepForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         route = self.enrollment.route
-        field = self.fields["stop"]
+        field = cast(forms.ModelChoiceField, self.fields["stop"])
         field.queryset = selectors.stop_list(route=self.enrollment.route_id)
         field.error_messages["invalid_choice"] = _(
             "La fermata scelta non è sulla linea «%(route)s»: scegli una delle fermate elencate."
