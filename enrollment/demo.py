@@ -9,7 +9,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.models import Child
+
+from . import services
 from .models import (
+    Enrollment,
     EnrollmentWindow,
     Route,
     School,
@@ -216,11 +220,6 @@ DEMO_ENROLLMENTS = [
 
 
 def seed_enrollment_demo_families(*, staff, setup: dict) -> None:
-    from accounts.models import Child
-
-    from . import services
-    from .models import Enrollment
-
     year = setup["running"]
     for child_cf, kind, school_code, class_name, isee, route_name, diet in DEMO_ENROLLMENTS:
         child = Child.objects.filter(codice_fiscale=child_cf).first()

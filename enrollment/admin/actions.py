@@ -23,6 +23,8 @@ from portal.errors import DomainError, form_error_add
 
 from .. import services
 from ..models import HEALTH_PERMISSION, Enrollment
+from .health import certificate_download_view, medical_diet_view
+from .late import late_complete_view, late_start_view
 
 Status = Enrollment.Status
 OPEN_DECIDED = (Status.SUBMITTED, Status.WAITLISTED, Status.ACCEPTED)
@@ -188,9 +190,6 @@ class ActionViews(_AdminBase):
     """Mixed into EnrollmentAdmin: the URLs and the context of the single actions, the health and late pages."""
 
     def action_urls(self) -> list:
-        from .health import certificate_download_view, medical_diet_view
-        from .late import late_complete_view, late_start_view
-
         def view(function):
             def bound(request, *args, **kwargs):
                 return function(self, request, *args, **kwargs)

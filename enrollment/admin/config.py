@@ -28,6 +28,8 @@ from ..models import (
     TariffBand,
     TariffPlan,
 )
+from ..selectors import tariff_plan_to_pure
+from ..services import route_waitlist_fill
 from ..tariffs import TariffError, bands_validate, money_format, tariff_compute
 from .exports import export_kitchen_today_action, export_roster_action, export_transport_action, export_urls
 
@@ -169,8 +171,6 @@ class TariffPlanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("che cosa pagherebbe una famiglia"))
     def example(self, obj: TariffPlan | None) -> str:
-        from ..selectors import tariff_plan_to_pure
-
         if obj is None or obj.pk is None:
             return gettext("L'esempio compare dopo aver salvato il piano con le sue fasce.")
         plan = tariff_plan_to_pure(plan=obj)
@@ -244,8 +244,6 @@ class RouteAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Route, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and "capacity" in form.changed_data and form.initial.get("capacity", 0) < obj.capacity:
-            from ..services import route_waitlist_fill
-
             moved = route_waitlist_fill(route=obj, actor=request.user)
             if moved:
                 self.message_user(
