@@ -86,7 +86,7 @@ def test_enrollment_list_is_scoped_and_constant(parent, other_parent, giulia, ca
     assert {row.rejection_reason for row in rows} == {"", "Fuori zona"}
 
 
-def test_enrollment_get_for_parent(parent, other_parent, giulia, canteen, school_year):
+def test_enrollment_get_for_user(parent, other_parent, giulia, canteen, school_year):
     enrollment = enrollment_make(child=giulia, service=canteen, school_year=school_year, created_by=parent)
     assert selectors.enrollment_get_for_user(user=parent, pk=enrollment.pk) == enrollment
     with pytest.raises(EnrollmentNotFoundError):
