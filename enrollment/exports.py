@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from portal.csv_export import Export, csv_chunks
 
 from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, Route, School, SchoolYear, ServiceKind
+from .services import health_data_access_record
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 CHUNK_SIZE = 2000  # rows fetched per round trip of the server-side cursor
@@ -204,8 +205,6 @@ def kitchen_export(*, school_ids: Sequence[int], day: datetime.date, include_nam
     if include_names:
         if user is None or not user.has_perm(HEALTH_PERMISSION):
             raise PermissionDenied
-        from .services import health_data_access_record
-
         health_data_access_record(
             user=user,
             enrollment=None,

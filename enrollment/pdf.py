@@ -21,7 +21,7 @@ from portal.pdf import assets, comune_place, html_to_pdf
 from . import tariffs
 from .models import Enrollment, Service, ServiceKind
 
-TEMPLATE = "enrollment/pdf/receipt.html"
+TEMPLATE = "enrollment/pdf/enrollment_receipt.html"
 BUILDER = "enrollment.receipt_pdf"  # the name enrollment_submit attaches (services.RECEIPT_ATTACHMENT)
 DIET_SERVICES = (ServiceKind.CANTEEN, ServiceKind.NURSERY)  # the services that serve meals
 

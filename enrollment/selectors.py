@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Guardianship
+from accounts.models import Guardianship, User
 
 from .errors import EnrollmentNotFoundError
 from .models import (
@@ -36,7 +38,7 @@ WAITLIST_ORDER = (Coalesce("waitlist_rank", Value(NO_RANK)).asc(), "submitted_at
 # --- windows and choices for the wizard ----------------------------------------------------------------------
 
 
-def open_windows(*, now=None) -> QuerySet[EnrollmentWindow]:
+def window_list_open(*, now: datetime.datetime | None = None) -> QuerySet[EnrollmentWindow]:
     """The windows open at `now` (default: now), with their service and year."""
     now = now or timezone.now()
     return (
@@ -63,15 +65,17 @@ class ServiceOption:
         return self.state == "open"
 
 
-def _scoped_child_ids(user) -> QuerySet:
+def _scoped_child_ids(user: User) -> QuerySet[Guardianship, Any]:
     return Guardianship.objects.filter(adult=user, revoked_at__isnull=True).values("child_id")
 
 
-def _child_is_users(*, user, child_id: int) -> bool:
+def _child_is_users(*, user: User, child_id: int) -> bool:
     return Guardianship.objects.filter(adult=user, child_id=child_id, revoked_at__isnull=True).exists()
 
 
-def services_open_for_child(*, user, child_id: int, now=None) -> list[ServiceOption]:
+def service_options_for_user(
+    *, user: User, child_id: int, now: datetime.datetime | None = None
+) -> list[ServiceOption]:
     """Every service of a current or future school year, with its window state and the child's enrollment.
 
     Three queries whatever the number of services; another family's child → 404.
@@ -115,30 +119,35 @@ def services_open_for_child(*, user, child_id: int, now=None) -> list[ServiceOpt
     return options
 
 
-def window_for(*, service, school_year) -> EnrollmentWindow | None:
-    return EnrollmentWindow.objects.filter(service=service, school_year=school_year).first()
+def window_get(*, service: Service | int, school_year: SchoolYear | int) -> EnrollmentWindow | None:
+    """The enrollment window of a service and year (instances or pks), or None."""
+    return EnrollmentWindow.objects.filter(service_id=_pk(service), school_year_id=_pk(school_year)).first()
 
 
-def _pk(value) -> int | None:
-    return getattr(value, "pk", value)
+def _pk(value: Model | int) -> int:
+    return int(value.pk) if isinstance(value, Model) else value
 
 
-def classes_for_school(*, school) -> QuerySet[SchoolClass]:
-    """The classes of a school (instance or pk), by name."""
+def school_class_list(*, school: School | int | None) -> QuerySet[SchoolClass]:
+    """The classes of a school (instance or pk), by name; none without a school."""
+    if school is None:
+        return SchoolClass.objects.none()
     return SchoolClass.objects.filter(school_id=_pk(school)).order_by("name")
 
 
-def schools_for_service(*, service) -> QuerySet[School]:
+def school_list(*, service: Service | int) -> QuerySet[School]:
     """The schools a service (instance or pk) serves, by name."""
     return School.objects.filter(services__pk=_pk(service)).order_by("name")
 
 
-def stops_for_route(*, route) -> QuerySet[Stop]:
-    """The stops of a route (instance or pk), in order."""
+def stop_list(*, route: Route | int | None) -> QuerySet[Stop]:
+    """The stops of a route (instance or pk), in order; none without a route."""
+    if route is None:
+        return Stop.objects.none()
     return Stop.objects.filter(route_id=_pk(route)).order_by("order")
 
 
-def routes_for_enrollment(*, enrollment: Enrollment) -> QuerySet[Route]:
+def route_list(*, enrollment: Enrollment) -> QuerySet[Route]:
     """Routes of the enrollment's year that serve its school (a route with no schools listed serves all)."""
     routes = Route.objects.filter(school_year_id=enrollment.school_year_id)
     if enrollment.school_id:
@@ -146,7 +155,7 @@ def routes_for_enrollment(*, enrollment: Enrollment) -> QuerySet[Route]:
     return routes.prefetch_related(Prefetch("stops", queryset=Stop.objects.order_by("order"))).order_by("name")
 
 
-def route_seats(*, route: Route) -> tuple[int, int]:
+def route_seats_count(*, route: Route) -> tuple[int, int]:
     """(seats taken, capacity): submitted and accepted enrollments hold a seat; waiting ones do not."""
     taken = Enrollment.objects.filter(route_id=route.pk, status__in=Enrollment.SEAT_STATUSES).count()
     return taken, route.capacity
@@ -155,7 +164,7 @@ def route_seats(*, route: Route) -> tuple[int, int]:
 # --- tariffs -----------------------------------------------------------------------------------------------------
 
 
-def tariff_plan_for(*, service, school_year) -> TariffPlan | None:
+def tariff_plan_get(*, service: Service | int, school_year: SchoolYear | int) -> TariffPlan | None:
     """The plan of a service and year with its bands (prefetched, by lower bound), or None."""
     return (
         TariffPlan.objects.filter(service_id=_pk(service), school_year_id=_pk(school_year))
@@ -165,8 +174,8 @@ def tariff_plan_for(*, service, school_year) -> TariffPlan | None:
     )
 
 
-def plan_from_model(plan: TariffPlan) -> Plan:
-    """The pure `tariffs.Plan` of a stored plan (bands read once; prefetched by `tariff_plan_for`)."""
+def tariff_plan_to_pure(*, plan: TariffPlan) -> Plan:
+    """The pure `tariffs.Plan` of a stored plan (bands read once; prefetched by `tariff_plan_get`)."""
     return Plan(
         unit=plan.service.unit,
         bands=[Band(isee_from=b.isee_from, isee_to=b.isee_to, amount=b.amount) for b in plan.bands.all()],
@@ -185,11 +194,13 @@ def enrollment_tariff_lines(*, enrollment: Enrollment) -> list[str]:
 # --- waiting lists -------------------------------------------------------------------------------------------
 
 
-def waitlist_queryset(*, service_id: int, school_year_id: int, route_id: int | None) -> QuerySet[Enrollment]:
+def waitlist_list(*, service_id: int, school_year_id: int, route_id: int | None) -> QuerySet[Enrollment]:
     """The waiting enrollments of one list (a route; or a service and year without routes), first first."""
-    return Enrollment.objects.filter(
-        status=Enrollment.Status.WAITLISTED, service_id=service_id, school_year_id=school_year_id, route_id=route_id
-    ).order_by(*WAITLIST_ORDER)
+    waiting = Enrollment.objects.filter(
+        status=Enrollment.Status.WAITLISTED, service_id=service_id, school_year_id=school_year_id
+    )
+    waiting = waiting.filter(route__isnull=True) if route_id is None else waiting.filter(route_id=route_id)
+    return waiting.order_by(*WAITLIST_ORDER)
 
 
 def _with_keys(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
@@ -198,14 +209,14 @@ def _with_keys(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     )
 
 
-def _position_expression():
+def _position_expression() -> Case:
     """1 + how many wait ahead in the same list, for a WAITLISTED row; NULL otherwise (outer needs _with_keys)."""
     ahead = (
         _with_keys(Enrollment.objects.filter(status=Enrollment.Status.WAITLISTED))
         .filter(
+            Q(_route_key=OuterRef("_route_key")),  # an annotation: in a Q, which the stubs do not check
             service_id=OuterRef("service_id"),
             school_year_id=OuterRef("school_year_id"),
-            _route_key=OuterRef("_route_key"),
         )
         .filter(
             Q(_rank_key__lt=OuterRef("_rank_key"))
@@ -224,38 +235,37 @@ def _position_expression():
     )
 
 
-def with_waitlist_position(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+def waitlist_position_annotate(*, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     """Annotate `waitlist_position` (int for waiting enrollments, None otherwise) in the same query."""
     return _with_keys(queryset).annotate(waitlist_position=_position_expression())
 
 
-def waitlist_position(*, enrollment: Enrollment) -> int | None:
+def waitlist_position_get(*, enrollment: Enrollment) -> int | None:
     """1 for the first waiting, None when the enrollment is not on a waiting list."""
     if enrollment.status != Enrollment.Status.WAITLISTED:
         return None
-    return with_waitlist_position(Enrollment.objects.filter(pk=enrollment.pk)).values_list(
-        "waitlist_position", flat=True
-    )[0]
+    row = waitlist_position_annotate(queryset=Enrollment.objects.filter(pk=enrollment.pk)).first()
+    return getattr(row, "waitlist_position", None)
 
 
 # --- the parent's enrollments ----------------------------------------------------------------------------
 
 
-def enrollment_list_for_parent(*, user) -> QuerySet[Enrollment]:
+def enrollment_list_for_user(*, user: User) -> QuerySet[Enrollment]:
     """Every enrollment of the user's children (drafts too), newest year first, with `waitlist_position`.
 
     One query with its related rows (child, service, year, school, class, route, stop).
     """
-    return with_waitlist_position(
-        Enrollment.objects.filter(child_id__in=_scoped_child_ids(user)).select_related(
+    return waitlist_position_annotate(
+        queryset=Enrollment.objects.filter(child_id__in=_scoped_child_ids(user)).select_related(
             "child", "service", "school_year", "school", "school_class", "route", "stop"
         )
     ).order_by("-school_year__starts_on", "child__first_name", "child__last_name", "service__kind", "pk")
 
 
-def enrollment_get_for_parent(*, user, pk: int) -> Enrollment:
+def enrollment_get_for_user(*, user: User, pk: int) -> Enrollment:
     """One enrollment of the user's children (with `waitlist_position`), or EnrollmentNotFoundError (404)."""
-    enrollment = enrollment_list_for_parent(user=user).filter(pk=pk).first()
+    enrollment = enrollment_list_for_user(user=user).filter(pk=pk).first()
     if enrollment is None:
         raise EnrollmentNotFoundError
     return enrollment
@@ -292,7 +302,7 @@ class EnrollmentCard:
 PARENT_WITHDRAWABLE = (Enrollment.Status.SUBMITTED, Enrollment.Status.WAITLISTED, Enrollment.Status.ACCEPTED)
 
 
-def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[EnrollmentCard]:
+def enrollment_cards_for_user(*, user: User, school_year_ids: Iterable[int] | None = None) -> list[EnrollmentCard]:
     """The family page's enrollment cards: drafts, current and past, newest year first.
 
     One plain query; the waiting-list positions (a heavier query) are asked only when a card is waiting.
@@ -312,14 +322,13 @@ def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[Enrollmen
         "step",
     )
     cards = [
-        EnrollmentCard(pk, child, name, kind, year, status, None, *rest)
-        for pk, child, name, kind, year, status, *rest in rows
+        EnrollmentCard(pk, child, name, kind, year, status, None, reason, protocol, step)
+        for pk, child, name, kind, year, status, reason, protocol, step in rows
     ]
     waiting = [card.pk for card in cards if card.status == Enrollment.Status.WAITLISTED]
     if waiting:
-        positions = dict(
-            with_waitlist_position(Enrollment.objects.filter(pk__in=waiting)).values_list("pk", "waitlist_position")
-        )
+        rows_waiting = waitlist_position_annotate(queryset=Enrollment.objects.filter(pk__in=waiting))
+        positions = {row.pk: getattr(row, "waitlist_position", None) for row in rows_waiting}
         cards = [replace(card, position=positions.get(card.pk)) for card in cards]
     return cards
 
@@ -327,7 +336,7 @@ def enrollment_cards_for_family(*, user, school_year_ids=None) -> list[Enrollmen
 # --- school staff (their schools' and routes' files) -----------------------------------------------------------
 
 
-def school_staff_get(*, user) -> SchoolStaff:
+def school_staff_get(*, user: User) -> SchoolStaff:
     """The user's school staff role, or 404: the schools' page is only for them."""
     staff = SchoolStaff.objects.filter(user=user).first()
     if staff is None:
@@ -335,7 +344,7 @@ def school_staff_get(*, user) -> SchoolStaff:
     return staff
 
 
-def school_of_staff(*, staff: SchoolStaff, pk: int) -> School:
+def school_get_for_staff(*, staff: SchoolStaff, pk: int) -> School:
     """One of the staff's schools; any other school is a 404."""
     school = staff.schools.filter(pk=pk).first()
     if school is None:
@@ -343,14 +352,14 @@ def school_of_staff(*, staff: SchoolStaff, pk: int) -> School:
     return school
 
 
-def route_of_staff(*, staff: SchoolStaff, pk: int) -> Route:
+def route_get_for_staff(*, staff: SchoolStaff, pk: int) -> Route:
     route = staff.routes.select_related("school_year").filter(pk=pk).first()
     if route is None:
         raise Http404
     return route
 
 
-def school_years():
+def school_year_list() -> QuerySet[SchoolYear]:
     return SchoolYear.objects.all()
 
 

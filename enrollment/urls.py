@@ -1,16 +1,21 @@
-from django.urls import include, path
+from django.urls import path
 
-from . import views, views_pages
+from .views import pages, school, start, wizard
 
 app_name = "enrollment"
 
 urlpatterns = [
-    path("", views.start, name="start"),
-    path("elenco/", views_pages.enrollment_list, name="list"),
-    path("<int:pk>/", views_pages.detail, name="detail"),
-    path("<int:pk>/inviata/", views.done, name="done"),
-    path("<int:pk>/ricevuta.pdf", views_pages.receipt_pdf, name="receipt_pdf"),
-    path("<int:pk>/ritira/", views_pages.withdraw, name="withdraw"),
-    path("", include("enrollment.urls_school")),
-    path("<int:pk>/<slug:step>/", views.step, name="step"),
+    path("", start.start, name="start"),
+    path("elenco/", pages.enrollment_list, name="list"),
+    path("<int:pk>/", pages.detail, name="detail"),
+    path("<int:pk>/inviata/", wizard.done, name="done"),
+    path("<int:pk>/ricevuta.pdf", pages.receipt_pdf, name="receipt_pdf"),
+    path("<int:pk>/ritira/", pages.withdraw, name="withdraw"),
+    # The school staff's page and files.
+    path("scuole/", school.school_staff_home, name="school_staff"),
+    path("scuole/<int:pk>/iscritti.csv", school.school_roster, name="school_roster"),
+    path("scuole/<int:pk>/mensa.csv", school.school_kitchen, name="school_kitchen"),
+    path("scuole/linee/<int:pk>/trasporto.csv", school.route_transport, name="school_transport"),
+    # Last: any other "<pk>/<word>/" is a page of the wizard.
+    path("<int:pk>/<slug:step>/", wizard.step, name="step"),
 ]

@@ -228,7 +228,7 @@ def draft_ready(
     school: School,
     school_class: SchoolClass | None = None,
     resident: bool = True,
-    isee: str | None = None,
+    isee: Decimal | None = None,
     isee_expires_on: datetime.date | None = None,
     route: Route | None = None,
     stop: Stop | None = None,

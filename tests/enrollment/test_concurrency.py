@@ -81,8 +81,8 @@ def test_ten_submissions_for_three_seats(transport, transport_window, transport_
 
     rows = list(Enrollment.objects.filter(route=route).order_by("submitted_at", "pk"))
     assert [row.status for row in rows] == [S.SUBMITTED] * 3 + [S.WAITLISTED] * 7
-    assert selectors.route_seats(route=route) == (3, 3)
-    assert [selectors.waitlist_position(enrollment=row) for row in rows[3:]] == [1, 2, 3, 4, 5, 6, 7]
+    assert selectors.route_seats_count(route=route) == (3, 3)
+    assert [selectors.waitlist_position_get(enrollment=row) for row in rows[3:]] == [1, 2, 3, 4, 5, 6, 7]
     assert len({row.protocol for row in rows}) == 10
     assert sorted(int(row.protocol[-6:]) for row in rows) == list(range(1, 11))
 
@@ -103,7 +103,7 @@ def test_withdrawal_during_submissions_gives_the_seat_to_the_first_waiting(
         + [submit(adult, draft) for adult, draft in late]
     )
 
-    assert selectors.route_seats(route=route) == (3, 3)
+    assert selectors.route_seats_count(route=route) == (3, 3)
     assert Enrollment.objects.get(pk=waiting[0].pk).status == S.SUBMITTED
     assert Enrollment.objects.get(pk=waiting[0].pk).events.order_by("pk").last().action == "seat_offered"
     assert Enrollment.objects.filter(pk__in=[w.pk for w in waiting[1:]], status=S.WAITLISTED).count() == 2

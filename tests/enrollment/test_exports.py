@@ -16,7 +16,7 @@ from enrollment.models import Enrollment, HealthDataAccess, MedicalDiet
 from portal.csv_export import csv_response
 
 from .factories import ChildFactory, StopFactory, UserFactory, enrollment_make
-from .test_admin import signed_in
+from .helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from enrollment.models import Enrollment, HealthDataAccess, MedicalDiet
 
 from .factories import ChildFactory, enrollment_make
-from .test_admin import signed_in
+from .helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -188,7 +188,7 @@ def test_family_partial_lists_the_enrollments_with_their_status(parent, giulia, 
         render_to_string(
             "enrollment/_family_enrollments.html",
             {
-                "enrollment_cards": selectors.enrollment_cards_for_family(user=parent),
+                "enrollment_cards": selectors.enrollment_cards_for_user(user=parent),
                 "children": account_selectors.child_cards_for_user(user=parent),
             },
             request=request,
