@@ -25,8 +25,8 @@ def family(request):
     documents = selectors.legal_documents_current()
     children = selectors.child_cards_for_adult(user=user)
     enrollment_cards = enrollment_selectors.enrollment_cards_for_family(user=user)
-    balances = payment_selectors.balances_for_parent(user=user)
-    open_notices_count = payment_selectors.notices_open_count_for_parent(user=user)
+    balances = payment_selectors.balance_list_for_user(user=user)
+    open_notices_count = payment_selectors.notices_open_count_for_user(user=user)
     context = {
         "children": children,
         "enrollment_cards": enrollment_cards,

@@ -28,7 +28,16 @@ from portal.money import AmountFormatError, parse_euro
 
 from . import pagopa, services
 from .exports import receipts_daily_report_csv
-from .models import Balance, Cart, LedgerEntry, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
+from .models import (
+    Balance,
+    Cart,
+    LedgerEntry,
+    PaymentNotice,
+    PaymentNoticeEvent,
+    PaymentOption,
+    Receipt,
+    ReceiptMessage,
+)
 from .selectors import receipts_daily_report
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -55,6 +64,20 @@ class ReceiptInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["receipt_id", "paid_at", "amount", "fee", "psp_name", "flagged", "flag_reason"]
     readonly_fields = fields
     show_change_link = True
+
+
+class PaymentNoticeEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The notice's life, oldest first: who or what did what, when and why."""
+
+    model = PaymentNoticeEvent
+    extra = 0
+    fields = ["at", "action", "from_status", "to_status", "actor_kind", "actor", "reason"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+    verbose_name_plural = _("registro dell'avviso")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 class NoticeCancelForm(forms.Form):
@@ -95,7 +118,7 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
     list_select_related = ["child"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
-    inlines = [PaymentOptionInline, ReceiptInline]
+    inlines = [PaymentOptionInline, ReceiptInline, PaymentNoticeEventInline]
     actions = ["cancel_notices"]
     fieldsets = [
         (None, {"fields": ["causale", "amount", "due_date", "status", "flagged", "purpose", "service_kind"]}),

@@ -38,12 +38,12 @@ def _notices_for_family(user):
     )
 
 
-def notices_open_count_for_parent(*, user) -> int:
+def notices_open_count_for_user(*, user) -> int:
     """How many notices of the user's children are still to pay (the family page's reminder)."""
     return PaymentNotice.objects.filter(_family(user), status=PaymentNotice.Status.ISSUED).count()
 
 
-def notices_for_parent(*, user) -> list[PaymentNotice]:
+def notice_list_for_user(*, user) -> list[PaymentNotice]:
     """Every notice of the user's children with child and options (2 queries): open ones first, by due date;
     then paid (newest first), expired, cancelled. Each has `receipt_pk`, its latest receipt's id or None."""
     rank = Case(
@@ -60,7 +60,7 @@ def notices_for_parent(*, user) -> list[PaymentNotice]:
     )
 
 
-def notice_get_for_parent(*, user, pk) -> PaymentNotice:
+def notice_get_for_user(*, user, pk) -> PaymentNotice:
     """One notice of the user's family with child, options and receipts; NotFoundError (a 404) otherwise."""
     try:
         pk = int(pk)
@@ -78,7 +78,7 @@ def notice_get_for_parent(*, user, pk) -> PaymentNotice:
     return notice
 
 
-def receipts_for_parent(*, user) -> list[Receipt]:
+def receipt_list_for_user(*, user) -> list[Receipt]:
     """Every receipt of the user's children's notices, newest payment first (one query)."""
     return list(
         Receipt.objects.filter(notice__in=PaymentNotice.objects.filter(_family(user)))
@@ -87,7 +87,7 @@ def receipts_for_parent(*, user) -> list[Receipt]:
     )
 
 
-def receipt_get_for_parent(*, user, pk) -> Receipt:
+def receipt_get_for_user(*, user, pk) -> Receipt:
     try:
         pk = int(pk)
     except (TypeError, ValueError) as error:
@@ -102,7 +102,7 @@ def receipt_get_for_parent(*, user, pk) -> Receipt:
     return receipt
 
 
-def balances_for_parent(*, user) -> list[Balance]:
+def balance_list_for_user(*, user) -> list[Balance]:
     """The cached balance of each child and service that has movements (child loaded), by child then service."""
     return list(
         Balance.objects.filter(_family(user))
@@ -117,7 +117,7 @@ def ledger_balance(*, child, service_kind: str) -> Decimal:
     return (total or ZERO).quantize(Decimal("0.01"))
 
 
-def family_child_get(*, user, child_id):
+def child_get_for_user(*, user, child_id):
     """One of the user's children (accounts' scoped read), or NotFoundError (a 404) for anything else typed."""
     try:
         return child_get_for_adult(user=user, pk=int(child_id))
@@ -125,10 +125,10 @@ def family_child_get(*, user, child_id):
         raise NotFoundError from error
 
 
-def ledger_for_parent(*, user, child_id, service_kind: str | None = None) -> dict:
+def ledger_get_for_user(*, user, child_id, service_kind: str | None = None) -> dict:
     """One of the user's children with its balances and movements (newest first), as a page's context:
     {"child", "balances" (Balance rows), "entries" (a queryset: the view may paginate it), "service_kind"}."""
-    child = family_child_get(user=user, child_id=child_id)
+    child = child_get_for_user(user=user, child_id=child_id)
     entries = LedgerEntry.objects.filter(child_id=child.pk).select_related("notice").order_by("-created_at", "-pk")
     if service_kind:
         entries = entries.filter(service_kind=service_kind)
@@ -140,7 +140,7 @@ def ledger_for_parent(*, user, child_id, service_kind: str | None = None) -> dic
     }
 
 
-def cart_get_for_parent(*, user, public_id: str) -> Cart:
+def cart_get_for_user(*, user, public_id: str) -> Cart:
     """A cart the user opened, with its notices; NotFoundError otherwise."""
     cart = (
         Cart.objects.filter(public_id=str(public_id)[:32], user=user)
@@ -161,7 +161,7 @@ class CartState:
     settled: bool  # every notice paid (a receipt is the only proof)
 
 
-def cart_state(cart: Cart) -> CartState:
+def cart_state_get(*, cart: Cart) -> CartState:
     """The cart's notices, the receipts received for them since it was opened, and whether all are paid (2 queries)."""
     notices = list(cart.notices.all())
     receipts = list(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments import pagopa, services
+from payments.gateway import ReturnUrls
 from payments.mockpsp.models import DebtPosition as MockPosition
 from payments.models import Balance, LedgerEntry, PaymentNotice, Receipt
 from payments.selectors import ledger_balance
@@ -222,9 +223,7 @@ def test_every_payments_list_opens_with_data(office_client, giulia, parent, mode
     services.cart_open(
         user=parent,
         notice_ids=[notice.pk],
-        return_urls=services.ReturnUrls(
-            ok="http://t/ok", cancel="http://t/c", error="http://t/e", waiting="http://t/w"
-        ),
+        return_urls=ReturnUrls(ok="http://t/ok", cancel="http://t/c", error="http://t/e", waiting="http://t/w"),
     )
     receipt_pay(single_option(notice))
     response = office_client.get(reverse(f"admin:payments_{model}_changelist"))

@@ -14,12 +14,15 @@ from payments.errors import (
     CartError,
     NotFoundError,
     NoticeDataError,
+    PlatformRejectedError,
     PlatformUnavailableError,
 )
 from payments.gateway import GatewayRejectedError, GatewayUnavailableError, ReturnUrls
 from payments.mockpsp.models import DebtPosition as MockPosition
 from payments.models import Balance, Cart, IuvBase, LedgerEntry, PaymentNotice, PaymentOption
 from payments.selectors import ledger_balance
+from payments.services.positions import PLATFORM_REJECTED, PLATFORM_UNAVAILABLE
+from payments.services.validation import causale_check
 from portal.errors import TransitionNotAllowedError
 from tests.payments.factories import child_make, notice_make, parent_make, receipt_pay, single_option
 
@@ -206,7 +209,7 @@ def test_platform_down_at_issue_leaves_the_notice_to_the_beat_job(giulia, parent
         notice = notice_make(child=giulia, payer=parent)  # does not raise: the request that issued it succeeds
     notice.refresh_from_db()
     assert notice.platform_state == ""
-    assert notice.platform_error.startswith(services.PLATFORM_UNAVAILABLE)
+    assert notice.platform_error.startswith(PLATFORM_UNAVAILABLE)
 
     with platform_down():
         assert services.notices_publish_pending(min_age_seconds=0) == 0
@@ -221,11 +224,11 @@ def test_a_refused_notice_is_recorded_and_not_retried(giulia, parent):
     refusing.debt_position_create.side_effect = GatewayRejectedError("taxonomy", status=400, code="PAA_SINTASSI")
     with (
         mock.patch("payments.gateway.get_gateway", return_value=refusing),
-        pytest.raises(services.PlatformRejectedError),
+        pytest.raises(PlatformRejectedError),
     ):
         services.notice_publish(notice_id=notice.pk)
     notice.refresh_from_db()
-    assert notice.platform_error.startswith(services.PLATFORM_REJECTED)
+    assert notice.platform_error.startswith(PLATFORM_REJECTED)
     assert services.notices_publish_pending(min_age_seconds=0) == 0
 
 
@@ -491,9 +494,6 @@ def test_a_payer_is_anonymised_not_deleted_and_their_payments_are_in_the_export(
 
 
 def test_causale_check_refuses_health_words_but_not_names():
-    from payments.errors import NoticeDataError
-    from payments.notices import causale_check
-
     assert causale_check("Retta - Luca Medici", names=("Luca", "Medici")) == "Retta - Luca Medici"
     with pytest.raises(NoticeDataError):
         causale_check("Dieta per celiachia - Luca Medici", names=("Luca", "Medici"))
