@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -6,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
 
-EURO = {"max_digits": 12, "decimal_places": 2}
+from . import pagopa
+
+EURO: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 
 
 class IuvBase(models.Model):
@@ -212,6 +216,11 @@ class PaymentOption(models.Model):
 
     def __str__(self) -> str:
         return self.notice_number
+
+    @property
+    def notice_number_grouped(self) -> str:
+        """The notice number as printed, in groups of four digits."""
+        return pagopa.notice_number_grouped(self.notice_number)
 
 
 class Cart(models.Model):

@@ -21,7 +21,7 @@ from accounts.selectors import children_for_adult
 from enrollment.models import ServiceKind
 from portal.errors import DomainError
 
-from . import pagopa, pdf, selectors, services
+from . import pdf, selectors, services
 from .errors import AmountError, CartError, NotFoundError, NoticeDataError, PlatformUnavailableError
 from .forms import CartForm, TopupForm
 from .gateway import GatewayUnavailableError, ReturnUrls
@@ -72,7 +72,9 @@ def notices(request):
         return _notices_page(request)
     form = CartForm(request.POST)
     if not form.is_valid():
-        return _notices_page(request, form=form, error=" ".join(form.errors.get("notice", [])))
+        return _notices_page(
+            request, form=form, error=" ".join(str(message) for message in form.errors.get("notice", []))
+        )
     ids = form.cleaned_data["notice"]
     try:
         cart = services.cart_open(user=request.user, notice_ids=ids, return_urls=_return_urls(request))
@@ -151,8 +153,6 @@ def _platform_down_message() -> str:
 def notice_detail(request, pk: int):
     notice = selectors.notice_get_for_user(user=request.user, pk=pk)
     options = sorted(notice.options.all(), key=lambda option: option.instalment)
-    for option in options:
-        option.grouped = pagopa.notice_number_grouped(option.notice_number)
     single = next((option for option in options if option.instalment == 0), None)
     context = {
         "notice": notice,

@@ -41,7 +41,7 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=min(day.day, 28))
 
 
-def _transport_fee_spec(enrollment: Enrollment, payer: User, actor: User | None) -> dict[str, Any]:
+def _transport_fee_spec(enrollment: Enrollment, payer: User | None, actor: User | None) -> dict[str, Any]:
     year = enrollment.school_year
     total = enrollment.tariff_amount or Decimal(0)  # only enrollments with a tariff above zero get here
     first_due = max(year.starts_on - datetime.timedelta(days=14), timezone.localdate() + datetime.timedelta(days=15))
@@ -84,7 +84,7 @@ def transport_fees_issue(*, enrollment_ids: list[int], actor: User | None = None
     return notices_issue_bulk(specs=[_transport_fee_spec(row, payers[row.pk], actor) for row in enrollments])
 
 
-def _payers(enrollments: list[Enrollment]) -> dict[int, User]:
+def _payers(enrollments: list[Enrollment]) -> dict[int, User | None]:
     """Enrollment id → who pays: the child's adult of reference, else who submitted the enrollment."""
     reference_ids = dict(
         Guardianship.objects.filter(
@@ -111,7 +111,7 @@ def _child_label(child: Child) -> str:
 
 
 def _nursery_fee_spec(
-    enrollment: Enrollment, payer: User, actor: User | None, *, month: datetime.date, due: datetime.date
+    enrollment: Enrollment, payer: User | None, actor: User | None, *, month: datetime.date, due: datetime.date
 ) -> dict[str, Any]:
     with override("it"):  # the causale is printed on the notice and the receipt, always in Italian
         causale = _("Asilo nido - retta di %(month)s %(year)d - %(child)s") % {

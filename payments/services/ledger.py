@@ -38,7 +38,7 @@ SIGN_OF_KIND: dict[str, int] = {
 MAX_LEDGER_AMOUNT = Decimal("999999999.99")
 
 
-def ledger_amount_check(amount: Decimal | int | str, *, kind: str) -> Decimal:
+def ledger_amount_check(amount: object, *, kind: str) -> Decimal:
     """The signed amount of an entry of this kind: a Decimal with at most two places, never zero."""
     if isinstance(amount, float) or not isinstance(amount, Decimal | int | str):
         raise AmountError(_("L'importo deve essere un numero decimale in euro."))

@@ -5,6 +5,7 @@ Each raises a domain error (AmountError, NoticeDataError) whose message is shown
 
 import datetime
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ def euro_text(value: Decimal) -> str:
     return f"{grouped} €"
 
 
-def amount_check(amount, *, maximum: Decimal | None = None) -> Decimal:
+def amount_check(amount: object, *, maximum: Decimal | None = None) -> Decimal:
     """A positive amount in euro with at most two decimals (Decimal, or text as people type it: "12,50")."""
     if isinstance(amount, str):
         try:
@@ -80,8 +81,9 @@ def causale_check(text: str, *, names: tuple[str, ...] = ()) -> str:
 
 
 def instalments_check(
-    instalments, *, total: Decimal, today: datetime.date
+    instalments: Sequence[tuple[object, object]] | None, *, total: Decimal, today: datetime.date
 ) -> list[tuple[int, Decimal, datetime.date]]:
+    """The instalments (amount, due date) as options (number from 1, amount, due): 2-12, summing to `total`."""
     if not instalments:
         return []
     if not 2 <= len(instalments) <= MAX_INSTALMENTS:
