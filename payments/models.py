@@ -151,11 +151,11 @@ class PaymentNoticeEvent(models.Model):
     class Action(models.TextChoices):
         ISSUED = "issued", _("emesso")
         PUBLISHED = "published", _("pubblicato sulla piattaforma")
-        PLATFORM_REFUSED = "refused", _("rifiutato dalla piattaforma")
+        PLATFORM_REFUSED = "platform_refused", _("rifiutato dalla piattaforma")
         EXPIRED = "expired", _("scaduto")
         CANCELLED = "cancelled", _("annullato")
         PAID = "paid", _("pagato")
-        PAYMENT_RECEIVED = "received", _("pagamento ricevuto")
+        PAYMENT_RECEIVED = "payment_received", _("pagamento ricevuto")
 
     class ActorKind(models.TextChoices):
         USER = "user", _("utente")
@@ -167,7 +167,7 @@ class PaymentNoticeEvent(models.Model):
     )
     from_status = models.CharField(_("da stato"), max_length=10, choices=PaymentNotice.Status.choices, blank=True)
     to_status = models.CharField(_("a stato"), max_length=10, choices=PaymentNotice.Status.choices, blank=True)
-    action = models.CharField(_("azione"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("azione"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
