@@ -13,6 +13,6 @@ class PaymentsConfig(AppConfig):
 
         from enrollment.hooks import enrollments_accepted_hook_register
 
-        from .enrollment_fees import transport_fees_issue
+        from .services import transport_fees_issue
 
         enrollments_accepted_hook_register(transport_fees_issue)  # accepting transport issues its yearly fee

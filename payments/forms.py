@@ -1,6 +1,7 @@
 """Input of the parent's payment pages: what to top up, which notices to pay together."""
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -50,7 +51,7 @@ class TopupForm(forms.Form):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         children = children_for_user(user=user).order_by("birth_date", "first_name").distinct()
-        self.fields["child"].queryset = children
+        cast(forms.ModelChoiceField, self.fields["child"]).queryset = children
         if len(children) == 1 and not self.is_bound:
             self.initial.setdefault("child", children[0].pk)
         self.fields["amount"].help_text = _("Ad esempio 25 oppure 12,50. Al massimo %(max)s.") % {

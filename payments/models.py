@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -6,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
 
-EURO = {"max_digits": 12, "decimal_places": 2}
+from . import pagopa
+
+EURO: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 
 
 class IuvBase(models.Model):
@@ -141,6 +145,51 @@ class PaymentNotice(models.Model):
         return f"{self.causale} — {self.amount} €"
 
 
+class PaymentNoticeEvent(models.Model):
+    """One step of a notice's life (append-only): who or what did it, when, why, and the status it moved."""
+
+    class Action(models.TextChoices):
+        ISSUED = "issued", _("emesso")
+        PUBLISHED = "published", _("pubblicato sulla piattaforma")
+        PLATFORM_REFUSED = "platform_refused", _("rifiutato dalla piattaforma")
+        EXPIRED = "expired", _("scaduto")
+        CANCELLED = "cancelled", _("annullato")
+        PAID = "paid", _("pagato")
+        PAYMENT_RECEIVED = "payment_received", _("pagamento ricevuto")
+
+    class ActorKind(models.TextChoices):
+        USER = "user", _("utente")
+        SYSTEM = "system", _("sistema")
+        PLATFORM = "platform", _("piattaforma pagoPA")
+
+    notice = models.ForeignKey(
+        PaymentNotice, on_delete=models.PROTECT, related_name="events", verbose_name=_("avviso")
+    )
+    from_status = models.CharField(_("da stato"), max_length=10, choices=PaymentNotice.Status.choices, blank=True)
+    to_status = models.CharField(_("a stato"), max_length=10, choices=PaymentNotice.Status.choices, blank=True)
+    action = models.CharField(_("azione"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chi"),
+    )
+    actor_kind = models.CharField(_("tipo di autore"), max_length=10, choices=ActorKind.choices)
+    reason = models.CharField(_("motivo"), max_length=300, blank=True)
+    at = models.DateTimeField(_("quando"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evento dell'avviso")
+        verbose_name_plural = _("eventi dell'avviso")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["notice", "at"], name="notice_event_notice_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+
+
 class PaymentOption(models.Model):
     """One way to pay a notice: the single payment, or one instalment (rata), each with its own IUV."""
 
@@ -167,6 +216,11 @@ class PaymentOption(models.Model):
 
     def __str__(self) -> str:
         return self.notice_number
+
+    @property
+    def notice_number_grouped(self) -> str:
+        """The notice number as printed, in groups of four digits."""
+        return pagopa.notice_number_grouped(self.notice_number)
 
 
 class Cart(models.Model):

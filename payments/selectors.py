@@ -7,13 +7,26 @@ A parent sees every notice, receipt, balance and movement of every child they ar
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Child
-from accounts.selectors import child_get_for_user
+from accounts import selectors as account_selectors
+from accounts.models import Child, User
 from enrollment.models import ServiceKind
 
 from .errors import NotFoundError
@@ -23,12 +36,12 @@ Status = PaymentNotice.Status
 ZERO = Decimal("0.00")
 
 
-def _family(user) -> Q:
+def _family(user: User) -> Q:
     """Rows of children the user is an active guardian of (one join; one active guardianship per adult and child)."""
     return Q(child__guardianships__adult=user, child__guardianships__revoked_at__isnull=True)
 
 
-def _notices_for_family(user):
+def _notices_for_family(user: User) -> QuerySet[PaymentNotice]:
     latest_receipt = Receipt.objects.filter(notice=OuterRef("pk")).order_by("-paid_at", "-pk").values("pk")[:1]
     return (
         PaymentNotice.objects.filter(_family(user))
@@ -38,12 +51,12 @@ def _notices_for_family(user):
     )
 
 
-def notices_open_count_for_parent(*, user) -> int:
+def notices_open_count_for_user(*, user: User) -> int:
     """How many notices of the user's children are still to pay (the family page's reminder)."""
     return PaymentNotice.objects.filter(_family(user), status=PaymentNotice.Status.ISSUED).count()
 
 
-def notices_for_parent(*, user) -> list[PaymentNotice]:
+def notice_list_for_user(*, user: User) -> list[PaymentNotice]:
     """Every notice of the user's children with child and options (2 queries): open ones first, by due date;
     then paid (newest first), expired, cancelled. Each has `receipt_pk`, its latest receipt's id or None."""
     rank = Case(
@@ -60,7 +73,7 @@ def notices_for_parent(*, user) -> list[PaymentNotice]:
     )
 
 
-def notice_get_for_parent(*, user, pk) -> PaymentNotice:
+def notice_get_for_user(*, user: User, pk: int | str) -> PaymentNotice:
     """One notice of the user's family with child, options and receipts; NotFoundError (a 404) otherwise."""
     try:
         pk = int(pk)
@@ -78,7 +91,7 @@ def notice_get_for_parent(*, user, pk) -> PaymentNotice:
     return notice
 
 
-def receipts_for_parent(*, user) -> list[Receipt]:
+def receipt_list_for_user(*, user: User) -> list[Receipt]:
     """Every receipt of the user's children's notices, newest payment first (one query)."""
     return list(
         Receipt.objects.filter(notice__in=PaymentNotice.objects.filter(_family(user)))
@@ -87,7 +100,8 @@ def receipts_for_parent(*, user) -> list[Receipt]:
     )
 
 
-def receipt_get_for_parent(*, user, pk) -> Receipt:
+def receipt_get_for_user(*, user: User, pk: int | str) -> Receipt:
+    """One receipt of the user's family's notices; NotFoundError (a 404) otherwise."""
     try:
         pk = int(pk)
     except (TypeError, ValueError) as error:
@@ -102,7 +116,7 @@ def receipt_get_for_parent(*, user, pk) -> Receipt:
     return receipt
 
 
-def balances_for_parent(*, user) -> list[Balance]:
+def balance_list_for_user(*, user: User) -> list[Balance]:
     """The cached balance of each child and service that has movements (child loaded), by child then service."""
     return list(
         Balance.objects.filter(_family(user))
@@ -111,24 +125,24 @@ def balances_for_parent(*, user) -> list[Balance]:
     )
 
 
-def ledger_balance(*, child, service_kind: str) -> Decimal:
+def ledger_balance(*, child: Child, service_kind: str) -> Decimal:
     """The balance as the sum of the entries (the cached Balance must always equal it)."""
     total = LedgerEntry.objects.filter(child=child, service_kind=service_kind).aggregate(total=Sum("amount"))["total"]
     return (total or ZERO).quantize(Decimal("0.01"))
 
 
-def family_child_get(*, user, child_id):
+def child_get_for_user(*, user: User, child_id: int | str) -> Child:
     """One of the user's children (accounts' scoped read), or NotFoundError (a 404) for anything else typed."""
     try:
-        return child_get_for_user(user=user, pk=int(child_id))
+        return account_selectors.child_get_for_user(user=user, pk=int(child_id))
     except (TypeError, ValueError, Child.DoesNotExist) as error:
         raise NotFoundError from error
 
 
-def ledger_for_parent(*, user, child_id, service_kind: str | None = None) -> dict:
+def ledger_get_for_user(*, user: User, child_id: int | str, service_kind: str | None = None) -> dict[str, Any]:
     """One of the user's children with its balances and movements (newest first), as a page's context:
     {"child", "balances" (Balance rows), "entries" (a queryset: the view may paginate it), "service_kind"}."""
-    child = family_child_get(user=user, child_id=child_id)
+    child = child_get_for_user(user=user, child_id=child_id)
     entries = LedgerEntry.objects.filter(child_id=child.pk).select_related("notice").order_by("-created_at", "-pk")
     if service_kind:
         entries = entries.filter(service_kind=service_kind)
@@ -140,7 +154,7 @@ def ledger_for_parent(*, user, child_id, service_kind: str | None = None) -> dic
     }
 
 
-def cart_get_for_parent(*, user, public_id: str) -> Cart:
+def cart_get_for_user(*, user: User, public_id: str) -> Cart:
     """A cart the user opened, with its notices; NotFoundError otherwise."""
     cart = (
         Cart.objects.filter(public_id=str(public_id)[:32], user=user)
@@ -156,12 +170,12 @@ def cart_get_for_parent(*, user, public_id: str) -> Cart:
 
 @dataclass(frozen=True)
 class CartState:
-    notices: list
-    receipts: list  # receipts that arrived since the cart was opened, newest first
+    notices: list[PaymentNotice]
+    receipts: list[Receipt]  # receipts that arrived since the cart was opened, newest first
     settled: bool  # every notice paid (a receipt is the only proof)
 
 
-def cart_state(cart: Cart) -> CartState:
+def cart_state_get(*, cart: Cart) -> CartState:
     """The cart's notices, the receipts received for them since it was opened, and whether all are paid (2 queries)."""
     notices = list(cart.notices.all())
     receipts = list(
@@ -199,6 +213,7 @@ class DailyReport:
 
 
 def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first instant of `day` and of the day after, in the current time zone (Europe/Rome)."""
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)

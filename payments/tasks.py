@@ -1,8 +1,11 @@
 """Celery wrappers around the payment services (ids in, plain values out; every task is idempotent).
 
-Beat (CELERY_BEAT_SCHEDULE): `notices_publish_pending` every minute (notices the platform has not got yet,
-because its task was lost or the platform was down), `notices_expire_overdue` once a day after midnight,
-`nursery_fees_issue_current_month` on the first of each month (the nursery's monthly fees).
+A task imports its service inside its body: the services import this module (to queue tasks after commit), never
+the other way round at import time.
+
+Beat (CELERY_BEAT_SCHEDULE): `notices_publish_pending_task` every minute (notices the platform has not got yet,
+because its task was lost or the platform was down), `notices_expire_overdue_task` once a day after midnight,
+`nursery_fees_issue_current_month_task` on the first of each month (the nursery's monthly fees).
 """
 
 import logging
@@ -10,7 +13,6 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import enrollment_fees, services
 from .errors import PlatformRejectedError
 from .gateway import GatewayUnavailableError
 
@@ -20,8 +22,10 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=90)
 def notice_publish_task(notice_id: int) -> str:
     """Publish one notice; when the platform is down or refuses, the notice records why and the task ends."""
+    from .services import notice_publish
+
     try:
-        return services.notice_publish(notice_id=notice_id)
+        return notice_publish(notice_id=notice_id)
     except GatewayUnavailableError:
         logger.warning("Notice %s not published: pagoPA unavailable, the beat job will retry", notice_id)
     except PlatformRejectedError:
@@ -30,16 +34,22 @@ def notice_publish_task(notice_id: int) -> str:
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
-def notices_publish_pending(ids: list[int] | None = None) -> int:
-    return services.notices_publish_pending(ids=ids)
+def notices_publish_pending_task(ids: list[int] | None = None) -> int:
+    from .services import notices_publish_pending
+
+    return notices_publish_pending(ids=ids)
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
-def notices_expire_overdue() -> int:
-    return services.notices_expire_overdue()
+def notices_expire_overdue_task() -> int:
+    from .services import notices_expire_overdue
+
+    return notices_expire_overdue()
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
-def nursery_fees_issue_current_month() -> int:
+def nursery_fees_issue_current_month_task() -> int:
     """The nursery's fee notices of this month (Europe/Rome); run again, it issues only what is missing."""
-    return enrollment_fees.nursery_fees_issue(month=timezone.localdate())
+    from .services import nursery_fees_issue
+
+    return nursery_fees_issue(month=timezone.localdate())

@@ -21,7 +21,7 @@ from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind
 from portal.errors import DomainError
 
-from . import pagopa, pdf, selectors, services
+from . import pdf, selectors, services
 from .errors import AmountError, CartError, NotFoundError, NoticeDataError, PlatformUnavailableError
 from .forms import CartForm, TopupForm
 from .gateway import GatewayUnavailableError, ReturnUrls
@@ -50,18 +50,18 @@ def _return_urls(request) -> ReturnUrls:
 
 def _notices_page(request, *, form: CartForm | None = None, error: str = "", platform_down=None):
     user = request.user
-    notices = selectors.notices_for_parent(user=user)  # open ones first, by due date
+    notices = selectors.notice_list_for_user(user=user)  # open ones first, by due date
     selected = form.selected() if form is not None else set()
     context = {
         "open_notices": [n for n in notices if n.status in OPEN_STATUSES],
         "closed_notices": [n for n in notices if n.status not in OPEN_STATUSES],
-        "balances": selectors.balances_for_parent(user=user),
+        "balances": selectors.balance_list_for_user(user=user),
         "selected": selected,
         "cart_error": error,
         "platform_down": platform_down or [],
         "cart_max": settings.PAYMENTS_CART_MAX,
     }
-    return render(request, "payments/notices.html", context)
+    return render(request, "payments/notice_list.html", context)
 
 
 @login_required
@@ -72,7 +72,9 @@ def notices(request):
         return _notices_page(request)
     form = CartForm(request.POST)
     if not form.is_valid():
-        return _notices_page(request, form=form, error=" ".join(form.errors.get("notice", [])))
+        return _notices_page(
+            request, form=form, error=" ".join(str(message) for message in form.errors.get("notice", []))
+        )
     ids = form.cleaned_data["notice"]
     try:
         cart = services.cart_open(user=request.user, notice_ids=ids, return_urls=_return_urls(request))
@@ -83,7 +85,7 @@ def notices(request):
         return _notices_page(request, form=form, error=str(error))
     except (GatewayUnavailableError, PlatformUnavailableError):
         logger.warning("pagoPA unavailable: cart of %s notices not opened", len(ids))
-        down = [n for n in selectors.notices_for_parent(user=request.user) if n.pk in set(ids)]
+        down = [n for n in selectors.notice_list_for_user(user=request.user) if n.pk in set(ids)]
         return _notices_page(request, form=form, platform_down=down)
     return redirect(cart.checkout_url)
 
@@ -121,7 +123,7 @@ def topup(request):
                 _("Avviso creato: scaricalo e pagalo presso un punto pagoPA, oppure con l'app della tua banca."),
             )
             return redirect("payments:notice_detail", pk=notice.pk)
-    return render(request, "payments/topup.html", {"form": form, "has_children": has_children})
+    return render(request, "payments/topup_form.html", {"form": form, "has_children": has_children})
 
 
 def _pay_online(request, notice: PaymentNotice):
@@ -149,10 +151,8 @@ def _platform_down_message() -> str:
 @login_required
 @require_GET
 def notice_detail(request, pk: int):
-    notice = selectors.notice_get_for_parent(user=request.user, pk=pk)
+    notice = selectors.notice_get_for_user(user=request.user, pk=pk)
     options = sorted(notice.options.all(), key=lambda option: option.instalment)
-    for option in options:
-        option.grouped = pagopa.notice_number_grouped(option.notice_number)
     single = next((option for option in options if option.instalment == 0), None)
     context = {
         "notice": notice,
@@ -175,7 +175,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def notice_pdf(request, pk: int):
-    notice = selectors.notice_get_for_parent(user=request.user, pk=pk)
+    notice = selectors.notice_get_for_user(user=request.user, pk=pk)
     if notice.status == PaymentNotice.Status.CANCELLED:
         messages.error(request, _("L'avviso è stato annullato: non si può più pagare."))
         return redirect("payments:notice_detail", pk=notice.pk)
@@ -191,14 +191,16 @@ def notice_pdf(request, pk: int):
 @login_required
 @require_GET
 def receipt_pdf(request, pk: int):
-    receipt = selectors.receipt_get_for_parent(user=request.user, pk=pk)
+    receipt = selectors.receipt_get_for_user(user=request.user, pk=pk)
     return _pdf_response(pdf.receipt_pdf_get_or_render(receipt=receipt), pdf.receipt_pdf_filename(receipt))
 
 
 @login_required
 @require_GET
 def history(request):
-    return render(request, "payments/history.html", {"receipts": selectors.receipts_for_parent(user=request.user)})
+    return render(
+        request, "payments/payment_history.html", {"receipts": selectors.receipt_list_for_user(user=request.user)}
+    )
 
 
 @login_required
@@ -208,7 +210,7 @@ def ledger(request, child_id: int):
     service = request.GET.get("service", "")
     if service not in ServiceKind.values:
         service = ""
-    data = selectors.ledger_for_parent(user=request.user, child_id=child_id, service_kind=service or None)
+    data = selectors.ledger_get_for_user(user=request.user, child_id=child_id, service_kind=service or None)
     context = {
         "child": data["child"],
         "balances": data["balances"],
@@ -216,11 +218,11 @@ def ledger(request, child_id: int):
         "service": service,
         "services": ServiceKind.choices,
     }
-    return render(request, "payments/ledger.html", context)
+    return render(request, "payments/ledger_detail.html", context)
 
 
 def _cart_context(cart, *, polls: int = 0) -> dict:
-    state = selectors.cart_state(cart)
+    state = selectors.cart_state_get(cart=cart)
     settled, notices, receipts = state.settled, state.notices, state.receipts
     return {
         "cart": cart,
@@ -242,7 +244,7 @@ def cart_return(request, public_id: str, outcome: str):
     if outcome not in OUTCOMES:
         raise Http404
     cart = services.cart_return(user=request.user, public_id=public_id, outcome=outcome)
-    cart = selectors.cart_get_for_parent(user=request.user, public_id=cart.public_id)
+    cart = selectors.cart_get_for_user(user=request.user, public_id=cart.public_id)
     context = {**_cart_context(cart), "outcome": outcome}
     return render(request, "payments/cart_return.html", context)
 
@@ -251,7 +253,7 @@ def cart_return(request, public_id: str, outcome: str):
 @require_GET
 def cart_status(request, public_id: str):
     """The polled fragment of the return page: "in conferma" until every notice has its receipt, then "Pagato"."""
-    cart = selectors.cart_get_for_parent(user=request.user, public_id=public_id)
+    cart = selectors.cart_get_for_user(user=request.user, public_id=public_id)
     try:
         polls = max(0, min(int(request.GET.get("n", "0")), POLL_MAX))
     except ValueError:

@@ -6,14 +6,15 @@ from django.views.decorators.http import require_POST
 
 from portal.client_ip import client_ip
 
-from . import receipts
+from . import services
+from .services.receipts import FAULT_OF_STATUS
 
 
 @csrf_exempt
 @require_POST
 def receipt_intake(request: HttpRequest) -> JsonResponse:
     """Answer {"outcome": "OK"} (200) or {"outcome": "KO", "fault": code, "description": why} with the status."""
-    message, status = receipts.receipt_intake(
+    message, status = services.receipt_intake(
         body=request.body, headers=dict(request.headers), remote_addr=client_ip(request)
     )
     if status == 200:
@@ -21,7 +22,7 @@ def receipt_intake(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "outcome": "KO",
-            "fault": receipts.FAULT_OF_STATUS.get(status, "PAA_SYSTEM_ERROR"),
+            "fault": FAULT_OF_STATUS.get(status, "PAA_SYSTEM_ERROR"),
             "description": message.reason,
         },
         status=status,

@@ -181,13 +181,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending", "schedule": 60.0},
     "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent", "schedule": crontab(hour=3, minute=15)},
-    "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending", "schedule": 60.0},
+    "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending_task", "schedule": 60.0},
     "payments-nursery-fees": {
-        "task": "payments.tasks.nursery_fees_issue_current_month",
+        "task": "payments.tasks.nursery_fees_issue_current_month_task",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
     "payments-expire-overdue": {
-        "task": "payments.tasks.notices_expire_overdue",
+        "task": "payments.tasks.notices_expire_overdue_task",
         "schedule": crontab(hour=0, minute=30),
     },
 }

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -158,7 +159,7 @@ class HttpGateway:
 
     # transport -----------------------------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, *, key: str, **kwargs) -> tuple[httpx.Response, int]:
+    def _send(self, method: str, url: str, *, key: str, **kwargs: Any) -> tuple[httpx.Response, int]:
         """Send with retries on no answer or 5xx; returns the answer and how many attempts it took."""
         headers = {SUBSCRIPTION_HEADER: key, "Accept": "application/json"}
         last_error = ""
@@ -179,7 +180,7 @@ class HttpGateway:
                 return response, attempt + 1
         raise GatewayUnavailableError(f"pagoPA non risponde ({last_error})")
 
-    def _gpd(self, method: str, path: str, **kwargs) -> tuple[httpx.Response, int]:
+    def _gpd(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, int]:
         url = f"{self.gpd_url}/organizations/{self.creditor}/debtpositions{path}"
         return self._send(method, url, key=self.subscription_key, **kwargs)
 

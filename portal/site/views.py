@@ -32,8 +32,8 @@ def family_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     documents = account_selectors.legal_documents_current()
     children = account_selectors.child_cards_for_user(user=user)
     enrollment_cards = enrollment_selectors.enrollment_cards_for_user(user=user)
-    balances = payment_selectors.balances_for_parent(user=user)
-    open_notices_count = payment_selectors.notices_open_count_for_parent(user=user)
+    balances = payment_selectors.balance_list_for_user(user=user)
+    open_notices_count = payment_selectors.notices_open_count_for_user(user=user)
     context = {
         "children": children,
         "enrollment_cards": enrollment_cards,

@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 
 from enrollment.models import Enrollment, ServiceKind
 from payments import tasks
-from payments.enrollment_fees import nursery_fee_due, nursery_fees_issue
 from payments.models import LedgerEntry, PaymentNotice
 from payments.selectors import ledger_balance
-from payments.services import notice_cancel, notices_issue_bulk
+from payments.services import notice_cancel, notices_issue_bulk, nursery_fees_issue
+from payments.services.fees import nursery_fee_due
 from tests.payments.test_concurrency import together
 
 from .factories import ChildFactory, child_of, enrollment_make
@@ -195,8 +195,8 @@ def test_a_late_run_gives_fifteen_days(accepted, first_of_october):
 
 
 def test_the_monthly_task_issues_this_month(accepted):
-    assert tasks.nursery_fees_issue_current_month.delay().get() == 1
-    assert tasks.nursery_fees_issue_current_month.delay().get() == 0
+    assert tasks.nursery_fees_issue_current_month_task.delay().get() == 1
+    assert tasks.nursery_fees_issue_current_month_task.delay().get() == 0
     assert PaymentNotice.objects.get().period == OCTOBER
 
 
@@ -231,7 +231,7 @@ def test_the_command_refuses_a_bad_month(accepted):
 def test_concurrent_runs_issue_each_month_once(accepted, parent, nursery, school_year):
     """The beat job and the command at the same moment: one issues, the other waits on the rows and skips them."""
     nursery_enrollment(child=child_of(parent, first_name="Marco"), service=nursery, school_year=school_year)
-    with mock.patch("payments.positions._publish_many_dispatch"):
+    with mock.patch("payments.services.positions.notices_publish_enqueue"):
         results, errors = together(4, lambda _index: nursery_fees_issue(month=OCTOBER))
     assert errors == []
     assert sorted(results) == [0, 0, 0, 2]

@@ -12,12 +12,14 @@ import itertools
 import json
 import uuid
 from decimal import Decimal
+from unittest import mock
 
 from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Child, Guardianship
 from payments import services
+from payments.gateway import GatewayUnavailableError, ReturnUrls
 from payments.models import PaymentNotice, PaymentOption
 from tests.conftest import make_user
 
@@ -171,3 +173,39 @@ def receipt_post(body: dict, *, secret: str | None = None):
 def receipt_pay(option: PaymentOption, **kwargs):
     """Pay an option: a valid signed receipt for its amount, through the intake."""
     return receipt_post(receipt_body(option=option, **kwargs))
+
+
+# --- the platform and the checkout ------------------------------------------------------------------------------
+
+URLS = ReturnUrls(
+    ok="http://testserver/pagamenti/carrello/{public_id}/esito/ok/",
+    cancel="http://testserver/pagamenti/carrello/{public_id}/esito/cancel/",
+    error="http://testserver/pagamenti/carrello/{public_id}/esito/error/",
+    waiting="http://testserver/pagamenti/carrello/{public_id}/esito/waiting/",
+)
+
+
+class DownGateway:
+    """The platform does not answer anything."""
+
+    def __getattr__(self, name):
+        def call(**kwargs):
+            raise GatewayUnavailableError("pagoPA non risponde (test)")
+
+        return call
+
+
+def platform_down():
+    """Patch the gateway (looked up as payments.gateway.get_gateway at each call) with one that never answers."""
+    return mock.patch("payments.gateway.get_gateway", return_value=DownGateway())
+
+
+def publish(notice: PaymentNotice) -> PaymentNotice:
+    services.notice_publish(notice_id=notice.pk)
+    notice.refresh_from_db()
+    return notice
+
+
+def topup_notice(user, child, amount="20.00", service_kind="canteen") -> PaymentNotice:
+    """A top-up notice as the service makes it (published on the fake when a cart opens)."""
+    return services.topup_create(user=user, child_id=child.pk, service_kind=service_kind, amount=Decimal(amount))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mockpsp.models import DebtPosition as MockPosition
 from payments import pagopa, services
+from payments.gateway import ReturnUrls
 from payments.models import Balance, LedgerEntry, PaymentNotice, Receipt
 from payments.selectors import ledger_balance
 from tests.conftest import make_user
@@ -94,6 +95,21 @@ def test_cancel_action_asks_a_reason_then_cancels_on_the_platform(office_client,
     )
     assert MockPosition.objects.get(iupd=notice.iupd).status == "INVALID"
     assert ledger_balance(child=giulia, service_kind="canteen") == Decimal("0.00")
+
+
+def test_notice_page_shows_the_notice_life_inline_newest_last(office_client, giulia, parent):
+    notice = notice_make(child=giulia, payer=parent, purpose="fee", amount="70.00", causale="Retta nido novembre")
+    services.notice_publish(notice_id=notice.pk)
+    url = reverse("admin:payments_paymentnotice_changelist")
+    data = {"action": "cancel_notices", ACTION_CHECKBOX_NAME: [notice.pk], "apply": "1"}
+    office_client.post(url, {**data, "reason": "Iscrizione ritirata"})
+    body = office_client.get(reverse("admin:payments_paymentnotice_change", args=[notice.pk])).content.decode()
+    life = body[body.index('id="events-group"') :]  # the inline of the notice's events
+    assert "Registro dell" in life
+    rows = [life.index(label) for label in ("emesso", "pubblicato sulla piattaforma", "Iscrizione ritirata")]
+    assert rows == sorted(rows)  # oldest first, the cancellation last
+    assert str(office_client.staff) in life  # who cancelled
+    assert 'name="events-0-reason"' not in body  # read-only
 
 
 def test_cancel_action_reports_a_paid_notice_and_leaves_it(office_client, giulia, parent):
@@ -222,9 +238,7 @@ def test_every_payments_list_opens_with_data(office_client, giulia, parent, mode
     services.cart_open(
         user=parent,
         notice_ids=[notice.pk],
-        return_urls=services.ReturnUrls(
-            ok="http://t/ok", cancel="http://t/c", error="http://t/e", waiting="http://t/w"
-        ),
+        return_urls=ReturnUrls(ok="http://t/ok", cancel="http://t/c", error="http://t/e", waiting="http://t/w"),
     )
     receipt_pay(single_option(notice))
     response = office_client.get(reverse(f"admin:payments_{model}_changelist"))

@@ -54,7 +54,7 @@ def no_delivery():
     """The outbox rows are what is counted; their delivery (a PDF each) is not this test's business."""
     with (
         mock.patch.object(portal_tasks.email_send, "delay"),
-        mock.patch("payments.positions._publish_dispatch"),
+        mock.patch("payments.services.positions.notice_publish_enqueue"),
     ):
         yield
 
@@ -120,7 +120,9 @@ def test_numbers_never_repeat_balances_never_lose_an_update_meals_are_debited_on
     assert ledger_balance(child=giulia, service_kind="nursery") == expected
 
     day = datetime.date(2026, 10, 5)
-    results, errors = together(10, lambda _index: services.meal_debit(child=giulia, day=day, amount=Decimal("4.50")))
+    results, errors = together(
+        10, lambda _index: services.ledger_meal_debit(child=giulia, day=day, amount=Decimal("4.50"))
+    )
     assert errors == []
     assert len({entry.pk for entry in results}) == 1
     assert Balance.objects.get(child=giulia, service_kind="canteen").amount == Decimal("-4.50")

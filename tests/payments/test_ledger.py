@@ -49,7 +49,7 @@ def apply(child, operation) -> tuple[str, Decimal]:
         return service, signed
     # a meal (always the canteen): once per child and day, whatever the price passed the second time
     already = LedgerEntry.objects.filter(child=child, kind="meal", reference=when.isoformat()).exists()
-    services.meal_debit(child=child, day=when, amount=amount)
+    services.ledger_meal_debit(child=child, day=when, amount=amount)
     return "canteen", Decimal(0) if already else -amount
 
 
@@ -99,13 +99,13 @@ def test_an_adjustment_needs_a_reason_and_a_known_service(giulia):
 
 def test_meal_debit_is_once_per_day_and_free_meals_write_nothing(giulia):
     day = datetime.date(2026, 10, 5)
-    first = services.meal_debit(child=giulia, day=day, amount=Decimal("4.50"))
-    again = services.meal_debit(child=giulia, day=day, amount=Decimal("4.50"))
+    first = services.ledger_meal_debit(child=giulia, day=day, amount=Decimal("4.50"))
+    again = services.ledger_meal_debit(child=giulia, day=day, amount=Decimal("4.50"))
     assert first == again
     assert (first.kind, first.amount, first.reference) == ("meal", Decimal("-4.50"), "2026-10-05")
-    assert services.meal_debit(child=giulia, day=day + datetime.timedelta(days=1), amount=Decimal("0")) is None
+    assert services.ledger_meal_debit(child=giulia, day=day + datetime.timedelta(days=1), amount=Decimal("0")) is None
     with pytest.raises(AmountError):
-        services.meal_debit(child=giulia, day=day, amount=Decimal("-4.50"))
+        services.ledger_meal_debit(child=giulia, day=day, amount=Decimal("-4.50"))
     assert LedgerEntry.objects.count() == 1
     assert Balance.objects.get(child=giulia, service_kind="canteen").amount == Decimal("-4.50")
 

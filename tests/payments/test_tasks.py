@@ -25,10 +25,10 @@ def test_the_daily_job_expires_overdue_notices(giulia, parent):
     overdue = notice_make(child=giulia, payer=parent, due_in_days=3)
     open_ = notice_make(child=giulia, payer=parent, due_in_days=30)
     with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
-        assert tasks.notices_expire_overdue.delay().get() == 0  # due today: still payable
+        assert tasks.notices_expire_overdue_task.delay().get() == 0  # due today: still payable
     with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
-        assert tasks.notices_expire_overdue.delay().get() == 1
-        assert tasks.notices_expire_overdue.delay().get() == 0  # idempotent
+        assert tasks.notices_expire_overdue_task.delay().get() == 1
+        assert tasks.notices_expire_overdue_task.delay().get() == 0  # idempotent
     overdue.refresh_from_db()
     open_.refresh_from_db()
     assert (overdue.status, open_.status) == (Status.EXPIRED, Status.ISSUED)
@@ -48,7 +48,7 @@ def test_publish_task_records_an_outage_and_the_beat_job_publishes_later(giulia,
     notice.refresh_from_db()
     assert notice.platform_state == ""
     assert "down" in notice.platform_error
-    assert tasks.notices_publish_pending.delay(ids=[notice.pk]).get() == 1
+    assert tasks.notices_publish_pending_task.delay(ids=[notice.pk]).get() == 1
     notice.refresh_from_db()
     assert notice.platform_state == "VALID"
     assert tasks.notice_publish_task.delay(notice.pk).get() == "VALID"  # idempotent
@@ -56,9 +56,9 @@ def test_publish_task_records_an_outage_and_the_beat_job_publishes_later(giulia,
 
 def test_the_beat_job_leaves_the_newest_notices_to_their_own_task(giulia, parent):
     notice = notice_make(child=giulia, payer=parent)
-    assert tasks.notices_publish_pending.delay().get() == 0
+    assert tasks.notices_publish_pending_task.delay().get() == 0
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
-        assert tasks.notices_publish_pending.delay().get() == 1
+        assert tasks.notices_publish_pending_task.delay().get() == 1
     notice.refresh_from_db()
     assert notice.platform_state == "VALID"
 

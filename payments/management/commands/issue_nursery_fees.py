@@ -3,9 +3,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from payments.services import nursery_fees_issue
 from portal.errors import DomainError
-
-from ...enrollment_fees import nursery_fees_issue
 
 
 def _month(text: str) -> datetime.date:

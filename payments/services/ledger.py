@@ -17,16 +17,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Child, User
 from enrollment.models import ServiceKind
 from portal.money import CENT
 
-from .errors import AmountError, LedgerError
-from .models import Balance, LedgerEntry
+from ..errors import AmountError, LedgerError
+from ..models import Balance, LedgerEntry, PaymentNotice, Receipt
 
 Kind = LedgerEntry.Kind
 
 # +1: must be positive, -1: must be negative, 0: either (never zero).
-SIGN_OF_KIND = {
+SIGN_OF_KIND: dict[str, int] = {
     Kind.TOPUP: 1,
     Kind.PAYMENT: 1,
     Kind.MEAL: -1,
@@ -37,7 +38,7 @@ SIGN_OF_KIND = {
 MAX_LEDGER_AMOUNT = Decimal("999999999.99")
 
 
-def ledger_amount_check(amount, *, kind: str) -> Decimal:
+def ledger_amount_check(amount: object, *, kind: str) -> Decimal:
     """The signed amount of an entry of this kind: a Decimal with at most two places, never zero."""
     if isinstance(amount, float) or not isinstance(amount, Decimal | int | str):
         raise AmountError(_("L'importo deve essere un numero decimale in euro."))
@@ -90,15 +91,15 @@ def _balance_move(*, child_id: int, service_kind: str, amount: Decimal) -> None:
 
 def ledger_record(
     *,
-    child,
+    child: Child,
     service_kind: str,
     kind: str,
     amount: Decimal,
-    notice=None,
-    receipt=None,
+    notice: PaymentNotice | None = None,
+    receipt: Receipt | None = None,
     reference: str = "",
     reason: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> LedgerEntry:
     """Append one entry and move the cached balance by the same amount, under the balance row's lock.
 
@@ -167,7 +168,7 @@ def ledger_record_many(*, entries: list[LedgerEntry]) -> list[LedgerEntry]:
     return entries
 
 
-def ledger_adjust(*, child, service_kind: str, amount: Decimal, reason: str, actor) -> LedgerEntry:
+def ledger_adjust(*, child: Child, service_kind: str, amount: Decimal, reason: str, actor: User | None) -> LedgerEntry:
     """An office correction, positive (credit) or negative (debit), always with its reason."""
     if not (reason or "").strip():
         raise LedgerError(_("Scrivi il motivo della rettifica."))
@@ -176,7 +177,7 @@ def ledger_adjust(*, child, service_kind: str, amount: Decimal, reason: str, act
     )
 
 
-def ledger_refund(*, child, service_kind: str, amount: Decimal, reason: str, actor) -> LedgerEntry:
+def ledger_refund(*, child: Child, service_kind: str, amount: Decimal, reason: str, actor: User | None) -> LedgerEntry:
     """Money paid back to the family (a positive amount, recorded as a debit of the balance)."""
     if not (reason or "").strip():
         raise LedgerError(_("Scrivi il motivo del rimborso."))
@@ -187,7 +188,9 @@ def ledger_refund(*, child, service_kind: str, amount: Decimal, reason: str, act
 
 
 @transaction.atomic
-def meal_debit(*, child, day: datetime.date, amount: Decimal, actor=None) -> LedgerEntry | None:
+def ledger_meal_debit(
+    *, child: Child, day: datetime.date, amount: Decimal, actor: User | None = None
+) -> LedgerEntry | None:
     """Debit one canteen meal (`amount` is the price, positive); once per child and day (idempotent).
 
     Returns the day's entry (the existing one if the meal was already debited), or None for a free meal.

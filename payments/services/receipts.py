@@ -20,18 +20,23 @@ one stays cancelled (cancelled is final) and the credit waits there for a refund
 import datetime
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from allauth.utils import build_absolute_uri
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal.mail import attachment, email_enqueue_template
+from portal.models import OutboxEmail
 from portal.money import from_cents, to_cents
 
-from .gateway import ParsedReceipt, ReceiptSignatureError, get_gateway
+from .. import gateway as gateway_module
+from ..gateway import ParsedReceipt, ReceiptSignatureError
+from ..models import LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt, ReceiptMessage
+from ..pagopa import SIGNATURE_HEADER
+from .events import notice_event_record
 from .ledger import ledger_record
-from .models import LedgerEntry, PaymentNotice, PaymentOption, Receipt, ReceiptMessage
-from .pagopa import SIGNATURE_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +68,7 @@ def _body_text(body: bytes) -> str:
     return text.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
 
 
-def _header(headers: dict, name: str) -> str:
+def _header(headers: Mapping[str, str], name: str) -> str:
     wanted = name.lower()
     for key, value in (headers or {}).items():
         if str(key).lower() == wanted:
@@ -89,7 +94,7 @@ def _store(*, body: str, signature: str, remote_addr: str | None, outcome: str, 
     )
 
 
-def receipt_intake(*, body: bytes, headers: dict, remote_addr: str | None) -> tuple[ReceiptMessage, int]:
+def receipt_intake(*, body: bytes, headers: Mapping[str, str], remote_addr: str | None) -> tuple[ReceiptMessage, int]:
     """Store, verify, check and apply one posted receipt; returns the stored message and the HTTP status."""
 
     def store(*, outcome: str, reason: str = "") -> ReceiptMessage:
@@ -102,7 +107,7 @@ def receipt_intake(*, body: bytes, headers: dict, remote_addr: str | None) -> tu
         )
 
     try:
-        parsed = get_gateway().receipt_verify_and_parse(body=body, headers=headers)
+        parsed = gateway_module.get_gateway().receipt_verify_and_parse(body=body, headers=dict(headers))
     except ReceiptSignatureError as error:
         logger.warning("Receipt rejected from %s: %s", remote_addr, error)
         return store(outcome=Outcome.REJECTED, reason=f"Firma o formato non validi: {error}"), 401
@@ -189,7 +194,7 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
     if option.paid_at is None:
         option.paid_at = receipt.paid_at
         option.save(update_fields=["paid_at"])
-    _notice_settle(notice=notice, options=options, receipt=receipt, flagged=bool(flags))
+    _notice_settle(notice=notice, options=options, receipt=receipt, flags=flags)
     ledger_record(
         child=notice.child,
         service_kind=notice.service_kind,
@@ -225,7 +230,7 @@ def _duplicate(*, existing: Receipt, parsed: ParsedReceipt, store: Store) -> tup
 
 def _flags(*, notice: PaymentNotice, option: PaymentOption, options: list[PaymentOption]) -> list[str]:
     """Why the office should look at this payment (stored in Italian, as written)."""
-    flags = []
+    flags: list[str] = []
     if notice.status == Status.CANCELLED:
         flags.append("Pagato un avviso annullato")
     elif notice.status == Status.EXPIRED:
@@ -241,18 +246,23 @@ def _flags(*, notice: PaymentNotice, option: PaymentOption, options: list[Paymen
     return list(dict.fromkeys(flags))
 
 
-def _notice_settle(*, notice: PaymentNotice, options: list[PaymentOption], receipt: Receipt, flagged: bool) -> None:
-    """Paid when the single payment or every instalment is paid; an expired notice too, a cancelled one never."""
+def _notice_settle(*, notice: PaymentNotice, options: list[PaymentOption], receipt: Receipt, flags: list[str]) -> None:
+    """Paid when the single payment or every instalment is paid; an expired notice too, a cancelled one never.
+
+    The notice's event says what the receipt did: "paid" when it settles it, "payment received" otherwise (an
+    instalment, or money taken for a notice that is cancelled or already paid: the flags say why).
+    """
     single = next((o for o in options if not o.instalment), None)
     instalments = [o for o in options if o.instalment]
     fully_paid = (single is not None and single.paid_at is not None) or (
         bool(instalments) and all(o.paid_at for o in instalments)
     )
+    was = notice.status
     fields = []
-    if flagged and not notice.flagged:
+    if flags and not notice.flagged:
         notice.flagged = True
         fields.append("flagged")
-    if fully_paid and Status.PAID in PaymentNotice.TRANSITIONS[notice.status]:
+    if fully_paid and Status.PAID in PaymentNotice.TRANSITIONS[Status(notice.status)]:
         notice.status = Status.PAID
         notice.paid_at = receipt.paid_at
         notice.closed_at = timezone.now()
@@ -262,18 +272,25 @@ def _notice_settle(*, notice: PaymentNotice, options: list[PaymentOption], recei
             fields.append("platform_state")
     if fields:
         notice.save(update_fields=fields)
+    paid = notice.status != was
+    notice_event_record(
+        notice=notice,
+        action=PaymentNoticeEvent.Action.PAID if paid else PaymentNoticeEvent.Action.PAYMENT_RECEIVED,
+        actor_kind=PaymentNoticeEvent.ActorKind.PLATFORM,
+        from_status=was if paid else "",
+        to_status=notice.status if paid else "",
+        reason="; ".join([f"Ricevuta {receipt.receipt_id} ({receipt.psp_name})", *flags]),
+    )
 
 
-def receipt_confirmation_enqueue(*, notice: PaymentNotice, option: PaymentOption, receipt: Receipt):
+def receipt_confirmation_enqueue(
+    *, notice: PaymentNotice, option: PaymentOption, receipt: Receipt
+) -> OutboxEmail | None:
     """The confirmation e-mail with the receipt PDF, as an outbox row in this transaction (sent after commit).
 
     Goes to the notice's payer (the account that owes it). A rendering error is logged and does not undo the
     payment: the money is recorded first.
     """
-    from allauth.utils import build_absolute_uri
-
-    from portal.mail import attachment, email_enqueue_template
-
     payer = notice.payer
     if payer is None or not payer.is_active or not payer.email:
         return None

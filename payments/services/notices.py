@@ -1,22 +1,22 @@
-"""Payment notices: the data checks, IUV allocation, issue (one or in bulk), cancellation and expiry.
+"""Payment notices: IUV allocation, issue (one or in bulk), cancellation and expiry.
 
-Part of the payment services, re-exported by `payments.services` (import from there). Publication on the platform
-is in `positions`, top-ups and carts in `carts`.
+Publication on the platform is in `positions`, top-ups and carts in `carts`, the data checks in `validation`.
 
 Rules kept here:
 - a notice's IUVs and notice numbers come from IuvBase rows (an auto-increment id never handed out twice);
-- a notice is issued in one transaction with its options (and, for a fee, the ledger debit); it is published
-  on the platform after commit (a task; the beat job `notices_publish_pending` retries what did not go);
+- a notice is issued in one transaction with its options, its "issued" event (and, for a fee, the ledger debit);
+  it is published on the platform after commit (a task; the beat job `notices_publish_pending_task` retries what
+  did not go);
 - a published notice is cancelled on the platform first: if the platform does not answer, the cancellation is
   refused (a notice cancelled here but still payable there could be paid unseen).
 """
 
 import datetime
-import re
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -24,93 +24,24 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrollment.models import ServiceKind
+from accounts.models import Child, User
+from enrollment.models import Enrollment, ServiceKind
 from portal.errors import DomainError, TransitionNotAllowedError
-from portal.money import CENT, AmountFormatError, parse_euro, quantize_eur
 
-from . import gateway as gateway_module
-from . import pagopa, positions
-from .errors import (
-    AmountError,
-    NotFoundError,
-    NoticeDataError,
-    PlatformRejectedError,
-    PlatformUnavailableError,
-)
-from .gateway import GatewayRejectedError, GatewayUnavailableError
+from .. import gateway as gateway_module
+from .. import pagopa
+from ..errors import NotFoundError, NoticeDataError, PlatformRejectedError, PlatformUnavailableError
+from ..gateway import GatewayRejectedError, GatewayUnavailableError
+from ..models import IuvBase, LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption
+from . import positions
+from .events import notice_event_build, notice_event_record, notice_events_record_many
 from .ledger import ledger_record, ledger_record_many
-from .models import IuvBase, LedgerEntry, PaymentNotice, PaymentOption
+from .validation import amount_check, causale_check, instalments_check
 
 Status = PaymentNotice.Status
 PlatformState = PaymentNotice.PlatformState
 
-MAX_NOTICE_AMOUNT = Decimal("999999999.99")  # the largest amount a pagoPA notice prints
-MAX_INSTALMENTS = 12
-CAUSALE_MAX = pagopa.DESCRIPTION_MAX
 PUBLISH_CHUNK = 200  # notices per publication task after a bulk issue
-# Words that would put health or income data in a causale (printed on the notice, sent to banks and PSPs).
-CAUSALE_FORBIDDEN = re.compile(
-    r"\bisee\b|\bdsu\b|diet[ae]|celiac|allerg|intolleran|medic|sanitar|salute|patolog|disabil|handicap|diabet"
-    r"|\b(legge|l\.)\s*104\b|\bredditi?\b",
-    re.IGNORECASE,
-)
-
-
-# --- checks (no database) ----------------------------------------------------------------------------------------
-
-
-def euro_text(value: Decimal) -> str:
-    """1234.5 → "1.234,50 €" (for messages; templates use the _money partial)."""
-    grouped = f"{quantize_eur(value):,.2f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return f"{grouped} €"
-
-
-def amount_check(amount, *, maximum: Decimal | None = None) -> Decimal:
-    """A positive amount in euro with at most two decimals (Decimal, or text as people type it: "12,50")."""
-    if isinstance(amount, str):
-        try:
-            amount = parse_euro(amount)
-        except AmountFormatError as error:
-            raise AmountError(str(error)) from error
-    if isinstance(amount, bool | float) or not isinstance(amount, Decimal | int):
-        raise AmountError(_("L'importo deve essere un numero decimale in euro."))
-    try:
-        value = Decimal(amount)
-    except InvalidOperation as error:  # pragma: no cover - Decimal and int always convert
-        raise AmountError(_("Importo non valido.")) from error
-    if not value.is_finite():
-        raise AmountError(_("Importo non valido."))
-    if value <= 0:
-        raise AmountError(_("L'importo deve essere maggiore di zero."))
-    limit = MAX_NOTICE_AMOUNT if maximum is None else min(maximum, MAX_NOTICE_AMOUNT)
-    if value > limit:
-        raise AmountError(_("L'importo massimo è %(max)s.") % {"max": euro_text(limit)})
-    if value != value.quantize(CENT):
-        raise AmountError(_("Al massimo due cifre dopo la virgola."))
-    return value.quantize(CENT)
-
-
-def causale_check(text: str, *, names: tuple[str, ...] = ()) -> str:
-    """The causale as printed: one line, 1-140 characters, naming service, period and child, never health or ISEE.
-
-    `names` (the child's and the payer's) are left out of the word check: a surname such as "Medici" is a name.
-    """
-    cleaned = " ".join((text or "").split())
-    if not cleaned:
-        raise NoticeDataError(_("Scrivi la causale."))
-    if len(cleaned) > CAUSALE_MAX:
-        raise NoticeDataError(_("La causale può avere al massimo %(max)d caratteri.") % {"max": CAUSALE_MAX})
-    checked = cleaned
-    for name in sorted(filter(None, names), key=len, reverse=True):
-        checked = re.sub(re.escape(name), " ", checked, flags=re.IGNORECASE)
-    if CAUSALE_FORBIDDEN.search(checked):
-        raise NoticeDataError(
-            _(
-                "La causale non può contenere dati sanitari, diete o dati ISEE e di reddito: indica solo servizio, "
-                "periodo e bambino."
-            )
-        )
-    return cleaned
 
 
 # --- IUV ---------------------------------------------------------------------------------------------------------
@@ -139,36 +70,18 @@ class _Draft:
     options: list[tuple[int, Decimal, datetime.date]] = field(default_factory=list)  # (instalment, amount, due)
 
 
-def _instalments_check(
-    instalments, *, total: Decimal, today: datetime.date
-) -> list[tuple[int, Decimal, datetime.date]]:
-    if not instalments:
-        return []
-    if not 2 <= len(instalments) <= MAX_INSTALMENTS:
-        raise NoticeDataError(_("Le rate devono essere da 2 a %(max)d.") % {"max": MAX_INSTALMENTS})
-    out = []
-    for number, (amount, due) in enumerate(instalments, start=1):
-        value = amount_check(amount)
-        if not isinstance(due, datetime.date) or due < today:
-            raise NoticeDataError(_("La scadenza della rata %(n)d non è valida.") % {"n": number})
-        out.append((number, value, due))
-    if sum(value for _n, value, _d in out) != total:
-        raise NoticeDataError(_("La somma delle rate deve essere uguale all'importo dell'avviso."))
-    return out
-
-
 def _notice_prepare(
     *,
-    child,
+    child: Child,
     service_kind: str,
     purpose: str,
-    amount,
+    amount: Decimal | int | str,
     causale: str,
     due_date: datetime.date,
-    payer,
-    created_by=None,
-    enrollment=None,
-    instalments=None,
+    payer: User | None,
+    created_by: User | None = None,
+    enrollment: Enrollment | None = None,
+    instalments: list[tuple[Decimal, datetime.date]] | None = None,
     period: datetime.date | None = None,
     today: datetime.date,
     now: datetime.datetime,
@@ -209,7 +122,7 @@ def _notice_prepare(
         created_by=created_by,
         created_at=now,
     )
-    options = [(0, value, due_date), *_instalments_check(instalments, total=value, today=today)]
+    options = [(0, value, due_date), *instalments_check(instalments, total=value, today=today)]
     return _Draft(notice=notice, options=options)
 
 
@@ -245,18 +158,29 @@ def _fee_entry(notice: PaymentNotice) -> LedgerEntry:
     )
 
 
+def _issued_event(notice: PaymentNotice) -> PaymentNoticeEvent:
+    """Issued by the user who created it (a parent's top-up, the office), else by the portal (beat job)."""
+    return notice_event_build(
+        notice_id=notice.pk,
+        action=PaymentNoticeEvent.Action.ISSUED,
+        actor=notice.created_by,
+        to_status=Status.ISSUED,
+        at=notice.created_at,
+    )
+
+
 @transaction.atomic
 def notice_issue(
     *,
-    child,
+    child: Child,
     service_kind: str,
     purpose: str,
     amount: Decimal,
     causale: str,
     due_date: datetime.date,
-    payer,
-    created_by=None,
-    enrollment=None,
+    payer: User | None,
+    created_by: User | None = None,
+    enrollment: Enrollment | None = None,
     instalments: list[tuple[Decimal, datetime.date]] | None = None,
 ) -> PaymentNotice:
     """Issue one notice: the single-payment option (+ one option per instalment); a fee also debits the ledger.
@@ -281,14 +205,15 @@ def notice_issue(
     notice = draft.notice
     notice.save(force_insert=True)
     PaymentOption.objects.bulk_create(_options_build([draft]))
+    _issued_event(notice).save(force_insert=True)
     if notice.purpose == PaymentNotice.Purpose.FEE:
         ledger_record_many(entries=[_fee_entry(notice)])
-    transaction.on_commit(partial(positions._publish_dispatch, notice.pk))
+    transaction.on_commit(partial(positions.notice_publish_enqueue, notice.pk))
     return notice
 
 
 @transaction.atomic
-def notices_issue_bulk(*, specs: list[dict]) -> int:
+def notices_issue_bulk(*, specs: list[dict[str, Any]]) -> int:
     """Issue many notices at once (the yearly fees): the same checks as `notice_issue`, written in bulk.
 
     Every spec is checked before anything is written; the first invalid one stops the whole batch with its
@@ -307,11 +232,12 @@ def notices_issue_bulk(*, specs: list[dict]) -> int:
         return 0
     notices = PaymentNotice.objects.bulk_create([draft.notice for draft in drafts], batch_size=1000)
     PaymentOption.objects.bulk_create(_options_build(drafts), batch_size=1000)
+    notice_events_record_many(events=[_issued_event(notice) for notice in notices])
     fees = [_fee_entry(notice) for notice in notices if notice.purpose == PaymentNotice.Purpose.FEE]
     ledger_record_many(entries=fees)
     ids = [notice.pk for notice in notices]
     for start in range(0, len(ids), PUBLISH_CHUNK):
-        transaction.on_commit(partial(positions._publish_many_dispatch, ids[start : start + PUBLISH_CHUNK]))
+        transaction.on_commit(partial(positions.notices_publish_enqueue, ids[start : start + PUBLISH_CHUNK]))
     return len(notices)
 
 
@@ -355,11 +281,20 @@ def _platform_cancel(notice: PaymentNotice) -> None:
     raise PlatformRejectedError(_("La piattaforma pagoPA non ha annullato l'avviso: %(error)s") % {"error": refused})
 
 
-def notice_cancel(*, notice_id: int, actor, reason: str) -> PaymentNotice:
+def _cancel_check(notice: PaymentNotice) -> None:
+    if Status.CANCELLED not in PaymentNotice.TRANSITIONS[Status(notice.status)]:
+        raise TransitionNotAllowedError(
+            _("L'avviso è %(status)s: non si può annullare.") % {"status": notice.get_status_display()}
+        )
+    if notice.options.filter(paid_at__isnull=False).exists():
+        raise TransitionNotAllowedError(_("Una parte dell'avviso è già stata pagata: non si può annullare."))
+
+
+def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> PaymentNotice:
     """The office cancels an open (or expired) notice: on the platform first, then here; a fee debit is reversed.
 
     Refused (nothing changes) when the platform does not answer, or when the notice is paid, even in part.
-    Idempotent: cancelling a cancelled notice returns it unchanged.
+    Idempotent: cancelling a cancelled notice returns it unchanged. The "cancelled" event keeps who and why.
     """
     reason = " ".join((reason or "").split())
     if not reason:
@@ -370,13 +305,9 @@ def notice_cancel(*, notice_id: int, actor, reason: str) -> PaymentNotice:
             raise NotFoundError
         if notice.status == Status.CANCELLED:
             return notice
-        if Status.CANCELLED not in PaymentNotice.TRANSITIONS[notice.status]:
-            raise TransitionNotAllowedError(
-                _("L'avviso è %(status)s: non si può annullare.") % {"status": notice.get_status_display()}
-            )
-        if notice.options.filter(paid_at__isnull=False).exists():
-            raise TransitionNotAllowedError(_("Una parte dell'avviso è già stata pagata: non si può annullare."))
+        _cancel_check(notice)
         _platform_cancel(notice)  # under the row lock: a receipt arriving now waits, then finds it cancelled
+        was = notice.status
         if notice.platform_state or notice.platform_error:
             notice.platform_state = PlatformState.INVALID
         notice.platform_error = ""
@@ -386,6 +317,14 @@ def notice_cancel(*, notice_id: int, actor, reason: str) -> PaymentNotice:
         notice.closed_reason = reason[:200]
         notice.save(
             update_fields=["status", "closed_at", "closed_by", "closed_reason", "platform_state", "platform_error"]
+        )
+        notice_event_record(
+            notice=notice,
+            action=PaymentNoticeEvent.Action.CANCELLED,
+            actor=actor,
+            from_status=was,
+            to_status=Status.CANCELLED,
+            reason=reason,
         )
         if notice.purpose == PaymentNotice.Purpose.FEE:
             ledger_record(
@@ -401,15 +340,43 @@ def notice_cancel(*, notice_id: int, actor, reason: str) -> PaymentNotice:
     return notice
 
 
+EXPIRED_REASON = "Scaduto il termine di pagamento"  # the expiry event's reason (stored as written, in Italian)
+
+
+@transaction.atomic
 def notices_expire_overdue(*, today: datetime.date | None = None) -> int:
     """Open notices whose every unpaid option is past its due date become expired (the daily beat job).
 
+    A constant number of queries however many expire: lock them (a receipt paying one now is waited for, and then
+    the notice is no longer issued, so it is left out), one UPDATE, one INSERT of their "expired" events.
     A receipt that arrives later is still accepted (and flagged for the office).
     """
     today = today or timezone.localdate()
     still_open = PaymentOption.objects.filter(notice=OuterRef("pk"), paid_at__isnull=True, due_date__gte=today)
-    overdue = PaymentNotice.objects.filter(status=Status.ISSUED, due_date__lt=today).filter(~Exists(still_open))
-    # One UPDATE: a row a receipt is paying right now is re-checked after its lock (status must still be issued).
-    return PaymentNotice.objects.filter(pk__in=overdue.values("pk"), status=Status.ISSUED).update(
-        status=Status.EXPIRED, closed_at=timezone.now()
+    overdue = (
+        PaymentNotice.objects.filter(status=Status.ISSUED, due_date__lt=today)
+        .filter(~Exists(still_open))
+        .select_for_update(of=("self",))
+        .order_by("pk")
     )
+    ids = list(overdue.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    now = timezone.now()
+    expired = PaymentNotice.objects.filter(pk__in=ids, status=Status.ISSUED).update(
+        status=Status.EXPIRED, closed_at=now
+    )
+    notice_events_record_many(
+        events=[
+            notice_event_build(
+                notice_id=pk,
+                action=PaymentNoticeEvent.Action.EXPIRED,
+                from_status=Status.ISSUED,
+                to_status=Status.EXPIRED,
+                reason=EXPIRED_REASON,
+                at=now,
+            )
+            for pk in ids
+        ]
+    )
+    return expired

@@ -1,12 +1,12 @@
 """Paying online: a parent's top-up notice, the cart sent to the pagoPA checkout, and the return from it.
 
-Part of the payment services, re-exported by `payments.services` (import from there). Only a receipt marks a
-notice paid (receipts.py): the return from the checkout records what the browser said.
+Only a receipt marks a notice paid (`receipts`): the return from the checkout records what the browser said.
 """
 
 import datetime
 import logging
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,17 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import Child, User
 from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind
 from portal.money import to_cents
 
-from . import gateway as gateway_module
-from .errors import CartError, NotFoundError, NoticeDataError, PlatformRejectedError
-from .gateway import CartItem, GatewayRejectedError, GatewayUnavailableError, ReturnUrls
-from .models import Cart, PaymentNotice, PaymentOption
-from .notices import CAUSALE_MAX, amount_check, notice_issue
+from .. import gateway as gateway_module
+from ..errors import CartError, NotFoundError, NoticeDataError, PlatformRejectedError
+from ..gateway import CartItem, GatewayRejectedError, GatewayUnavailableError, ReturnUrls
+from ..models import Cart, PaymentNotice, PaymentOption
+from ..selectors import child_get_for_user
+from .notices import notice_issue
 from .positions import notice_publish
-from .selectors import family_child_get
+from .validation import CAUSALE_MAX, amount_check
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,11 @@ PlatformState = PaymentNotice.PlatformState
 # --- top-up ------------------------------------------------------------------------------------------------------
 
 
-SERVICE_WORD = {ServiceKind.CANTEEN: "mensa", ServiceKind.TRANSPORT: "trasporto", ServiceKind.NURSERY: "nido"}
+SERVICE_WORD: dict[str, str] = {
+    ServiceKind.CANTEEN: "mensa",
+    ServiceKind.TRANSPORT: "trasporto",
+    ServiceKind.NURSERY: "nido",
+}
 
 
 def school_year_label(day: datetime.date) -> str:
@@ -45,7 +51,7 @@ def school_year_label(day: datetime.date) -> str:
     return f"{start}/{start + 1}"
 
 
-def topup_causale(*, child, service_kind: str, day: datetime.date) -> str:
+def topup_causale(*, child: Child, service_kind: str, day: datetime.date) -> str:
     """ "Ricarica mensa - Giulia Rossi - a.s. 2026/2027": always Italian (printed on notice and receipt)."""
     head = f"Ricarica {SERVICE_WORD[service_kind]}"
     tail = f"a.s. {school_year_label(day)}"
@@ -54,9 +60,9 @@ def topup_causale(*, child, service_kind: str, day: datetime.date) -> str:
     return f"{head} - {name} - {tail}"
 
 
-def topup_create(*, user, child_id: int, service_kind: str, amount: Decimal) -> PaymentNotice:
+def topup_create(*, user: User, child_id: int, service_kind: str, amount: Decimal) -> PaymentNotice:
     """A parent asks to top up a child's balance: a notice for that amount; the balance moves with its receipt."""
-    child = family_child_get(user=user, child_id=child_id)
+    child = child_get_for_user(user=user, child_id=child_id)
     if service_kind not in ServiceKind.values:
         raise NoticeDataError(_("Scegli il servizio da ricaricare."))
     value = amount_check(amount, maximum=settings.PAYMENTS_TOPUP_MAX)
@@ -101,7 +107,7 @@ def _return_urls_for(urls: ReturnUrls, public_id: str) -> ReturnUrls:
     return ReturnUrls(ok=fill(urls.ok), cancel=fill(urls.cancel), error=fill(urls.error), waiting=fill(urls.waiting))
 
 
-def _cart_notices(*, user, notice_ids) -> list[PaymentNotice]:
+def _cart_notices(*, user: User, notice_ids: Iterable[int | str]) -> list[PaymentNotice]:
     try:
         ids = list(dict.fromkeys(int(pk) for pk in notice_ids))
     except (TypeError, ValueError) as error:
@@ -140,7 +146,7 @@ def _cart_notices(*, user, notice_ids) -> list[PaymentNotice]:
     return notices
 
 
-def cart_open(*, user, notice_ids: list[int], return_urls: ReturnUrls) -> Cart:
+def cart_open(*, user: User, notice_ids: list[int], return_urls: ReturnUrls) -> Cart:
     """Open an online payment for 1-5 of the family's open notices; returns the cart with its checkout URL.
 
     Notices not yet on the platform are published first. GatewayUnavailableError reaches the caller (the view
@@ -200,7 +206,7 @@ def cart_open(*, user, notice_ids: list[int], return_urls: ReturnUrls) -> Cart:
 
 
 @transaction.atomic
-def cart_return(*, user, public_id: str, outcome: str) -> Cart:
+def cart_return(*, user: User, public_id: str, outcome: str) -> Cart:
     """Record where the checkout sent the browser back (ok, cancel, error, waiting). Never marks anything paid."""
     cart = Cart.objects.select_for_update().filter(public_id=str(public_id)[:32], user=user).first()
     if cart is None:

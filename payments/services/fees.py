@@ -6,6 +6,7 @@ The canteen is prepaid (top-ups and meal debits), so an accepted canteen enrollm
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -14,12 +15,12 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.models import Guardianship
+from accounts.models import Child, Guardianship, User
 from enrollment.models import Enrollment, ServiceKind
 from portal.money import quantize_eur
 
-from .models import PaymentNotice
-from .services import notices_issue_bulk
+from ..models import PaymentNotice
+from .notices import notices_issue_bulk
 
 NURSERY_DUE_DAY = 20  # a monthly nursery fee is due on the 20th of its month...
 NURSERY_MIN_DAYS = 15  # ...or this many days after it is issued, when that is later
@@ -40,8 +41,9 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=min(day.day, 28))
 
 
-def _transport_fee_spec(enrollment: Enrollment, payer, actor) -> dict:
+def _transport_fee_spec(enrollment: Enrollment, payer: User | None, actor: User | None) -> dict[str, Any]:
     year = enrollment.school_year
+    total = enrollment.tariff_amount or Decimal(0)  # only enrollments with a tariff above zero get here
     first_due = max(year.starts_on - datetime.timedelta(days=14), timezone.localdate() + datetime.timedelta(days=15))
     with override("it"):  # the causale is printed on the notice and the receipt, always in Italian
         causale = _("Trasporto scolastico a.s. %(year)s - %(child)s %(surname)s") % {
@@ -53,21 +55,18 @@ def _transport_fee_spec(enrollment: Enrollment, payer, actor) -> dict:
         "child": enrollment.child,
         "service_kind": ServiceKind.TRANSPORT,
         "purpose": PaymentNotice.Purpose.FEE,
-        "amount": enrollment.tariff_amount,
+        "amount": total,
         "causale": causale[:140],
         "due_date": first_due,
         "payer": payer,
         "created_by": actor,
         "enrollment": enrollment,
-        "instalments": instalment_plan(
-            total=enrollment.tariff_amount, count=enrollment.service.instalments, first_due=first_due
-        )
-        or None,
+        "instalments": instalment_plan(total=total, count=enrollment.service.instalments, first_due=first_due) or None,
     }
 
 
 @transaction.atomic
-def transport_fees_issue(*, enrollment_ids: list[int], actor=None) -> int:
+def transport_fees_issue(*, enrollment_ids: list[int], actor: User | None = None) -> int:
     """The yearly fee notice of each accepted transport enrollment that has none yet (free ones: nothing)."""
     enrollments = list(
         Enrollment.objects.filter(
@@ -85,7 +84,7 @@ def transport_fees_issue(*, enrollment_ids: list[int], actor=None) -> int:
     return notices_issue_bulk(specs=[_transport_fee_spec(row, payers[row.pk], actor) for row in enrollments])
 
 
-def _payers(enrollments: list[Enrollment]) -> dict[int, object]:
+def _payers(enrollments: list[Enrollment]) -> dict[int, User | None]:
     """Enrollment id → who pays: the child's adult of reference, else who submitted the enrollment."""
     reference_ids = dict(
         Guardianship.objects.filter(
@@ -106,12 +105,14 @@ def nursery_fee_due(*, month: datetime.date, today: datetime.date) -> datetime.d
     return max(month.replace(day=NURSERY_DUE_DAY), today + datetime.timedelta(days=NURSERY_MIN_DAYS))
 
 
-def _child_label(child) -> str:
+def _child_label(child: Child) -> str:
     """The child's name for a causale (the causale check leaves names out: "Medici" is a surname)."""
     return " ".join(f"{child.first_name} {child.last_name}".split())
 
 
-def _nursery_fee_spec(enrollment: Enrollment, payer, actor, *, month: datetime.date, due: datetime.date) -> dict:
+def _nursery_fee_spec(
+    enrollment: Enrollment, payer: User | None, actor: User | None, *, month: datetime.date, due: datetime.date
+) -> dict[str, Any]:
     with override("it"):  # the causale is printed on the notice and the receipt, always in Italian
         causale = _("Asilo nido - retta di %(month)s %(year)d - %(child)s") % {
             "month": str(MONTHS[month.month]).lower(),
@@ -133,7 +134,7 @@ def _nursery_fee_spec(enrollment: Enrollment, payer, actor, *, month: datetime.d
 
 
 @transaction.atomic
-def nursery_fees_issue(*, month: datetime.date, actor=None) -> int:
+def nursery_fees_issue(*, month: datetime.date, actor: User | None = None) -> int:
     """The monthly fee notice of `month` (any day of it) for each accepted nursery enrollment that has none yet.
 
     Only the months of the enrollment's school year (from the month of its first day to the month of its last);

@@ -1,8 +1,8 @@
 """Debt positions on the pagoPA platform (GPD): a notice is published there once, after it is issued here.
 
-Part of the payment services, re-exported by `payments.services` (import from there). A notice is published by a
-task queued after commit; the beat job `notices_publish_pending` retries what did not go (platform down, task
-lost); what the platform refuses is recorded for the office and not retried.
+A notice is published by a task queued after commit (`notice_publish_enqueue`); the beat job
+`notices_publish_pending_task` retries what did not go (platform down, task lost); what the platform refuses is
+recorded for the office (platform_error and a "refused" event) and not retried.
 """
 
 import datetime
@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from portal.money import to_cents
 
-from . import gateway as gateway_module
-from . import pagopa
-from .errors import PlatformRejectedError
-from .gateway import DebtPosition, DebtPositionOption, GatewayRejectedError, GatewayUnavailableError
-from .models import PaymentNotice, PaymentOption
+from .. import gateway as gateway_module
+from .. import pagopa, tasks
+from ..errors import PlatformRejectedError
+from ..gateway import DebtPosition, DebtPositionOption, GatewayRejectedError, GatewayUnavailableError
+from ..models import PaymentNotice, PaymentNoticeEvent, PaymentOption
+from .events import notice_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -41,32 +42,31 @@ GPD_STATE = {
 }
 
 
-def _publish_dispatch(notice_id: int) -> None:
-    """Queue the publication; a broker outage (or the platform down, with eager tasks) leaves it to the beat job."""
-    from .tasks import notice_publish_task
-
+def notice_publish_enqueue(notice_id: int) -> None:
+    """Queue the publication (run on commit); a broker outage (or the platform down, with eager tasks) leaves it
+    to the beat job."""
     try:
-        notice_publish_task.delay(notice_id)
+        tasks.notice_publish_task.delay(notice_id)
     except Exception:  # the broker may be unreachable in many ways (kombu, redis, socket errors)
         logger.warning("Notice %s: publication not queued, the beat job will retry", notice_id, exc_info=True)
 
 
-def _publish_many_dispatch(notice_ids: list[int]) -> None:
-    from .tasks import notices_publish_pending
-
+def notices_publish_enqueue(notice_ids: list[int]) -> None:
+    """Queue the publication of a chunk of notices issued together (run on commit); as above on an outage."""
     try:
-        notices_publish_pending.delay(ids=notice_ids)
+        tasks.notices_publish_pending_task.delay(ids=notice_ids)
     except Exception:  # as above
         logger.warning("%s notices: publication not queued, the beat job will retry", len(notice_ids), exc_info=True)
 
 
 def debt_position_of(notice: PaymentNotice, options: list[PaymentOption]) -> DebtPosition:
+    """The notice and its options as the platform receives them (amounts in cents, instalment descriptions)."""
     count = sum(1 for option in options if option.instalment)
     return DebtPosition(
         iupd=notice.iupd,
         payer_fiscal_code=notice.payer_fiscal_code,
         payer_name=notice.payer_name,
-        payer_email=notice.payer.email if notice.payer_id and notice.payer.is_active else "",
+        payer_email=notice.payer.email if notice.payer is not None and notice.payer.is_active else "",
         company_name=settings.PAGOPA_CREDITOR_NAME,
         office_name=settings.PAGOPA_CREDITOR_OFFICE,
         taxonomy_code=settings.PAGOPA_TAXONOMY[notice.service_kind],
@@ -93,6 +93,20 @@ def _platform_error_record(notice_id: int, text: str) -> None:
     PaymentNotice.objects.filter(pk=notice_id, platform_state=PlatformState.NOT_SENT).update(platform_error=text[:300])
 
 
+@transaction.atomic
+def _platform_refusal_record(notice: PaymentNotice, text: str) -> None:
+    """The platform refused the position: the office reads why on the notice and in its "refused" event."""
+    if PaymentNotice.objects.filter(pk=notice.pk, platform_state=PlatformState.NOT_SENT).update(
+        platform_error=text[:300]
+    ):
+        notice_event_record(
+            notice=notice,
+            action=PaymentNoticeEvent.Action.PLATFORM_REFUSED,
+            actor_kind=PaymentNoticeEvent.ActorKind.PLATFORM,
+            reason=text,
+        )
+
+
 def notice_publish(*, notice_id: int) -> str:
     """Create the notice's debt position on the platform, once; returns the platform state ("" = not there).
 
@@ -116,7 +130,7 @@ def notice_publish(*, notice_id: int) -> str:
         _platform_error_record(notice_id, f"{PLATFORM_UNAVAILABLE}: {error}")
         raise
     except GatewayRejectedError as error:
-        _platform_error_record(notice_id, f"{PLATFORM_REJECTED} ({error.status} {error.code}): {error}")
+        _platform_refusal_record(notice, f"{PLATFORM_REJECTED} ({error.status} {error.code}): {error}")
         logger.error("Notice %s refused by the platform: %s %s %s", notice_id, error.status, error.code, error)
         raise PlatformRejectedError(
             _("La piattaforma pagoPA ha rifiutato l'avviso «%(causale)s»: %(error)s")
@@ -129,6 +143,11 @@ def notice_publish(*, notice_id: int) -> str:
             notice.platform_state = mapped
             notice.platform_error = ""
             notice.save(update_fields=["platform_state", "platform_error"])
+            notice_event_record(
+                notice=notice,
+                action=PaymentNoticeEvent.Action.PUBLISHED,
+                reason=f"Stato sulla piattaforma: {str(state).upper()}",
+            )
         cancelled_meanwhile = notice.status == Status.CANCELLED and notice.platform_state == PlatformState.VALID
     if cancelled_meanwhile:  # cancelled here while the position was being created there: cancel it there too
         _invalidate_late(notice_id=notice_id, iupd=notice.iupd)

@@ -1,0 +1,48 @@
+"""Every write about payments, one function per business action (keyword arguments, one transaction each).
+
+- `notices`: IUV allocation, issue (one or in bulk), cancellation and expiry; `validation` checks their data;
+- `positions`: publication of the notices' debt positions on the pagoPA platform;
+- `carts`: top-ups and the online checkout (cart open, return);
+- `ledger`: balances and their entries; `receipts`: the receipt intake (the only proof of payment);
+- `fees`: the notices enrollments cause (transport's yearly fee, the nursery's monthly one);
+- `events`: the record of each notice's life, written by the services above in their own transaction.
+
+Rules kept:
+- a notice's IUVs and notice numbers come from IuvBase rows (an auto-increment id never handed out twice);
+- a notice is issued in one transaction with its options (and, for a fee, the ledger debit); it is published
+  on the platform after commit (a task; the beat job `notices_publish_pending_task` retries what did not go);
+- only a receipt marks a notice paid: the return from the checkout records what the browser said;
+- a published notice is cancelled on the platform first: if the platform does not answer, the cancellation is
+  refused (a notice cancelled here but still payable there could be paid unseen).
+
+Services queue tasks (`payments.tasks`) after commit; a task imports its service inside its body. The gateway is
+looked up at each call as `payments.gateway.get_gateway` (tests patch it there).
+"""
+
+from .carts import cart_open, cart_return, topup_create
+from .fees import nursery_fees_issue, transport_fees_issue
+from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
+from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
+from .positions import notice_publish, notices_publish_pending
+from .receipts import receipt_intake
+
+__all__ = [
+    "cart_open",
+    "cart_return",
+    "iuv_allocate",
+    "ledger_adjust",
+    "ledger_meal_debit",
+    "ledger_record",
+    "ledger_record_many",
+    "ledger_refund",
+    "notice_cancel",
+    "notice_issue",
+    "notice_publish",
+    "notices_expire_overdue",
+    "notices_issue_bulk",
+    "notices_publish_pending",
+    "nursery_fees_issue",
+    "receipt_intake",
+    "topup_create",
+    "transport_fees_issue",
+]
