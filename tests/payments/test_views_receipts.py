@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from payments import pagopa, pdf, services
 from payments.models import Cart, LedgerEntry, PaymentNotice
+from tests.mockpsp.helpers import pay_notices_at_fake
 from tests.payments.factories import topup_notice
-from tests.payments.mock_helpers import pay_notices_at_fake
 from tests.payments.test_pdf import notice_make, receipt_make
 
 pytestmark = pytest.mark.django_db
