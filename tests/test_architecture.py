@@ -77,9 +77,12 @@ def import_each_main(modules: list[str]) -> None:
 
 
 def test_every_module_imports_on_its_own():
+    """Each module of the apps, imported first in a process of its own once Django is set up: a module that only
+    imports when another was imported before it (an import cycle, a missing import) fails here. The modules
+    `django.setup()` itself loads (apps, models, admin and what they import) are covered by the set-up."""
     modules = [_module_name(path) for app in APPS for path in _python_files(app)]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "PYTHONPATH": str(ROOT)}
-    code = f"import sys; from tests.test_architecture import import_each_main; import_each_main({modules!r})"
+    code = f"from tests.test_architecture import import_each_main; import_each_main({modules!r})"
     result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
