@@ -22,6 +22,14 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([VENV_PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
+def cache_flush(redis_url: str) -> None:
+    """Empty the benchmarks' own Redis database: what a previous run cached (the current legal documents, consents
+    checked) belongs to a database that was dropped, and would send this run's users to the consent page."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")

@@ -13,7 +13,7 @@ from bench.database import database_drop, database_recreate, database_url
 from bench.http import CONSTANT, DB_NAME, DEMO_CF, FAMILY, REDIS_URL, TARGET_QUERIES, TARGET_RATIO
 from bench.http.client import Browser, Result, load, login
 from bench.http.queries import family_queries, sql_shape
-from bench.server import free_port, gunicorn_log_tail, gunicorn_start, gunicorn_stop, healthz_wait, manage
+from bench.server import cache_flush, free_port, gunicorn_log_tail, gunicorn_start, gunicorn_stop, healthz_wait, manage
 
 
 def bench_env(static_root: str) -> dict[str, str]:
@@ -71,6 +71,7 @@ def main() -> int:
     try:
         print(f"Preparing database {DB_NAME} (migrate, seed_demo) and static files in {static_root} ...", flush=True)
         database_recreate(DB_NAME)
+        cache_flush(REDIS_URL)
         manage(env, "migrate", "-v0")
         manage(env, "seed_demo")
         manage(env, "collectstatic", "--noinput", "-v0")

@@ -26,6 +26,7 @@ from bench.payments.receipts import balance_latency, db_counts, post_receipt, re
 from bench.server import (
     BASE_DIR,
     VENV_PYTHON,
+    cache_flush,
     free_port,
     gunicorn_log_tail,
     gunicorn_start,
@@ -217,6 +218,7 @@ def main() -> int:
     try:
         print(f"Preparing database {DB_NAME} (migrate) and static files ...", flush=True)
         database_recreate(DB_NAME)
+        cache_flush(REDIS_URL)
         manage(env, "migrate", "-v0")
         manage(env, "collectstatic", "--noinput", "-v0")
         run_worker(env, "families")
