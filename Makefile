@@ -1,9 +1,12 @@
-# The two commands of the README: `make run` (the portal on the embedded default) and `make test`.
+# The two commands of the README: `make run` (the portal on the embedded default) and `make test`;
+# `make lint` runs the checks that .ci/run and pre-commit run (ruff, mypy, import contracts, templates).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV := DJANGO_DEBUG=true
+# The project's packages mypy checks (mockpsp only where present).
+MYPY_PATHS := $(wildcard accounts enrollment payments portal mockpsp)
 
 .PHONY: run test lint serve install
 
@@ -33,3 +36,6 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(MYPY_PATHS)
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint

@@ -19,7 +19,7 @@ Talks only to the loopback PostgreSQL; stops by itself (a few minutes, most of i
 import os
 import sys
 
-# Run as a script, this folder comes first on sys.path, and its http.py would shadow the standard library's.
+# Run as a script, this folder comes first on sys.path, and its http package would shadow the standard library's.
 if os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
     sys.path.pop(0)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the worker imports the project
