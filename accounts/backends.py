@@ -7,11 +7,11 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
+from .models import ImportedAdult
+
 
 def _has_pending_imported_family_expression() -> RawSQL:
     """EXISTS(an imported family with the row's CF, not yet claimed): the family page's activation callout."""
-    from .models import ImportedAdult
-
     quote = connection.ops.quote_name
     user_table = quote(get_user_model()._meta.db_table)
     sql = (

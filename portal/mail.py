@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboxEmail
+from .tasks import email_send_task
 
 logger = logging.getLogger(__name__)
 
@@ -97,10 +98,8 @@ def _dispatch_many(email_ids: list[int]) -> None:
 
 def _dispatch(email_id: int) -> None:
     """Queue the delivery task; if the broker is down, the row stays pending for the beat job."""
-    from .tasks import email_send
-
     try:
-        email_send.delay(email_id)
+        email_send_task.delay(email_id)
     except Exception:  # the broker may be unreachable in many ways (kombu, redis, socket errors)
         logger.warning("Broker unreachable: outbox e-mail %s stays pending", email_id, exc_info=True)
 

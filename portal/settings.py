@@ -179,8 +179,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hang a web request: publishing gives up fast, the outbox keeps the row.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "socket_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
-    "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending", "schedule": 60.0},
-    "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent", "schedule": crontab(hour=3, minute=15)},
+    "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending_task", "schedule": 60.0},
+    "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent_task", "schedule": crontab(hour=3, minute=15)},
     "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending_task", "schedule": 60.0},
     "payments-nursery-fees": {
         "task": "payments.tasks.nursery_fees_issue_current_month_task",

@@ -1,19 +1,26 @@
+"""Celery wrappers around the outbox (portal.mail): ids in, plain values out; each imports its service in its body
+(the outbox imports this module to queue them)."""
+
 from celery import shared_task
 from django.conf import settings
 
-from . import mail
-
 
 @shared_task(acks_late=True, time_limit=60, soft_time_limit=45)
-def email_send(email_id: int) -> bool:
-    return mail.email_deliver(email_id=email_id)
+def email_send_task(email_id: int) -> bool:
+    from .mail import email_deliver
+
+    return email_deliver(email_id=email_id)
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
-def email_dispatch_pending() -> int:
-    return mail.email_dispatch_pending(older_than_seconds=settings.OUTBOX_RETRY_AFTER_SECONDS)
+def email_dispatch_pending_task() -> int:
+    from .mail import email_dispatch_pending
+
+    return email_dispatch_pending(older_than_seconds=settings.OUTBOX_RETRY_AFTER_SECONDS)
 
 
 @shared_task(acks_late=True, time_limit=600)
-def email_purge_sent() -> int:
-    return mail.email_purge_sent()
+def email_purge_sent_task() -> int:
+    from .mail import email_purge_sent
+
+    return email_purge_sent()

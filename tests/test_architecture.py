@@ -244,14 +244,6 @@ def _lazy_imports() -> list[Import]:
     ]
 
 
-LAZY_IMPORTS_TODAY = len(_lazy_imports())
-
-
-@pytest.mark.xfail(
-    LAZY_IMPORTS_TODAY > 0,
-    strict=False,
-    reason="issue 9: the enrollment and payments branches remove these lazy imports; the lead drops this marker",
-)
 def test_functions_do_not_import_their_own_app():
     """Inside an app, a module imports its siblings at the top; only a task (its service) and `ready()` import in
     a function body."""
@@ -298,14 +290,6 @@ def _long_modules() -> list[tuple[str, int]]:
     return sorted(found, key=lambda item: -item[1])
 
 
-LONG_MODULES_TODAY = _long_modules()
-
-
-@pytest.mark.xfail(
-    bool(LONG_MODULES_TODAY),
-    strict=False,
-    reason="issue 9: the enrollment and payments branches split these modules; the lead drops this marker",
-)
 def test_no_module_over_400_lines():
     long_modules = _long_modules()
     if long_modules:

@@ -53,7 +53,7 @@ def together(count: int, function) -> tuple[list, list]:
 def no_delivery():
     """The outbox rows are what is counted; their delivery (a PDF each) is not this test's business."""
     with (
-        mock.patch.object(portal_tasks.email_send, "delay"),
+        mock.patch.object(portal_tasks.email_send_task, "delay"),
         mock.patch("payments.services.positions.notice_publish_enqueue"),
     ):
         yield

@@ -73,7 +73,9 @@ def test_broker_down_while_receipts_arrive_then_every_email_is_sent_once(
     notices = [notice_make(child=giulia, payer=parent, amount="10.00") for _n in range(50)]
     monkeypatch.setitem(mail._ATTACHMENT_BUILDERS, "payments.receipt_pdf", _fast_receipt_pdf)
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    broken = mock.patch.object(portal_tasks.email_send, "delay", side_effect=ConnectionRefusedError("broker down"))
+    broken = mock.patch.object(
+        portal_tasks.email_send_task, "delay", side_effect=ConnectionRefusedError("broker down")
+    )
     with broken, django_capture_on_commit_callbacks(execute=True):
         for notice in notices:
             _message, status = receipt_pay(single_option(notice))
@@ -84,8 +86,8 @@ def test_broker_down_while_receipts_arrive_then_every_email_is_sent_once(
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
-        assert portal_tasks.email_dispatch_pending.delay().get() == 50
-        assert portal_tasks.email_dispatch_pending.delay().get() == 0
+        assert portal_tasks.email_dispatch_pending_task.delay().get() == 50
+        assert portal_tasks.email_dispatch_pending_task.delay().get() == 0
     assert len(mailoutbox) == 50
     assert sorted(m.to[0] for m in mailoutbox) == [parent.email] * 50
     assert all(m.attachments[0][1].startswith(b"%PDF") for m in mailoutbox)

@@ -49,7 +49,7 @@ def test_broker_down_keeps_the_row_and_it_is_sent_once_when_back(
     settings, django_capture_on_commit_callbacks, mailoutbox
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    broken = mock.patch.object(tasks.email_send, "delay", side_effect=ConnectionRefusedError("broker down"))
+    broken = mock.patch.object(tasks.email_send_task, "delay", side_effect=ConnectionRefusedError("broker down"))
     with broken, django_capture_on_commit_callbacks(execute=True):
         email = enqueue()  # must not raise: the request that caused the e-mail still succeeds
     email.refresh_from_db()
@@ -58,9 +58,9 @@ def test_broker_down_keeps_the_row_and_it_is_sent_once_when_back(
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
-        assert tasks.email_dispatch_pending.delay().get() == 1
-        assert tasks.email_dispatch_pending.delay().get() == 0
-    assert tasks.email_send.delay(email.pk).get() is False  # the late original message is a no-op
+        assert tasks.email_dispatch_pending_task.delay().get() == 1
+        assert tasks.email_dispatch_pending_task.delay().get() == 0
+    assert tasks.email_send_task.delay(email.pk).get() is False  # the late original message is a no-op
     assert len(mailoutbox) == 1
     email.refresh_from_db()
     assert email.status == OutboxEmail.Status.SENT
@@ -87,7 +87,7 @@ def test_real_broker_unreachable_does_not_raise(settings, django_capture_on_comm
 
 
 def test_recent_pending_rows_are_left_to_their_own_task(mailoutbox):
-    with mock.patch.object(tasks.email_send, "delay"):
+    with mock.patch.object(tasks.email_send_task, "delay"):
         enqueue()
     assert mail.email_dispatch_pending() == 0
     assert mailoutbox == []
@@ -95,7 +95,7 @@ def test_recent_pending_rows_are_left_to_their_own_task(mailoutbox):
 
 def test_smtp_failure_is_recorded_and_retried_until_the_limit(settings, mailoutbox):
     settings.OUTBOX_MAX_ATTEMPTS = 2
-    with mock.patch.object(tasks.email_send, "delay"):
+    with mock.patch.object(tasks.email_send_task, "delay"):
         email = enqueue()
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("smtp down")):
         assert mail.email_deliver(email_id=email.pk) is False
@@ -109,7 +109,7 @@ def test_smtp_failure_is_recorded_and_retried_until_the_limit(settings, mailoutb
 
 
 def test_delivering_twice_sends_once(mailoutbox):
-    with mock.patch.object(tasks.email_send, "delay"):
+    with mock.patch.object(tasks.email_send_task, "delay"):
         email = enqueue()
     assert mail.email_deliver(email_id=email.pk) is True
     assert mail.email_deliver(email_id=email.pk) is False
@@ -117,7 +117,7 @@ def test_delivering_twice_sends_once(mailoutbox):
 
 
 def test_purge_removes_only_old_sent_rows(mailoutbox):
-    with mock.patch.object(tasks.email_send, "delay"):
+    with mock.patch.object(tasks.email_send_task, "delay"):
         old, pending = enqueue("old"), enqueue("pending")
     mail.email_deliver(email_id=old.pk)
     with time_machine.travel(timezone.now() + timedelta(days=120)):

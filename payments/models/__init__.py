@@ -1,0 +1,18 @@
+"""The payments app's models (Django's `payments.models`): `notices` (what is owed), `receipts` (what the platform
+sent), `ledger` (where money moves)."""
+
+from .ledger import Balance, LedgerEntry
+from .notices import Cart, IuvBase, PaymentNotice, PaymentNoticeEvent, PaymentOption
+from .receipts import Receipt, ReceiptMessage
+
+__all__ = [
+    "Balance",
+    "Cart",
+    "IuvBase",
+    "LedgerEntry",
+    "PaymentNotice",
+    "PaymentNoticeEvent",
+    "PaymentOption",
+    "Receipt",
+    "ReceiptMessage",
+]
