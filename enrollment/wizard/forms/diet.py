@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -88,9 +89,11 @@ class DietForm(StepForm):
         self.stored_certificate = ""
         if self.medical is not None and self.medical.certificate:
             self.stored_certificate = self.medical.certificate_name or gettext("certificato")
-            self.fields["certificate"].help_text = _(
-                "Hai già caricato «%(name)s»: carica un altro file solo se vuoi sostituirlo."
-            ) % {"name": self.stored_certificate}
+            # The file name is the uploader's: format_html escapes it (the other adult of the child sees it too).
+            self.fields["certificate"].help_text = format_html(
+                gettext("Hai già caricato «{name}»: carica un altro file solo se vuoi sostituirlo."),
+                name=self.stored_certificate,
+            )
 
     def initial_from(self, enrollment):
         initial = {"diet": enrollment.diet, "diet_note": enrollment.diet_note}
