@@ -1,7 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
+from portal.client_ip import client_ip
 from portal.mail import email_enqueue
 
 from .validators import validate_codice_fiscale
@@ -18,6 +21,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_username(self, username: str, shallow: bool = False) -> str:
         # Uniqueness is checked by the signup form, which must not reveal an existing account.
         return validate_codice_fiscale(username)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address rate limits count on: the portal's one reading of it (trusted proxies from settings)."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = globals()["context"].request

@@ -149,6 +149,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/5m/key",
     "change_password": "5/m/user",
 }
+# The client address rate limits, consents and the receipt intake see (portal/client_ip.py, which allauth's adapter
+# calls too). Behind N reverse proxies of ours, the Nth X-Forwarded-For entry from the right; with 0 (no proxy) the
+# header is ignored, as a client can write anything in it. A proxy that sends the client address in a header of
+# its own (X-Real-IP) names that header instead, and the count is not used.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("DJANGO_TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("PORTAL_COMUNE_NAME", default="Comune di Borgo Demo")
 

@@ -198,6 +198,12 @@ def test_web_sets_the_production_variables(services):
     assert re.fullmatch(r"\$\{DJANGO_SECRET_KEY:?\?[^}]*\}", env["DJANGO_SECRET_KEY"])
 
 
+def test_web_trusts_the_one_proxy_in_front_of_it(services):
+    # Behind the TLS proxy every request comes from the proxy: without this, rate limits count one client.
+    env = environment(services["web"])
+    assert resolve(env.get("DJANGO_TRUSTED_PROXY_COUNT", "")) == "1"
+
+
 def test_debug_is_off_and_not_left_to_dot_env(services):
     for name, service in app_services(services).items():
         debug = environment(service).get("DJANGO_DEBUG")
