@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 from portal.mail import email_enqueue
 
-from .validators import validate_codice_fiscale
+from .validators import validate_codice_fiscale, validate_email_length
 
 
 def user_display(user) -> str:
@@ -18,6 +18,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_username(self, username: str, shallow: bool = False) -> str:
         # Uniqueness is checked by the signup form, which must not reveal an existing account.
         return validate_codice_fiscale(username)
+
+    def clean_email(self, email: str) -> str:
+        # Signup, adding an e-mail and password reset: too long is an error, never cut to the column's length.
+        validate_email_length(email)
+        return super().clean_email(email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = globals()["context"].request
