@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from portal.client_ip import client_ip
 from portal.mail import email_enqueue
 
-from .validators import validate_codice_fiscale
+from .validators import validate_codice_fiscale, validate_email_length
 
 
 def user_display(user) -> str:
@@ -28,6 +28,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if not ip:
             raise PermissionDenied("Unable to determine client IP address")
         return ip
+
+    def clean_email(self, email: str) -> str:
+        # Signup, adding an e-mail and password reset: too long is an error, never cut to the column's length.
+        validate_email_length(email)
+        return super().clean_email(email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = globals()["context"].request

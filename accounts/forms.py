@@ -13,7 +13,7 @@ from portal.client_ip import client_ip
 
 from . import selectors, services
 from .models import Child, User
-from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_person_name
+from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_email_length, validate_person_name
 
 NAME_MAX_LENGTH = 100
 _PHONE = RegexValidator(
@@ -189,7 +189,7 @@ class ChildChoiceField(forms.ModelMultipleChoiceField):
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail dell'adulto da invitare"),
-        max_length=254,
+        validators=[validate_email_length],
         help_text=_("Gli invieremo il collegamento per accettare l'invito."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

@@ -70,6 +70,19 @@ def validate_person_name(value: str) -> None:
             )
 
 
+EMAIL_MAX_LENGTH = 254  # RFC 5321's limit on a path, and the length of every e-mail column
+
+
+def validate_email_length(value: str) -> None:
+    """Refuse an e-mail address longer than can be stored and delivered: say so, never cut it."""
+    if len(value) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            _("L'indirizzo e-mail può avere al massimo %(max)d caratteri (ne hai inseriti %(count)d): controllalo."),
+            code="email_too_long",
+            params={"max": EMAIL_MAX_LENGTH, "count": len(value)},
+        )
+
+
 class MaximumLengthPasswordValidator:
     """Passwords longer than this are refused (hashing megabytes would be a denial of service)."""
 
@@ -86,6 +99,33 @@ class MaximumLengthPasswordValidator:
 
     def get_help_text(self) -> str:
         return str(_("La password può avere al massimo %(max)d caratteri.") % {"max": self.max_length})
+
+
+class CodiceFiscalePasswordValidator:
+    """Refuse a password that contains the user's codice fiscale or a recognisable part of it.
+
+    Case and separators do not count ("Rss-Mra-85" is "RSSMRA85"); a part is any run of `min_part` characters of
+    the code: its first 8 (surname, name and year of birth: "RSSMRA85"), its last 8 (birth date, place and check
+    character), or any run between. At signup allauth passes an unsaved user that carries the typed CF.
+    """
+
+    def __init__(self, min_part: int = 8) -> None:
+        self.min_part = min_part
+
+    def validate(self, password: str, user=None) -> None:
+        cf = normalize_codice_fiscale(getattr(user, "codice_fiscale", "") or "")
+        if len(cf) < self.min_part:
+            return
+        text = "".join(char for char in password.upper() if char.isalnum())
+        windows = {cf[start : start + self.min_part] for start in range(len(cf) - self.min_part + 1)}
+        if any(window in text for window in windows):
+            raise ValidationError(
+                _("La password contiene il tuo codice fiscale o una sua parte: scegline una diversa."),
+                code="password_too_similar_to_codice_fiscale",
+            )
+
+    def get_help_text(self) -> str:
+        return str(_("La password non può contenere il tuo codice fiscale né una sua parte."))
 
 
 _OMOCODE_DIGITS = str.maketrans("LMNPQRSTUV", "0123456789")

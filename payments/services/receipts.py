@@ -9,7 +9,7 @@ Answers (the int returned, sent as the HTTP status):
   nothing to credit: acknowledged so that the platform does not send it again);
 - 401 signature missing or wrong, or a body that is not a receipt; 404 unknown notice number;
 - 409 a receipt id already used for another payment; 422 another creditor, IUV not matching the notice number,
-  or an amount different from the option's;
+  an amount different from the option's, or a payment date more than a day ahead or before 2020;
 - 500 an unexpected error: the message is stored and the platform sends the receipt again later.
 
 A receipt for a notice that is expired, cancelled, or already paid through another option is accepted (the money
@@ -53,6 +53,9 @@ FAULT_OF_STATUS = {
 }
 
 Store = Callable[..., ReceiptMessage]
+# A payment date later than now by more than the clock skew, or earlier than the portal's first payments, is absurd.
+PAID_AT_MAX_SKEW = datetime.timedelta(days=1)
+PAID_AT_EARLIEST = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
 
 class _Rejected(Exception):
@@ -136,6 +139,11 @@ def _receipt_static_check(parsed: ParsedReceipt) -> None:
         raise _Rejected(f"IUV {parsed.iuv[:35]} non corrisponde al codice avviso {parsed.notice_number}", 422)
     if parsed.outcome == "OK" and parsed.amount_cents <= 0:
         raise _Rejected("Importo pagato non positivo", 422)
+    paid_at = _aware(parsed.paid_at)
+    if paid_at > timezone.now() + PAID_AT_MAX_SKEW:
+        raise _Rejected(f"Data di pagamento nel futuro: {parsed.paid_at.isoformat()[:40]}", 422)
+    if paid_at < PAID_AT_EARLIEST:
+        raise _Rejected(f"Data di pagamento troppo vecchia: {parsed.paid_at.isoformat()[:40]}", 422)
 
 
 @transaction.atomic

@@ -52,6 +52,34 @@ def test_password_change(parent_client, parent):
     assert parent.check_password(NEW_PASSWORD)
 
 
+CF_PASSWORD_REFUSED = "La password contiene il tuo codice fiscale o una sua parte"
+
+
+def test_password_change_refuses_the_codice_fiscale(parent_client, parent):
+    bad = "Nuova-rssmra85c52h501n"
+    response = parent_client.post(
+        reverse("account_change_password"), {"oldpassword": PASSWORD, "password1": bad, "password2": bad}
+    )
+    assert response.status_code == 200
+    assert CF_PASSWORD_REFUSED in response.content.decode()
+    parent.refresh_from_db()
+    assert parent.check_password(PASSWORD)
+
+
+def test_password_reset_refuses_the_codice_fiscale(client, parent, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": parent.email})
+    link = first_path(mailoutbox[0], "/account/password/reset/key/")
+    response = client.get(link, follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link
+    bad = "Estate!RSSMRA85-mare"
+    response = client.post(form_url, {"password1": bad, "password2": bad})
+    assert response.status_code == 200
+    assert CF_PASSWORD_REFUSED in response.content.decode()
+    parent.refresh_from_db()
+    assert parent.check_password(PASSWORD)
+
+
 def test_email_change_needs_verification_of_the_new_address(
     parent_client, parent, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -68,6 +96,17 @@ def test_email_change_needs_verification_of_the_new_address(
     parent.refresh_from_db()
     assert parent.email == "maria.new@example.it"
     assert EmailAddress.objects.get(user=parent, primary=True).email == "maria.new@example.it"
+
+
+def test_adding_an_email_longer_than_254_characters_is_refused_never_cut(parent_client, parent, mailoutbox):
+    long_email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".it"
+    response = parent_client.post(reverse("account_email"), {"action_add": "", "email": long_email})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "può avere al massimo 254 caratteri (ne hai inseriti 311)" in body
+    assert f'value="{long_email}"' in body
+    assert list(EmailAddress.objects.filter(user=parent).values_list("email", flat=True)) == [parent.email]
+    assert not mailoutbox
 
 
 def test_profile_edit_keeps_input_on_error_and_saves_when_valid(parent_client, parent):

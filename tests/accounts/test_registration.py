@@ -110,6 +110,42 @@ def test_bad_codice_fiscale_says_what_is_wrong_and_keeps_input(signup):
     assert not User.objects.exists()
 
 
+CF_PASSWORD_REFUSED = "La password contiene il tuo codice fiscale o una sua parte"
+
+
+@pytest.mark.parametrize(
+    "password", ["Rssmra85c52h501n!", "Casa-rssmra85-2026", "Rss.Mra.85!Estate", "Zz-C52H501N-2026"]
+)
+def test_a_password_with_the_codice_fiscale_typed_in_the_same_form_is_refused(signup, password):
+    response = signup(username="RSSMRA85C52H501N", password1=password, password2=password)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert CF_PASSWORD_REFUSED in body
+    assert 'value="RSSMRA85C52H501N"' in body  # the typed CF is kept
+    assert 'value="Anna"' in body
+    assert not User.objects.exists()
+
+
+def test_a_good_password_with_that_codice_fiscale_is_accepted(signup):
+    response = signup(username="RSSMRA85C52H501N", password1="Gatto-Rosso-2026!", password2="Gatto-Rosso-2026!")
+    assert response.status_code == 302
+    assert User.objects.get().codice_fiscale == "RSSMRA85C52H501N"
+
+
+LONG_EMAIL = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".it"  # 311 characters, well formed
+EMAIL_TOO_LONG = "può avere al massimo 254 caratteri (ne hai inseriti 311)"
+
+
+def test_an_email_longer_than_254_characters_is_refused_never_cut(signup):
+    response = signup(email=LONG_EMAIL)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert EMAIL_TOO_LONG in body
+    assert f'value="{LONG_EMAIL}"' in body  # kept as typed
+    assert not User.objects.exists()
+    assert not EmailAddress.objects.exists()
+
+
 def test_consents_are_required(signup):
     response = signup(accept_terms="", accept_privacy="")
     assert response.status_code == 200

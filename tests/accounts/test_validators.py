@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.validators import normalize_codice_fiscale, validate_codice_fiscale
+from accounts.models import User
+from accounts.validators import CodiceFiscalePasswordValidator, normalize_codice_fiscale, validate_codice_fiscale
 
 
 @pytest.mark.parametrize(
@@ -45,3 +46,25 @@ def test_length_error_counts_characters():
 
 def test_normalise_removes_all_whitespace_and_uppercases():
     assert normalize_codice_fiscale(" rss\tmra85t10a562s\n") == "RSSMRA85T10A562S"
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["RSSMRA85C52H501N", "rssmra85c52h501n!", "x-RSSMRA85-y", "Rss Mra 85 estate", "mare-c52h501n", "SMRA85C5-2026"],
+)
+def test_passwords_with_the_codice_fiscale_or_a_part_of_it_are_refused(password):
+    user = User(codice_fiscale="RSSMRA85C52H501N")
+    with pytest.raises(ValidationError) as info:
+        CodiceFiscalePasswordValidator().validate(password, user)
+    assert info.value.code == "password_too_similar_to_codice_fiscale"
+
+
+@pytest.mark.parametrize("password", ["Gatto-Rosso-2026!", "RSSMRA-mare-85", "Correct-Horse-2026"])
+def test_passwords_without_a_recognisable_part_of_the_codice_fiscale_pass(password):
+    CodiceFiscalePasswordValidator().validate(password, User(codice_fiscale="RSSMRA85C52H501N"))
+
+
+def test_no_user_or_no_codice_fiscale_means_nothing_to_compare():
+    CodiceFiscalePasswordValidator().validate("RSSMRA85C52H501N", None)
+    CodiceFiscalePasswordValidator().validate("RSSMRA85C52H501N", User())
+    assert "codice fiscale" in CodiceFiscalePasswordValidator().get_help_text()

@@ -1,11 +1,13 @@
 """The receipt intake: stored always, verified, checked, credited once, flagged when late, confirmed by e-mail."""
 
+import datetime
 import json
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from payments import services
 from payments.models import Balance, LedgerEntry, PaymentNotice, Receipt, ReceiptMessage
@@ -164,6 +166,56 @@ def test_a_wrong_amount_is_rejected(giulia, parent, cents):
     nothing_credited()
     notice.refresh_from_db()
     assert notice.status == Status.ISSUED
+
+
+@pytest.mark.parametrize(
+    ("paid_at", "words"),
+    [
+        (datetime.datetime(9999, 6, 1, 12, 0, tzinfo=datetime.UTC), "nel futuro"),
+        (timezone.now() + datetime.timedelta(days=2), "nel futuro"),
+        (datetime.datetime(1999, 12, 31, 12, 0, tzinfo=datetime.UTC), "troppo vecchia"),
+    ],
+    ids=["year-9999", "two-days-ahead", "year-1999"],
+)
+def test_an_absurd_payment_date_is_rejected_and_credits_nothing(giulia, parent, paid_at, words):
+    notice = notice_make(child=giulia, payer=parent, amount="45.50")
+    services.notice_publish(notice_id=notice.pk)
+    message, status = receipt_post(receipt_body(option=single_option(notice), paid_at=paid_at))
+    assert (status, message.outcome) == (422, Outcome.REJECTED)
+    assert f"Data di pagamento {words}" in message.reason
+    assert message.body  # stored as posted
+    nothing_credited()
+    notice.refresh_from_db()
+    assert (notice.status, notice.paid_at) == (Status.ISSUED, None)
+    assert single_option(notice).paid_at is None
+
+
+@pytest.mark.parametrize("hours", [-24 * 365 * 2, -1, 0, 12])
+def test_a_plausible_payment_date_is_credited(giulia, parent, hours):
+    notice = notice_make(child=giulia, payer=parent, amount="45.50")
+    message, status = receipt_post(
+        receipt_body(option=single_option(notice), paid_at=timezone.now() + datetime.timedelta(hours=hours))
+    )
+    assert (status, message.outcome) == (200, Outcome.ACCEPTED)
+    notice.refresh_from_db()
+    assert notice.status == Status.PAID
+    assert ledger_balance(child=giulia, service_kind="canteen") == Decimal("45.50")
+
+
+def test_a_receipt_dated_9999_posted_to_the_endpoint_is_refused(giulia, parent):
+    notice = notice_make(child=giulia, payer=parent)
+    body = receipt_body(option=single_option(notice), paid_at=datetime.datetime(9999, 6, 1, tzinfo=datetime.UTC))
+    raw, headers = signed(body)
+    response = Client().post(
+        reverse("payments:receipt_intake"),
+        raw,
+        content_type="application/json",
+        headers={"X-PagoPA-Signature": headers["X-PagoPA-Signature"]},
+    )
+    assert response.status_code == 422
+    assert response.json()["outcome"] == "KO"
+    assert ReceiptMessage.objects.get().outcome == Outcome.REJECTED
+    nothing_credited()
 
 
 def test_an_outcome_ko_is_stored_acknowledged_and_credits_nothing(giulia, parent):

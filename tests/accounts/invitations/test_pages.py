@@ -47,6 +47,18 @@ def test_invite_page_sends_the_invitation_and_back_to_the_child(
     assert reverse("accounts:invitation_revoke", kwargs={"pk": invitation.pk}) in page
 
 
+def test_invite_page_refuses_an_email_longer_than_254_characters(parent_client, giulia):
+    long_email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".it"
+    url = reverse("accounts:invite", kwargs={"pk": giulia.pk})
+    response = parent_client.post(url, {"email": long_email, "codice_fiscale": PAOLO_CF, "children": [giulia.pk]})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "può avere al massimo 254 caratteri (ne hai inseriti 311)" in body
+    assert f'value="{long_email}"' in body
+    assert 'maxlength="254"' not in body  # a browser would cut a pasted address without a word
+    assert not Invitation.objects.exists()
+
+
 def test_invite_page_shows_the_rule_errors_on_the_form(parent_client, giulia, other_parent):
     url = reverse("accounts:invite", kwargs={"pk": giulia.pk})
     response = parent_client.post(
