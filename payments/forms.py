@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind
+from portal.converters import ID_MAX
 from portal.money import AmountFormatError, parse_euro
 
 
@@ -82,6 +83,8 @@ class CartForm(forms.Form):
         raw = self.cleaned_data.get("notice") or []
         try:
             ids = sorted({int(value) for value in raw})
+            if any(not 0 < pk <= ID_MAX for pk in ids):  # not an id the database could hold
+                raise ValueError
         except (TypeError, ValueError):
             raise forms.ValidationError(
                 _("Selezione non valida: ricarica la pagina e riprova."), code="invalid"

@@ -6,12 +6,12 @@ app_name = "payments"
 
 urlpatterns = [
     path("avvisi/", views.notices, name="notices"),
-    path("avvisi/<int:pk>/", views.notice_detail, name="notice_detail"),
-    path("avvisi/<int:pk>/avviso.pdf", views.notice_pdf, name="notice_pdf"),
+    path("avvisi/<id:pk>/", views.notice_detail, name="notice_detail"),
+    path("avvisi/<id:pk>/avviso.pdf", views.notice_pdf, name="notice_pdf"),
     path("ricarica/", views.topup, name="topup"),
-    path("ricevute/<int:pk>/ricevuta.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("ricevute/<id:pk>/ricevuta.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("storico/", views.history, name="history"),
-    path("saldo/<int:child_id>/", views.ledger, name="ledger"),
+    path("saldo/<id:child_id>/", views.ledger, name="ledger"),
     path("carrello/<str:public_id>/esito/<str:outcome>/", views.cart_return, name="cart_return"),
     path("carrello/<str:public_id>/stato/", views.cart_status, name="cart_status"),
     path("pagopa/ricevute/", webhooks.receipt_intake, name="receipt_intake"),

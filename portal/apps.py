@@ -10,7 +10,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
+        from django.urls import register_converter
 
+        from .converters import IdConverter
+
+        register_converter(IdConverter, "id")
         post_migrate.connect(_site_sync, sender=self, dispatch_uid="portal.site_sync")
 
 

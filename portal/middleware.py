@@ -22,3 +22,45 @@ class ExplicitLocaleMiddleware(MiddlewareMixin):
         response.headers.setdefault("Content-Language", translation.get_language())
         patch_vary_headers(response, ("Cookie",))  # the language comes from a cookie
         return response
+
+
+# What the portal's pages never use: the browser refuses these features to the page and to anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class PrivacyHeadersMiddleware(MiddlewareMixin):
+    """`Permissions-Policy` on every response; `Cache-Control: private, no-store` for a signed-in user.
+
+    A page shown to a signed-in user carries personal data (children, payments, health): no shared proxy may
+    keep it, nor the browser's back-forward cache or disk. A view that chose its own Cache-Control keeps it
+    (the health-data download, the receipts, /healthz); static files are never touched (WhiteNoise answers
+    them before this middleware, and the URL check covers the development server).
+    """
+
+    def process_response(self, request, response):
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if "Cache-Control" in response.headers or request.path.startswith(settings.STATIC_URL):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -37,7 +37,8 @@ def parse_euro(text: str, *, max_decimals: int = 2) -> Decimal:
     """Read an amount typed the Italian way ("12.345,67", "12,50") or the plain English way ("12345.67").
 
     "12,345.67" (English thousands) is refused: in Italy it reads as twelve euro. A dot followed by exactly
-    three digits is a thousands separator ("12.345" = 12345), as Italians write it.
+    three digits is a thousands separator ("12.345" = 12345), as Italians write it; but not after a zero:
+    "0.500" is someone writing fifty cents the English way, never five hundred euro, so it is refused.
     """
     cleaned = (text or "").strip().replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
     if cleaned.startswith("-"):
@@ -47,6 +48,10 @@ def parse_euro(text: str, *, max_decimals: int = 2) -> Decimal:
     if _ENGLISH_GROUPED.match(cleaned) and "." in cleaned:
         raise AmountFormatError(
             _("Scrivi l'importo all'italiana, con la virgola per i decimali: ad esempio 12345,67 o 12.345,67.")
+        )
+    if _ITALIAN_GROUPED.match(cleaned) and not cleaned.split(".")[0].strip("0"):
+        raise AmountFormatError(
+            _("Il punto separa le migliaia: per i centesimi usa la virgola, ad esempio 0,50 o 0,05.")
         )
     if _ITALIAN_GROUPED.match(cleaned):
         normal = cleaned.replace(".", "").replace(",", ".")

@@ -92,7 +92,7 @@ class ChildAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:object_id>/cambia-riferimento/",
+                "<id:object_id>/cambia-riferimento/",
                 self.admin_site.admin_view(self.reference_change_view),
                 name="accounts_child_reference_change",
             ),

@@ -189,6 +189,7 @@ def test_topup_without_children_sends_to_add_one(parent_client):
         ("0,00", "maggiore di zero"),
         ("-5", "non può essere negativo"),
         ("12,345", "Al massimo due cifre dopo la virgola"),
+        ("0.500", "per i centesimi usa la virgola"),
         ("500,01", "al massimo di 500,00 €"),
         ("dodici", "Scrivi solo cifre"),
         ("", "Inserisci un importo"),
