@@ -9,6 +9,7 @@ import json
 import logging
 import uuid
 from functools import partial
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -48,7 +49,12 @@ def receipt_target_url() -> str:
         path = reverse("payments:receipt_intake")
     except NoReverseMatch:
         return ""
-    host = "testserver" if settings.PAGOPA_HTTP_TRANSPORT == "wsgi" else settings.PORTAL_DOMAIN
+    # In memory the portal is reached under the host the gateway uses for the fake (tests: "testserver").
+    host = (
+        urlsplit(settings.PAGOPA_BASE_URL).netloc
+        if settings.PAGOPA_HTTP_TRANSPORT == "wsgi"
+        else settings.PORTAL_DOMAIN
+    )
     return f"http://{host}{path}"
 
 

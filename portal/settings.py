@@ -97,6 +97,18 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+if EMBEDDED_DATABASE:
+    # The embedded default serves several runserver threads from one file: write-ahead logging lets readers go on
+    # while one writes, a write transaction takes the lock when it begins (no deadlock upgrading a read), and a
+    # busy writer waits instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -261,8 +273,12 @@ PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockps
 PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")
 PAGOPA_TIMEOUT_SECONDS = env.float("PAGOPA_TIMEOUT_SECONDS", default=5.0)
 PAGOPA_RETRIES = env.int("PAGOPA_RETRIES", default=2)
-# "wsgi" sends the gateway's requests to this process in memory (tests); "" uses the network.
-PAGOPA_HTTP_TRANSPORT = ""
+# "wsgi" sends the gateway's requests to this process in memory; "" uses the network. The embedded default (SQLite,
+# the fake inside the portal) is in memory: over the network the fake would answer on another runserver thread
+# that waits for the database lock the calling request holds.
+PAGOPA_HTTP_TRANSPORT = env(
+    "PAGOPA_HTTP_TRANSPORT", default="wsgi" if PAYMENTS_MOCK_ENABLED and EMBEDDED_DATABASE else ""
+)
 # Shared secret of the HMAC signature on posted receipts (the real platform uses mutual TLS instead).
 PAYMENTS_WEBHOOK_SECRET = env("PAYMENTS_WEBHOOK_SECRET", default="mock-receipt-secret" if DEBUG else "")
 PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
@@ -327,6 +343,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every layout step at INFO: seven lines per PDF.
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO (seven lines per PDF), fontTools every font subset (thirty), and
+    # WeasyPrint warns on every PDF that Debian's HarfBuzz lacks the subsetter it would prefer.
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }
