@@ -41,6 +41,21 @@ class UserAdmin(DjangoUserAdmin):
         (_("Permessi"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Date"), {"fields": ["last_login", "date_joined"]}),
     ]
+    PERMISSION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only a superuser grants staff status, groups or permissions: an office clerk cannot raise anyone."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += self.PERMISSION_FIELDS
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        """A staff account (and its password) is changed only by a superuser."""
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     add_fieldsets = [
         (
             None,

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts import services
+from accounts.groups import OFFICE_GROUP_WITH_HEALTH_DATA
 from accounts.models import Child, ImportedAdult, LegalDocument, User
 from enrollment.models import School
 
@@ -143,7 +145,12 @@ def _person(person: DemoPerson) -> User:
             first_name=person.first_name,
             last_name=person.last_name,
             is_staff=person.is_staff,
-            is_superuser=person.is_staff,
         )
+    if person.is_staff:
+        # A clerk as a Comune would set one up: a member of the office's group (created by a migration), not a
+        # superuser who would see the fake platform, the sites and the groups themselves.
+        user.is_superuser = False
+        user.save(update_fields=["is_superuser"])
+        user.groups.add(Group.objects.get(name=OFFICE_GROUP_WITH_HEALTH_DATA))
     EmailAddress.objects.update_or_create(user=user, email=person.email, defaults={"verified": True, "primary": True})
     return user
