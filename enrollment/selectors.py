@@ -194,6 +194,18 @@ def enrollment_tariff_lines(*, enrollment: Enrollment) -> list[str]:
 # --- waiting lists -------------------------------------------------------------------------------------------
 
 
+def enrollment_next_to_examine(*, after: Enrollment) -> Enrollment | None:
+    """The office's queue: the oldest submitted enrollment of the same service and year, other than `after`."""
+    return (
+        Enrollment.objects.filter(
+            status=Enrollment.Status.SUBMITTED, service_id=after.service_id, school_year_id=after.school_year_id
+        )
+        .exclude(pk=after.pk)
+        .order_by("submitted_at", "pk")
+        .first()
+    )
+
+
 def waitlist_list(*, service_id: int, school_year_id: int, route_id: int | None) -> QuerySet[Enrollment]:
     """The waiting enrollments of one list (a route; or a service and year without routes), first first."""
     waiting = Enrollment.objects.filter(

@@ -89,6 +89,13 @@ class ChildAdmin(admin.ModelAdmin):
     inlines = [GuardianshipInline, FamilyEventInline]
     change_form_template = "admin/accounts/child/change_form.html"
 
+    @classmethod
+    def inline_add(cls, inline: type[admin.options.InlineModelAdmin]) -> None:
+        """The apps above accounts add their read-only view of a child (enrollments, notices, balances) here:
+        accounts cannot import them. The child's own data stays first."""
+        if inline not in cls.inlines:
+            cls.inlines = [*cls.inlines, inline]
+
     def get_urls(self):
         return [
             path(

@@ -3,4 +3,4 @@
 Django autodiscovers `enrollment.admin`: importing the submodules here registers the models' admin.
 """
 
-from . import config, health, review  # noqa: F401 - they register the models' admin
+from . import children, config, health, review  # noqa: F401 - they register the models' admin

@@ -23,6 +23,7 @@ from portal.errors import DomainError, form_error_add
 
 from .. import services
 from ..models import HEALTH_PERMISSION, Enrollment
+from ..selectors import enrollment_next_to_examine
 from .health import certificate_download_view, medical_diet_view
 from .late import late_complete_view, late_start_view
 
@@ -93,6 +94,7 @@ class Op:
     health: bool = False  # only for staff who may see health data
     danger: bool = False
     when: Callable[[Enrollment], bool] = lambda enrollment: True
+    next_label: str | Promise = ""  # a second button: the same action, then the next enrollment to examine
 
 
 def _isee_expired(enrollment: Enrollment) -> bool:
@@ -109,6 +111,7 @@ OPS: dict[str, Op] = {
         statuses=(Status.SUBMITTED, Status.WAITLISTED),
         call=lambda e, user, data: services.enrollment_accept(enrollment=e, actor=user),
         done=_("Iscrizione accolta."),
+        next_label=_("Accogli e passa alla successiva"),
     ),
     "waitlist": Op(
         label=_("Metti in lista d'attesa"),
@@ -237,6 +240,7 @@ class ActionViews(_AdminBase):
                 "label": op.label,
                 "danger": op.danger,
                 "form": op.form(prefix=name) if op.form else None,
+                "submit_next": op.next_label,
             }
             for name, op in self.ops_for(request, enrollment)
         ]
@@ -283,7 +287,18 @@ class ActionViews(_AdminBase):
             form_error_add(form, error)
             return self._action_page(request, enrollment, name, op, form)
         self.message_user(request, str(op.done), level="success")
+        if op.next_label and "next" in request.POST:
+            return self._next_redirect(request, enrollment)
         return redirect(self._change_url(enrollment))
+
+    def _next_redirect(self, request, enrollment: Enrollment):
+        following = enrollment_next_to_examine(after=enrollment)
+        if following is None:
+            self.message_user(
+                request, gettext("Non ci sono altre iscrizioni da esaminare per questo servizio e anno."), "info"
+            )
+            return redirect(reverse("admin:enrollment_enrollment_changelist") + "?status__exact=submitted")
+        return redirect(self._change_url(following))
 
     def _action_page(self, request, enrollment, name: str, op: Op, form):
         context = {

@@ -132,18 +132,17 @@ STATUS_STYLE: dict[str, str] = {
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
+    # What a clerk decides on comes first and fits 1280 px without scrolling: the school year is a filter, the child's
+    # codice fiscale sits under the name, the class beside the school.
     list_display = [
         "protocol",
         "child_name",
-        "child_cf",
-        "service",
-        "school_year",
-        "school",
-        "class_name",
         "status_badge",
         "submitted_at",
-        "diet_status",
         "isee_display",
+        "service",
+        "school_and_class",
+        "diet_status",
         "waiting_position",
     ]
     list_display_links = ["protocol", "child_name"]
@@ -156,7 +155,21 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
         IseeListFilter,
     ]
     list_select_related = ["child", "service", "school_year", "school", "school_class"]
-    search_fields = ["child__first_name", "child__last_name", "child__codice_fiscale", "protocol"]
+    # What a parent gives on the phone: the child's or their own name, codice fiscale or e-mail, or the protocol.
+    search_fields = [
+        "protocol",
+        "child__first_name",
+        "child__last_name",
+        "child__codice_fiscale",
+        "child__guardianships__adult__first_name",
+        "child__guardianships__adult__last_name",
+        "child__guardianships__adult__codice_fiscale",
+        "child__guardianships__adult__email",
+    ]
+    search_help_text = _(
+        "Cerca per protocollo, nome, cognome o codice fiscale del bambino, oppure nome, cognome, codice fiscale o "
+        "e-mail di un adulto della famiglia."
+    )
     ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]  # type: ignore[list-item]  # drafts last; stubs want str
     list_per_page = 100
     show_full_result_count = False
@@ -238,11 +251,20 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
 
     @admin.display(description=_("bambino"), ordering="child__last_name")
     def child_name(self, obj: Enrollment) -> str:
-        return f"{obj.child.last_name} {obj.child.first_name}"
+        return format_html(
+            '{} {}<br><small class="enrollment-cf">{}</small>',
+            obj.child.last_name,
+            obj.child.first_name,
+            obj.child.codice_fiscale,
+        )
 
-    @admin.display(description=_("codice fiscale"), ordering="child__codice_fiscale")
-    def child_cf(self, obj: Enrollment) -> str:
-        return obj.child.codice_fiscale
+    @admin.display(description=_("scuola e classe"), ordering="school__name")
+    def school_and_class(self, obj: Enrollment) -> str:
+        if obj.school is None:
+            return "—"
+        if obj.school_class is None:
+            return obj.school.name
+        return format_html("{}<br><small>{}</small>", obj.school.name, obj.school_class.name)
 
     @admin.display(description=_("bambino"))
     def child_link(self, obj: Enrollment) -> str:
@@ -250,10 +272,6 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
         return format_html(
             '<a href="{}">{} {} ({})</a>', url, obj.child.first_name, obj.child.last_name, obj.child.codice_fiscale
         )
-
-    @admin.display(description=_("classe"), ordering="school_class__name")
-    def class_name(self, obj: Enrollment) -> str:
-        return obj.school_class.name if obj.school_class is not None else "—"
 
     @admin.display(description=_("stato"), ordering="status")
     def status_badge(self, obj: Enrollment) -> str:

@@ -83,10 +83,24 @@ class AdjustmentForm(forms.Form):
         return amount if self.cleaned_data["direction"] == self.CREDIT else -amount
 
 
+class BalanceSignFilter(admin.SimpleListFilter):
+    """The balances the office chases first: negative (a debt), then zero or in credit."""
+
+    title = _("saldo")
+    parameter_name = "segno"
+
+    def lookups(self, request, model_admin):
+        return [("negativo", _("negativo")), ("zero", _("a zero")), ("positivo", _("positivo"))]
+
+    def queryset(self, request, queryset):
+        condition = {"negativo": "amount__lt", "zero": "amount", "positivo": "amount__gt"}.get(self.value() or "")
+        return queryset.filter(**{condition: 0}) if condition else queryset
+
+
 @admin.register(Balance)
 class BalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["child", "service_kind", "amount", "updated_at", "adjust_link"]
-    list_filter = ["service_kind"]
+    list_filter = [BalanceSignFilter, "service_kind"]
     search_fields = ["child__codice_fiscale", "child__last_name", "child__first_name"]
     list_select_related = ["child"]
     readonly_fields = ["child", "service_kind", "amount", "updated_at"]

@@ -310,6 +310,9 @@ def test_parent_enrolls_in_canteen_and_transport_and_the_office_accepts(
     expect(office).to_have_url(re.compile(r"/admin/enrollment/enrollment/$"))
     rows = office.locator("#result_list tbody tr")
     expect(rows).to_have_count(2)
+    # At 1280 px the review list fits: status, submission date and ISEE without scrolling sideways.
+    assert office.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    expect(office.locator("#result_list thead")).to_contain_text("ISEE")
     for protocol in (canteen_protocol, transport_protocol):
         rows.filter(has_text=protocol).locator("input[name=_selected_action]").check()
     office.locator("select[name=action]").select_option(label="Accogli le iscrizioni selezionate")
