@@ -13,7 +13,14 @@ from portal.client_ip import client_ip
 
 from . import selectors, services
 from .models import Child, User
-from .validators import normalize_codice_fiscale, validate_codice_fiscale, validate_email_length, validate_person_name
+from .validators import (
+    codice_fiscale_birth,
+    codice_fiscale_mismatches,
+    normalize_codice_fiscale,
+    validate_codice_fiscale,
+    validate_email_length,
+    validate_person_name,
+)
 
 NAME_MAX_LENGTH = 100
 _PHONE = RegexValidator(
@@ -153,32 +160,70 @@ class ConsentForm(forms.Form):
 
 
 class ChildAddForm(forms.Form):
+    """The codice fiscale, the name and the surname; birth date and sex are read from the CF and only confirmed.
+
+    A valid form whose `confirmed_cf` is not the CF typed asks for the confirmation (`needs_confirmation`): the page
+    shows what the CF says, and the same form posted again with `confirmed_cf` set adds the child.
+    """
+
     codice_fiscale = forms.CharField(
         label=_("Codice fiscale del bambino"),
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
-        help_text=_("Lo trovi sulla tessera sanitaria."),
+        help_text=_("Lo trovi sulla tessera sanitaria. Data di nascita e sesso li leggiamo dal codice."),
     )
     first_name = name_field(_("Nome"), "off")
     last_name = name_field(_("Cognome"), "off")
-    birth_date = forms.DateField(
-        label=_("Data di nascita"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    sex = forms.ChoiceField(label=_("Sesso"), choices=[("", "—"), ("F", _("femmina")), ("M", _("maschio"))])
+    confirmed_cf = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+
+    NAME_MISMATCH = {
+        "last_name": _("Il cognome non corrisponde al codice fiscale."),
+        "first_name": _("Il nome non corrisponde al codice fiscale."),
+    }
 
     def clean_codice_fiscale(self) -> str:
         return validate_codice_fiscale(self.cleaned_data["codice_fiscale"])
 
-    def clean_birth_date(self):
-        value = self.cleaned_data["birth_date"]
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        cf = cleaned.get("codice_fiscale")
+        if not cf:
+            return cleaned
+        birth = codice_fiscale_birth(cf)
         today = timezone.localdate()
-        if value > today:
-            raise ValidationError(_("La data di nascita non può essere nel futuro."), code="future")
-        if value.year < today.year - 25:
-            raise ValidationError(_("Controlla l'anno di nascita: il bambino risulterebbe adulto."), code="too_old")
-        return value
+        if birth.birth_date > today or birth.birth_date.year < today.year - 25:
+            self.add_error(
+                "codice_fiscale",
+                ValidationError(
+                    _("Secondo questo codice fiscale la persona è nata il %(date)s: non è un bambino. Controllalo."),
+                    code="not_a_child",
+                    params={"date": birth.birth_date.strftime("%d/%m/%Y")},
+                ),
+            )
+            return cleaned
+        names = {"first_name": cleaned.get("first_name", ""), "last_name": cleaned.get("last_name", "")}
+        for field in codice_fiscale_mismatches(cf, birth_date=None, sex="", **names):
+            self.add_error(field, self.NAME_MISMATCH[field])
+        cleaned["birth"] = birth
+        return cleaned
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return normalize_codice_fiscale(self.cleaned_data.get("confirmed_cf") or "") != self.cleaned_data.get(
+            "codice_fiscale"
+        )
+
+    def child_data(self) -> dict:
+        """The service's arguments: what was typed, and what the CF says."""
+        birth = self.cleaned_data["birth"]
+        return {
+            "codice_fiscale": self.cleaned_data["codice_fiscale"],
+            "first_name": self.cleaned_data["first_name"],
+            "last_name": self.cleaned_data["last_name"],
+            "birth_date": birth.birth_date,
+            "sex": birth.sex,
+        }
 
 
 class ChildChoiceField(forms.ModelMultipleChoiceField):

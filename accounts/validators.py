@@ -1,7 +1,9 @@
 """Codice fiscale: normalisation and validation (python-codicefiscale), for adults and children."""
 
+import datetime
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from codicefiscale import codicefiscale
 from django.core.exceptions import ValidationError
@@ -134,6 +136,26 @@ _OMOCODE_DIGITS = str.maketrans("LMNPQRSTUV", "0123456789")
 def codice_fiscale_sex(codice_fiscale: str) -> str:
     """The sex a (valid, normalised) CF encodes: women's birth day is written plus 40."""
     return "F" if int(codice_fiscale[9:11].translate(_OMOCODE_DIGITS)) > 40 else "M"
+
+
+@dataclass(frozen=True)
+class CodiceFiscaleBirth:
+    """What a (valid, normalised) CF says of its holder's birth."""
+
+    birth_date: datetime.date
+    sex: str  # "F" or "M"
+    birthplace: str  # the Comune or the foreign country, "" when the code is unknown
+
+
+def codice_fiscale_birth(codice_fiscale: str) -> CodiceFiscaleBirth:
+    """Birth date (the century that does not put it in the future), sex and birthplace a valid CF encodes."""
+    decoded = codicefiscale.decode(codice_fiscale)
+    place = decoded.get("birthplace") or {}
+    return CodiceFiscaleBirth(
+        birth_date=decoded["birthdate"].date(),
+        sex=codice_fiscale_sex(codice_fiscale),
+        birthplace=str(place.get("name_trans") or place.get("name") or ""),
+    )
 
 
 def codice_fiscale_mismatches(

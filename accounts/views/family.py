@@ -9,7 +9,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.client_ip import client_ip
@@ -68,24 +67,19 @@ def privacy(request):
     return _legal_document(request, "privacy")
 
 
-MISMATCH_MESSAGES = {
-    "last_name": _lazy("Il cognome non corrisponde al codice fiscale."),
-    "first_name": _lazy("Il nome non corrisponde al codice fiscale."),
-    "birth_date": _lazy("La data di nascita non corrisponde al codice fiscale."),
-    "sex": _lazy("Il sesso non corrisponde al codice fiscale."),
-}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_add(request):
     form = ChildAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if form.needs_confirmation:  # show what the CF says before adding
+            return render(request, "accounts/child_form.html", {"form": form, "birth": form.cleaned_data["birth"]})
         try:
-            child = services.child_add(adult=request.user, **form.cleaned_data)
+            child = services.child_add(adult=request.user, **form.child_data())
         except errors.CodiceFiscaleMismatchError as error:
-            for field in error.fields:
-                form.add_error(field, MISMATCH_MESSAGES[field])
+            for field in error.fields:  # the form checked the names; birth date and sex come from the CF itself
+                target = field if field in form.NAME_MISMATCH else "codice_fiscale"
+                form.add_error(target, form.NAME_MISMATCH.get(field) or _("Controlla il codice fiscale."))
         except errors.ChildAlreadyKnownError as error:
             form_error_add(form, error)
         else:

@@ -67,7 +67,7 @@ class EnrollmentWindowAdmin(admin.ModelAdmin):
 class SchoolClassInline(admin.TabularInline):
     model = SchoolClass
     extra = 1
-    fields = ["name"]
+    fields = ["name", "min_age_months", "max_age_months"]
 
 
 @admin.register(School)

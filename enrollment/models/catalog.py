@@ -65,6 +65,19 @@ class SchoolClass(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes", verbose_name=_("scuola"))
     name = models.CharField(_("classe o sezione"), max_length=40)
+    # A nursery's groups take children of an age: "Lattanti" 3-12 months at the start of the year, and so on.
+    min_age_months = models.PositiveSmallIntegerField(
+        _("età minima (mesi)"),
+        null=True,
+        blank=True,
+        help_text=_("Compiuti all'inizio dell'anno scolastico. Vuoto: nessun limite (le classi delle scuole)."),
+    )
+    max_age_months = models.PositiveSmallIntegerField(
+        _("età massima (mesi)"),
+        null=True,
+        blank=True,
+        help_text=_("Non ancora compiuti all'inizio dell'anno: 12 vuol dire fino a 11 mesi e 30 giorni."),
+    )
 
     class Meta:
         verbose_name = _("classe")
@@ -74,6 +87,12 @@ class SchoolClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} — {self.name}"
+
+    def age_fits(self, age_months: int) -> bool:
+        """Whether a child of this age (in whole months at the start of the year) belongs in this group."""
+        too_young = self.min_age_months is not None and age_months < self.min_age_months
+        too_old = self.max_age_months is not None and age_months >= self.max_age_months
+        return not (too_young or too_old)
 
 
 class Service(models.Model):

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from ..errors import InvalidChoiceError
 from ..models import Enrollment, Route, School, SchoolClass, ServiceKind, Stop
@@ -199,6 +199,46 @@ def route_serves(route: Route, school_id: int | None) -> bool:
     return not schools or school_id in schools
 
 
+def age_in_months(*, birth_date: datetime.date, on: datetime.date) -> int:
+    """Whole months of age on a day (a child born on 15 March is 1 month old from 15 April)."""
+    return (on.year - birth_date.year) * 12 + on.month - birth_date.month - (on.day < birth_date.day)
+
+
+def _age_words(months: int) -> str:
+    if months >= 24:
+        return ngettext("%(n)s anno", "%(n)s anni", months // 12) % {"n": months // 12}
+    return ngettext("%(n)s mese", "%(n)s mesi", months) % {"n": months}
+
+
+def _age_check(enrollment: Enrollment, school_class: SchoolClass) -> None:
+    """A nursery group takes children of its age range, counted at the start of the school year."""
+    start = enrollment.school_year.starts_on
+    age = age_in_months(birth_date=enrollment.child.birth_date, on=start)
+    if school_class.age_fits(age):
+        return
+    low, high = school_class.min_age_months, school_class.max_age_months
+    if low is not None and high is not None:
+        accepts = gettext("da %(low)s a %(high)s") % {"low": _age_words(low), "high": _age_words(high)}
+    elif low is not None:
+        accepts = gettext("da %(low)s in su") % {"low": _age_words(low)}
+    else:
+        accepts = gettext("fino a %(high)s") % {"high": _age_words(high or 0)}
+    raise InvalidChoiceError(
+        gettext(
+            "Il gruppo «%(group)s» accoglie bambini %(accepts)s all'inizio dell'anno (%(start)s); %(child)s avrà "
+            "%(age)s: scegli il gruppo della sua età."
+        )
+        % {
+            "group": school_class.name,
+            "accepts": accepts,
+            "start": start.strftime("%d/%m/%Y"),
+            "child": enrollment.child.first_name,
+            "age": _age_words(age),
+        },
+        field="school_class",
+    )
+
+
 def _places_check(enrollment: Enrollment) -> None:
     if enrollment.school_id and enrollment.school_id not in served_school_ids(enrollment.service_id):
         raise InvalidChoiceError(
@@ -208,6 +248,8 @@ def _places_check(enrollment: Enrollment) -> None:
     school_class = enrollment.school_class if enrollment.school_class_id else None
     if school_class is not None and school_class.school_id != enrollment.school_id:
         raise InvalidChoiceError(gettext("La classe scelta non è di questa scuola."), field="school_class")
+    if school_class is not None:
+        _age_check(enrollment, school_class)
     route = enrollment.route if enrollment.route_id else None
     if route is not None:
         if route.school_year_id != enrollment.school_year_id:

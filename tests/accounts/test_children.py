@@ -8,17 +8,12 @@ from django.urls import reverse
 from accounts import errors, selectors, services
 from accounts.models import Child, FamilyEvent, Guardianship
 
-GIULIA = {
-    "codice_fiscale": "RSSGLI18C52H501V",
-    "first_name": "Giulia",
-    "last_name": "Rossi",
-    "birth_date": "2018-03-12",
-    "sex": "F",
-}
+GIULIA = {"codice_fiscale": "RSSGLI18C52H501V", "first_name": "Giulia", "last_name": "Rossi"}
+CONFIRMED = {**GIULIA, "confirmed_cf": "RSSGLI18C52H501V"}
 
 
 def add_child(adult, **overrides):
-    data = {**GIULIA, "birth_date": datetime.date(2018, 3, 12), **overrides}
+    data = {**GIULIA, "birth_date": datetime.date(2018, 3, 12), "sex": "F", **overrides}
     return services.child_add(adult=adult, **data)
 
 
@@ -50,16 +45,46 @@ def test_family_page_lists_children_with_age(parent_client, parent):
     assert "anni" in body
 
 
-def test_add_child_page_creates_child_and_redirects(parent_client, parent):
+def test_add_child_page_asks_only_the_names_and_shows_what_the_cf_says(parent_client):
+    page = parent_client.get(reverse("accounts:child_add")).content.decode()
+    assert 'name="birth_date"' not in page
+    assert 'name="sex"' not in page
+
     response = parent_client.post(reverse("accounts:child_add"), {**GIULIA, "codice_fiscale": "rssgli18c52h501v"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Controlla i dati letti dal codice fiscale" in body
+    assert "12/03/2018, Roma" in body
+    assert "femmina" in body
+    assert 'name="confirmed_cf" value="RSSGLI18C52H501V"' in body
+    assert 'value="Giulia"' in body
+    assert not Child.objects.exists()
+
+
+def test_a_cf_changed_after_the_confirmation_is_shown_again(parent_client):
+    data = {
+        **CONFIRMED,
+        "codice_fiscale": "RSSMRC19A01H501M",
+        "first_name": "Marco",
+        "confirmed_cf": GIULIA["codice_fiscale"],
+    }
+    response = parent_client.post(reverse("accounts:child_add"), data)
+    assert "Controlla i dati letti dal codice fiscale" in response.content.decode()
+    assert not Child.objects.exists()
+
+
+def test_add_child_page_creates_child_with_the_cfs_birth_date_and_sex(parent_client, parent):
+    response = parent_client.post(reverse("accounts:child_add"), {**CONFIRMED, "codice_fiscale": "rssgli18c52h501v"})
     child = Child.objects.get()
+    assert (child.birth_date, child.sex) == (datetime.date(2018, 3, 12), "F")
     assert response.status_code == 302
     assert response.url == reverse("accounts:child_detail", kwargs={"pk": child.pk})
     assert parent_client.get(response.url).status_code == 200
 
 
 def test_add_child_page_says_which_field_disagrees_and_keeps_input(parent_client):
-    response = parent_client.post(reverse("accounts:child_add"), {**GIULIA, "first_name": "Marta"})
+    response = parent_client.post(reverse("accounts:child_add"), {**CONFIRMED, "first_name": "Marta"})
     body = response.content.decode()
     assert response.status_code == 200
     assert "Il nome non corrisponde al codice fiscale" in body
@@ -70,7 +95,7 @@ def test_add_child_page_says_which_field_disagrees_and_keeps_input(parent_client
 
 def test_add_child_page_for_a_known_cf_reveals_nothing(parent_client, other_parent):
     add_child(other_parent)
-    response = parent_client.post(reverse("accounts:child_add"), GIULIA)
+    response = parent_client.post(reverse("accounts:child_add"), CONFIRMED)
     body = response.content.decode()
     assert response.status_code == 200
     assert "già presente nel portale" in body
@@ -82,15 +107,13 @@ def test_add_child_page_for_a_known_cf_reveals_nothing(parent_client, other_pare
     "overrides",
     [
         {"codice_fiscale": "RSSGLI18C52H501X"},
-        {"birth_date": "2999-01-01"},
-        {"birth_date": "31/02/2018"},
-        {"sex": "X"},
+        {"codice_fiscale": "RSSMRA85C52H501N", "first_name": "Maria", "confirmed_cf": "RSSMRA85C52H501N"},  # adult
         {"first_name": "x" * 10_000},
         {"codice_fiscale": "\x00" * 16},
     ],
 )
 def test_add_child_bad_input_is_a_form_error(parent_client, overrides):
-    response = parent_client.post(reverse("accounts:child_add"), {**GIULIA, **overrides})
+    response = parent_client.post(reverse("accounts:child_add"), {**CONFIRMED, **overrides})
     assert response.status_code == 200
     assert "is-invalid" in response.content.decode()
     assert not Child.objects.exists()

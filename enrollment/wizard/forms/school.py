@@ -58,8 +58,13 @@ class SchoolForm(StepForm):
         return data
 
 
+class SchoolClassChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: SchoolClass) -> str:
+        return class_label(obj)
+
+
 class ClassForm(StepForm):
-    school_class: forms.ModelChoiceField[SchoolClass] = forms.ModelChoiceField(
+    school_class: forms.ModelChoiceField[SchoolClass] = SchoolClassChoiceField(
         label=_("Classe o sezione"),
         queryset=None,
         empty_label="—",
@@ -78,6 +83,20 @@ class ClassForm(StepForm):
 
     def initial_from(self, enrollment):
         return {"school_class": enrollment.school_class_id}
+
+
+def class_label(school_class: SchoolClass) -> str:
+    """The class's name, and a nursery group's ages: "Lattanti (da 3 a 12 mesi)"."""
+    low, high = school_class.min_age_months, school_class.max_age_months
+    if low is None and high is None:
+        return school_class.name
+    if low is not None and high is not None:
+        ages = gettext("da %(low)s a %(high)s mesi") % {"low": low, "high": high}
+    elif low is not None:
+        ages = gettext("da %(low)s mesi") % {"low": low}
+    else:
+        ages = gettext("fino a %(high)s mesi") % {"high": high}
+    return f"{school_class.name} ({ages})"
 
 
 class ResidencyForm(StepForm):

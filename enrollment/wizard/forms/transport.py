@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ... import selectors
-from ...models import Enrollment
+from ...models import Enrollment, ServiceKind
 from .common import StepForm, no_control_characters, radio
 
 PICKUP_MAX_LINES = 10
@@ -109,6 +109,11 @@ class PickupForm(StepForm):
         help_text=_("Uno per riga: nome, cognome e documento d'identità. Ad esempio: Anna Verdi, C.I. CA12345AB."),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.enrollment.service.kind == ServiceKind.NURSERY:
+            self.fields["pickup_adults"].label = _("Adulti autorizzati a ritirare il bambino al nido")
+
     def initial_from(self, enrollment):
         return {"pickup_adults": enrollment.pickup_adults}
 
@@ -123,8 +128,14 @@ class PickupForm(StepForm):
         if any(len(line) > PICKUP_LINE_MAX for line in lines):
             raise ValidationError(_("Una riga è troppo lunga: scrivi un adulto per riga."), code="line_too_long")
         if not lines and self.enrollment.direction != Enrollment.Direction.OUTBOUND:
-            raise ValidationError(
-                _("Scrivi almeno un adulto: al ritorno il bambino viene consegnato solo a chi è indicato qui."),
-                code="required",
-            )
+            if self.enrollment.service.kind == ServiceKind.NURSERY:
+                message = _(
+                    "Scrivi almeno un adulto, anche solo te: il bambino viene affidato solo a chi è indicato qui."
+                )
+            else:
+                message = _(
+                    "Scrivi almeno un adulto, anche solo te: al ritorno il bambino viene consegnato solo a chi è "
+                    "indicato qui."
+                )
+            raise ValidationError(message, code="required")
         return "\n".join(lines)

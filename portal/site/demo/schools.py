@@ -57,6 +57,9 @@ SCHOOLS = [
     ),
 ]
 
+# The nursery's groups, by age in months at the start of the year (from, up to but not including).
+NURSERY_GROUP_AGES = {"Lattanti": (3, 12), "Semidivezzi": (12, 24), "Divezzi": (24, 36)}
+
 SERVICES = [
     (
         ServiceKind.CANTEEN,
@@ -165,7 +168,10 @@ def _school(code, name, kind, address, classes) -> School:
         ministry_code=code, defaults={"name": name, "kind": kind, "address": address}
     )
     for class_name in classes:
-        SchoolClass.objects.get_or_create(school=school, name=class_name)
+        ages = NURSERY_GROUP_AGES.get(class_name, (None, None))
+        SchoolClass.objects.get_or_create(
+            school=school, name=class_name, defaults={"min_age_months": ages[0], "max_age_months": ages[1]}
+        )
     return school
 
 
