@@ -101,6 +101,12 @@ class InvitationAlreadyAcceptedError(InvitationError):
     default_message = _("Questo invito è già stato accettato.")
 
 
+class InvitationDeclinedError(InvitationError):
+    default_message = _(
+        "Hai rifiutato questo invito: se hai cambiato idea, chiedi a chi ti ha invitato di inviarne uno nuovo."
+    )
+
+
 class InvitationRevokedError(InvitationError):
     default_message = _("Questo invito è stato annullato da chi l'ha inviato.")
 

@@ -228,6 +228,7 @@ class FamilyEvent(models.Model):
         DELEGATE_INVITED = "delegate_invited", _("delegato invitato")
         DELEGATE_ACCEPTED = "delegate_accepted", _("delega accettata")
         DELEGATE_REVOKED = "delegate_revoked", _("delega revocata")
+        DELEGATE_DECLINED = "delegate_declined", _("invito a delegato rifiutato")
         REFERENCE_CHANGED = "reference_changed", _("adulto di riferimento cambiato")
         LETTER_ISSUED = "letter_issued", _("lettera di attivazione emessa")
 
@@ -317,6 +318,7 @@ class Invitation(models.Model):
         verbose_name=_("accettato da"),
     )
     revoked_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("rifiutato il"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invito")

@@ -169,11 +169,13 @@ def imported_family_get_for_user(*, user: User) -> ImportedAdult | None:
 
 
 def invitation_status(invitation: Invitation) -> str:
-    """The invitation's state: "accepted", "revoked", "expired" or "pending"."""
+    """The invitation's state: "accepted", "revoked", "declined", "expired" or "pending"."""
     if invitation.accepted_at is not None:
         return "accepted"
     if invitation.revoked_at is not None:
         return "revoked"
+    if invitation.declined_at is not None:
+        return "declined"
     if invitation.expires_at <= timezone.now():
         return "expired"
     return "pending"
@@ -189,10 +191,28 @@ def invitations_pending_for_user(*, user: User, child: Child) -> QuerySet[Invita
             children=child,
             accepted_at__isnull=True,
             revoked_at__isnull=True,
+            declined_at__isnull=True,
             expires_at__gt=timezone.now(),
         )
         .prefetch_related("children")
         .order_by("-created_at")
+    )
+
+
+def invitations_received_for_user(*, user: User) -> list[Invitation]:
+    """Invitations to become delegate waiting for this adult's answer (matched on their codice fiscale, so they
+    are found after sign-up and e-mail verification wherever the link was opened)."""
+    return list(
+        Invitation.objects.filter(
+            codice_fiscale=user.codice_fiscale,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            declined_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("inviter")
+        .prefetch_related("children")
+        .order_by("created_at")
     )
 
 

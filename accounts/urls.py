@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("famiglia/figli/<id:pk>/invita/", invitations.invite, name="invite"),
     path("famiglia/inviti/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("famiglia/inviti/<id:pk>/revoca/", invitations.invitation_revoke, name="invitation_revoke"),
+    path("famiglia/inviti/<id:pk>/rifiuta/", invitations.invitation_decline, name="invitation_decline"),
     path("famiglia/deleghe/<id:pk>/revoca/", invitations.delegate_revoke, name="delegate_revoke"),
     path("famiglia/privacy/", privacy.privacy_center, name="privacy_center"),
     path("famiglia/privacy/dati.zip", privacy.privacy_export, name="privacy_export"),

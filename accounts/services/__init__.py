@@ -30,6 +30,7 @@ from .invitations import (
     invitation_accept,
     invitation_check,
     invitation_create,
+    invitation_decline,
     invitation_revoke,
     reference_change,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "invitation_accept",
     "invitation_check",
     "invitation_create",
+    "invitation_decline",
     "invitation_revoke",
     "legal_document_publish",
     "legal_documents_cache_clear",

@@ -28,6 +28,7 @@ from ..errors import (
     InactiveAdultError,
     InvitationAlreadyAcceptedError,
     InvitationCodiceFiscaleError,
+    InvitationDeclinedError,
     InvitationEmailError,
     InvitationExpiredError,
     InvitationNoLongerValidError,
@@ -167,6 +168,8 @@ def invitation_check(*, user: User, invitation: Invitation) -> list[Child]:
         raise InvitationAlreadyAcceptedError
     if invitation.revoked_at is not None:
         raise InvitationRevokedError
+    if invitation.declined_at is not None:
+        raise InvitationDeclinedError
     if invitation.expires_at <= timezone.now():
         when = date_format(timezone.localtime(invitation.expires_at), "d/m/Y")
         raise InvitationExpiredError(
@@ -211,6 +214,28 @@ def invitation_accept(*, user: User, token: str) -> list[Child]:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return sorted(granted, key=lambda child: (child.first_name, child.last_name, child.pk))
+
+
+@transaction.atomic
+def invitation_decline(*, user: User, invitation_id: int) -> Invitation:
+    """The invited adult says no: the invitation stops waiting on both sides (declining twice changes nothing).
+
+    Only the adult it is meant for may decline it; to anyone else it does not exist.
+    """
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+    if invitation is None or invitation.codice_fiscale != user.codice_fiscale:
+        raise InvitationNotFoundError
+    if invitation.declined_at is not None:
+        return invitation
+    if invitation.accepted_at is not None:
+        raise InvitationAlreadyAcceptedError
+    if invitation.revoked_at is not None:
+        raise InvitationRevokedError
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    for child in invitation.children.all():
+        family_event_record(action=FamilyEvent.Action.DELEGATE_DECLINED, child=child, actor=user, subject=user)
+    return invitation
 
 
 @transaction.atomic

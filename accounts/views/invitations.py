@@ -111,6 +111,25 @@ def invitation_revoke(request, pk: int):
 
 @login_required
 @require_POST
+def invitation_decline(request, pk: int):
+    """The invited adult declines from the family page (an invitation not theirs is a 404)."""
+    try:
+        invitation = services.invitation_decline(user=request.user, invitation_id=pk)
+    except errors.InvitationNotFoundError:
+        raise Http404 from None
+    except errors.InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Hai rifiutato l'invito di %(name)s.")
+            % {"name": f"{invitation.inviter.first_name} {invitation.inviter.last_name}"},
+        )
+    return redirect("accounts:family")
+
+
+@login_required
+@require_POST
 def delegate_revoke(request, pk: int):
     """The child's reference revokes a delegate, or the delegate gives up their own delegation."""
     try:

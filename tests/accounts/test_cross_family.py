@@ -50,6 +50,7 @@ FAMILY_A_KWARGS = {
     "accounts:invite": lambda a: {"pk": a["child"].pk},
     "accounts:invitation_accept": lambda a: {"token": _a_invitation(a).token},
     "accounts:invitation_revoke": lambda a: {"pk": _a_invitation(a).pk},
+    "accounts:invitation_decline": lambda a: {"pk": _a_invitation(a).pk},
     "accounts:delegate_revoke": lambda a: {"pk": _a_delegation(a).pk},
 }
 
