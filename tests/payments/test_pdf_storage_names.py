@@ -65,7 +65,9 @@ def test_receipt_pdfs_have_random_names(parent, giulia):
     assert stems[0] != stems[1]
 
 
-def test_the_pdf_reaches_its_family_only_through_the_scoped_view(parent_client, parent, giulia, other_parent, settings):
+def test_the_pdf_reaches_its_family_only_through_the_scoped_view(
+    parent_client, parent, giulia, other_parent, settings
+):
     notice = notice_make(child=giulia, payer=parent)
     receipt = receipt_make(notice=notice)
     notice_url = reverse("payments:notice_pdf", kwargs={"pk": notice.pk})
@@ -91,7 +93,8 @@ def test_the_pdf_reaches_its_family_only_through_the_scoped_view(parent_client, 
 def test_random_file_name_keeps_the_folder_and_extension_and_deconstructs():
     upload_to = RandomFileName("notices", ".pdf")
     name = upload_to(None, "avviso-301000000000012345.pdf")
-    assert name.startswith("notices/") and name.endswith(".pdf")
+    assert name.startswith("notices/")
+    assert name.endswith(".pdf")
     assert "301000000000012345" not in name
     assert upload_to(None, "x.pdf") != upload_to(None, "x.pdf")
     path, args, kwargs = upload_to.deconstruct()
