@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.files import file_delete_on_rollback
 from portal.money import to_cents
 from portal.pdf import assets, html_to_pdf, weasyprint_kit
 
@@ -236,6 +237,7 @@ def notice_pdf_get_or_render(*, notice: PaymentNotice) -> bytes:
     prefetch_related_objects([notice], "options")  # one query for the context's options
     content = notice_pdf_render(notice=notice)
     notice.pdf.save("avviso.pdf", ContentFile(content), save=False)  # stored under a random name (upload_to)
+    file_delete_on_rollback(storage=notice.pdf.storage, name=notice.pdf.name)
     notice.save(update_fields=["pdf"])
     return content
 
@@ -271,6 +273,7 @@ def receipt_pdf_get_or_render(*, receipt: Receipt) -> bytes:
         return content
     content = receipt_pdf_render(receipt=receipt)
     receipt.pdf.save("ricevuta.pdf", ContentFile(content), save=False)  # stored under a random name (upload_to)
+    file_delete_on_rollback(storage=receipt.pdf.storage, name=receipt.pdf.name)
     receipt.save(update_fields=["pdf"])
     return content
 
