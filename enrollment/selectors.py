@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -269,6 +269,40 @@ def enrollment_get_for_user(*, user: User, pk: int) -> Enrollment:
     if enrollment is None:
         raise EnrollmentNotFoundError
     return enrollment
+
+
+# --- who sees the private data of an enrollment ----------------------------------------------------------------
+#
+# The medical diet's details and certificate (health data of a minor) and the family's ISEE value and DSU protocol
+# are the business of the adult who sent the enrollment (for a draft: who started it, the one filling it in) and of
+# the child's adult of reference. A delegate sees the rest: that an ISEE was presented, that a special diet was
+# asked, the office's decision. The one rule, for the pages (detail, wizard) and the data export alike.
+
+
+def enrollment_private_data_rule(*, user: User) -> Callable[[Enrollment], bool]:
+    """The rule for `user`, for any number of enrollments: `rule(enrollment)` says whether the user may see its
+    medical details, certificate, ISEE value and DSU protocol. One query (the children the user is the reference
+    adult of now), whatever the number of enrollments."""
+    if user.pk is None:
+        return lambda enrollment: False
+    reference = set(
+        Guardianship.objects.filter(adult=user, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True).values_list(
+            "child_id", flat=True
+        )
+    )
+
+    def rule(enrollment: Enrollment) -> bool:
+        author_id = (
+            enrollment.created_by_id if enrollment.status == Enrollment.Status.DRAFT else enrollment.submitted_by_id
+        )
+        return author_id == user.pk or enrollment.child_id in reference
+
+    return rule
+
+
+def enrollment_private_data_visible(*, user: User, enrollment: Enrollment) -> bool:
+    """Whether `user` may see the enrollment's medical details, certificate, ISEE value and DSU protocol."""
+    return enrollment_private_data_rule(user=user)(enrollment)
 
 
 @dataclass(frozen=True)
