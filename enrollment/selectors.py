@@ -271,18 +271,14 @@ def enrollment_get_for_user(*, user: User, pk: int) -> Enrollment:
     return enrollment
 
 
-# --- who sees the private data of an enrollment ----------------------------------------------------------------
-#
-# The medical diet's details and certificate (health data of a minor) and the family's ISEE value and DSU protocol
-# are the business of the adult who sent the enrollment (for a draft: who started it, the one filling it in) and of
-# the child's adult of reference. A delegate sees the rest: that an ISEE was presented, that a special diet was
-# asked, the office's decision. The one rule, for the pages (detail, wizard) and the data export alike.
+# --- who sees the private data of an enrollment: one rule for the pages, the wizard and the data export ---------
 
 
 def enrollment_private_data_rule(*, user: User) -> Callable[[Enrollment], bool]:
-    """The rule for `user`, for any number of enrollments: `rule(enrollment)` says whether the user may see its
-    medical details, certificate, ISEE value and DSU protocol. One query (the children the user is the reference
-    adult of now), whatever the number of enrollments."""
+    """`rule(enrollment)`: may `user` see its medical details, certificate, ISEE value and DSU protocol?
+
+    Only the adult who sent it (for a draft: who started it) and the child's adult of reference now; a delegate
+    sees the rest (an ISEE presented, a special diet asked, the office's decision). One query for any number."""
     if user.pk is None:
         return lambda enrollment: False
     reference = set(
