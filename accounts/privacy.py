@@ -51,7 +51,8 @@ tutti i dati che il portale conserva su di te, divisi per sezione:
 - eventi_famiglia: il registro delle modifiche che ti riguardano (chi, cosa, quando);
 - richieste_di_cancellazione: le tue richieste di cancellazione dell'account e il loro esito;
 - iscrizioni: le domande di iscrizione ai servizi che hai fatto o che riguardano i tuoi figli, con i dati
-  dichiarati (ISEE, dieta, trasporto) e il loro stato;
+  dichiarati (ISEE, dieta, trasporto) e il loro stato; il valore ISEE, il protocollo DSU e i dati sanitari
+  della dieta solo per le domande che hai inviato tu o dei bambini di cui sei l'adulto di riferimento;
 - pagamenti: gli avvisi di cui sei il pagatore e le ricevute dei tuoi pagamenti.
 
 Le date sono nel formato internazionale AAAA-MM-GG (gli orari con il fuso orario).

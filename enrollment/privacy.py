@@ -10,6 +10,7 @@ from django.db.models import Q
 from portal.privacy import register_exporter, register_retention_check
 
 from .models import Enrollment
+from .selectors import enrollment_private_data_rule
 
 RETENTION_REASON = (
     "Hai inviato domande di iscrizione ai servizi: sono atti amministrativi con dichiarazioni sostitutive che il "
@@ -24,9 +25,24 @@ def enrollment_retention_reason(user) -> str | None:
     return RETENTION_REASON if sent.exists() else None
 
 
-def _row(enrollment: Enrollment) -> dict:
+# Left out of a row for an adult who did not send the enrollment and is not the child's adult of reference (a
+# delegate): the medical diet's details and certificate, the ISEE value, DSU protocol and expiry.
+PRIVATE_KEYS = (
+    "isee_valore",
+    "isee_protocollo_dsu",
+    "isee_scadenza",
+    "dieta_medica_indicazioni",
+    "dieta_medica_certificato",
+)
+PRIVATE_NOTE = (
+    "Il valore ISEE, il protocollo DSU e i dati sanitari della dieta non sono inclusi: li ricevono solo l'adulto che "
+    "ha inviato la domanda e l'adulto di riferimento del bambino."
+)
+
+
+def _row(enrollment: Enrollment, *, private: bool) -> dict:
     medical = getattr(enrollment, "medical_diet", None)
-    return {
+    row = {
         "protocollo": enrollment.protocol,
         "bambino": f"{enrollment.child.first_name} {enrollment.child.last_name}",
         "bambino_codice_fiscale": enrollment.child.codice_fiscale,
@@ -53,10 +69,16 @@ def _row(enrollment: Enrollment) -> dict:
         "creata_il": enrollment.created_at,
         "inviata_il": enrollment.submitted_at,
     }
+    if not private:
+        for key in PRIVATE_KEYS:
+            del row[key]
+        row["dati_riservati"] = PRIVATE_NOTE
+    return row
 
 
 def enrollment_personal_data(user) -> list[dict]:
-    """Enrollments the user created or sent, and those of the children the user is a guardian of now."""
+    """Enrollments the user created or sent, and those of the children the user is a guardian of now; the medical
+    details, certificate and ISEE data only where `enrollment_private_data_rule` allows them."""
     own = Q(created_by=user) | Q(submitted_by=user)
     family = Q(child__guardianships__adult=user, child__guardianships__revoked_at__isnull=True)
     enrollments = (
@@ -65,7 +87,8 @@ def enrollment_personal_data(user) -> list[dict]:
         .select_related("child", "service", "school_year", "school", "school_class", "route", "stop", "medical_diet")
         .order_by("created_at", "pk")
     )
-    return [_row(enrollment) for enrollment in enrollments]
+    private = enrollment_private_data_rule(user=user)
+    return [_row(enrollment, private=private(enrollment)) for enrollment in enrollments]
 
 
 register_exporter("iscrizioni", enrollment_personal_data)

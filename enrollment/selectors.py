@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -281,6 +281,36 @@ def enrollment_get_for_user(*, user: User, pk: int) -> Enrollment:
     if enrollment is None:
         raise EnrollmentNotFoundError
     return enrollment
+
+
+# --- who sees the private data of an enrollment: one rule for the pages, the wizard and the data export ---------
+
+
+def enrollment_private_data_rule(*, user: User) -> Callable[[Enrollment], bool]:
+    """`rule(enrollment)`: may `user` see its medical details, certificate, ISEE value and DSU protocol?
+
+    Only the adult who sent it (for a draft: who started it) and the child's adult of reference now; a delegate
+    sees the rest (an ISEE presented, a special diet asked, the office's decision). One query for any number."""
+    if user.pk is None:
+        return lambda enrollment: False
+    reference = set(
+        Guardianship.objects.filter(adult=user, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True).values_list(
+            "child_id", flat=True
+        )
+    )
+
+    def rule(enrollment: Enrollment) -> bool:
+        author_id = (
+            enrollment.created_by_id if enrollment.status == Enrollment.Status.DRAFT else enrollment.submitted_by_id
+        )
+        return author_id == user.pk or enrollment.child_id in reference
+
+    return rule
+
+
+def enrollment_private_data_visible(*, user: User, enrollment: Enrollment) -> bool:
+    """Whether `user` may see the enrollment's medical details, certificate, ISEE value and DSU protocol."""
+    return enrollment_private_data_rule(user=user)(enrollment)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.files import file_delete_on_rollback
 from portal.money import to_cents
 from portal.pdf import assets, html_to_pdf, weasyprint_kit
 
@@ -233,10 +234,10 @@ def notice_pdf_get_or_render(*, notice: PaymentNotice) -> bytes:
     content = _stored(notice.pdf)
     if content is not None:
         return content
-    prefetch_related_objects([notice], "options")  # one query for the context and the file name
+    prefetch_related_objects([notice], "options")  # one query for the context's options
     content = notice_pdf_render(notice=notice)
-    number = min(notice.options.all(), key=lambda option: option.instalment).notice_number
-    notice.pdf.save(f"avviso-{number}.pdf", ContentFile(content), save=False)
+    notice.pdf.save("avviso.pdf", ContentFile(content), save=False)  # stored under a random name (upload_to)
+    file_delete_on_rollback(storage=notice.pdf.storage, name=notice.pdf.name)
     notice.save(update_fields=["pdf"])
     return content
 
@@ -271,7 +272,8 @@ def receipt_pdf_get_or_render(*, receipt: Receipt) -> bytes:
     if content is not None:
         return content
     content = receipt_pdf_render(receipt=receipt)
-    receipt.pdf.save(receipt_pdf_filename(receipt), ContentFile(content), save=False)
+    receipt.pdf.save("ricevuta.pdf", ContentFile(content), save=False)  # stored under a random name (upload_to)
+    file_delete_on_rollback(storage=receipt.pdf.storage, name=receipt.pdf.name)
     receipt.save(update_fields=["pdf"])
     return content
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child, User
 from portal.errors import TransitionNotAllowedError
+from portal.files import file_delete_on_rollback
 
 from ..errors import CertificateError, DuplicateEnrollmentError, EnrollmentNotFoundError, InvalidChoiceError
 from ..models import Enrollment, MedicalDiet, Route, SchoolClass, SchoolYear, Service, ServiceKind, Stop
@@ -207,7 +208,9 @@ def enrollment_medical_diet_set(
         old_name = diet.certificate.name if diet.certificate else ""
         diet.certificate_name = (getattr(certificate, "name", "") or "")[-200:]
         diet.certificate.save(f"{secrets.token_hex(16)}{extension}", certificate, save=False)
-        if old_name:
+        # On disk before the row is committed: gone again if this transaction (or the caller's) rolls back.
+        file_delete_on_rollback(storage=diet.certificate.storage, name=diet.certificate.name)
+        if old_name:  # the replaced file goes only once the new one is committed
             transaction.on_commit(partial(diet.certificate.storage.delete, old_name))
     diet.save()
     if locked.diet != Enrollment.Diet.MEDICAL:

@@ -1,7 +1,8 @@
 """The parent's pages about enrollments already started: the list, one enrollment, withdrawal, the receipt.
 
 A draft has no detail page of its own: its pages are the wizard's, so "detail" takes the parent back there.
-Health data never appear here: a diet is only "dieta speciale richiesta" and the office's decision on it.
+Health data never appear here: a diet is only "dieta speciale richiesta" and the office's decision on it. The ISEE
+value shows only to who may see it (`selectors.enrollment_private_data_visible`): a delegate reads "Presentato".
 """
 
 from typing import Any
@@ -41,7 +42,8 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enrollment = selectors.enrollment_get_for_user(user=signed_in_user(request), pk=pk)
+    user = signed_in_user(request)
+    enrollment = selectors.enrollment_get_for_user(user=user, pk=pk)
     if enrollment.status == Status.DRAFT:
         return redirect(resume_url(enrollment))
     return render(
@@ -53,6 +55,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tariff_unit": UNIT_LABELS.get(enrollment.service.unit, ""),
             "can_withdraw": enrollment.status in PARENT_WITHDRAWABLE,
             "special_diet": enrollment.diet != Enrollment.Diet.NONE,
+            "private_visible": selectors.enrollment_private_data_visible(user=user, enrollment=enrollment),
         },
     )
 

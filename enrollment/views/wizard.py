@@ -138,7 +138,12 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return _summary(request, enrollment, pages, current)
 
     posted = request.method == "POST"
-    form = current.form(enrollment, request.POST if posted else None, request.FILES if posted else None)
+    form = current.form(
+        enrollment,
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        private_visible=selectors.enrollment_private_data_visible(user=signed_in_user(request), enrollment=enrollment),
+    )
     if posted and form.is_valid():
         try:
             current.save(form, enrollment=enrollment, user=signed_in_user(request))
@@ -216,6 +221,9 @@ def _summary(request: HttpRequest, enrollment: Enrollment, pages: list[Step], cu
     context = _wizard_context(request, enrollment, pages, current)
     context["form"] = form
     context.update(_summary_context(enrollment, pages, fix_step))
+    context["private_visible"] = selectors.enrollment_private_data_visible(
+        user=signed_in_user(request), enrollment=enrollment
+    )
     return render(request, current.template, context)
 
 

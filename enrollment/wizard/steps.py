@@ -75,10 +75,12 @@ class Step:
         """The slug of the page to fill first, when this one cannot be shown yet."""
         return None
 
-    def form(self, enrollment: Enrollment, data: Any = None, files: Any = None) -> StepForm:
+    def form(
+        self, enrollment: Enrollment, data: Any = None, files: Any = None, *, private_visible: bool = True
+    ) -> StepForm:
         if self.form_class is None:
             raise TypeError(f"the {self.slug} page has no step form")
-        return self.form_class(data, files, enrollment=enrollment)
+        return self.form_class(data, files, enrollment=enrollment, private_visible=private_visible)
 
     def form_field(self, field: str | None) -> str | None:
         """Where on this page's form a service's error about `field` goes."""
@@ -174,7 +176,7 @@ class DietStep(Step):
             services.enrollment_medical_diet_set(
                 enrollment=enrollment,
                 user=user,
-                details=form.cleaned_data["medical_details"],
+                details=form.medical_details_to_save(),
                 certificate=form.cleaned_data.get("certificate"),
             )
             super().save(form, enrollment=enrollment, user=user)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
+from portal.files import RandomFileName
 
 from .. import pagopa
 from .common import EURO
@@ -96,7 +97,7 @@ class PaymentNotice(models.Model):
         default=False,
         help_text=_("Pagato dopo la scadenza o l'annullamento: l'ufficio controlla."),
     )
-    pdf = models.FileField(_("avviso PDF"), upload_to="notices/%Y/%m/", blank=True)
+    pdf = models.FileField(_("avviso PDF"), upload_to=RandomFileName("notices", ".pdf"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

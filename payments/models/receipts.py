@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.files import RandomFileName
+
 from .common import EURO
 from .notices import PaymentNotice, PaymentOption
 
@@ -61,7 +63,7 @@ class Receipt(models.Model):
     received_at = models.DateTimeField(_("ricevuta il"), default=timezone.now)
     flagged = models.BooleanField(_("da verificare"), default=False)
     flag_reason = models.CharField(_("motivo della verifica"), max_length=200, blank=True)
-    pdf = models.FileField(_("ricevuta PDF"), upload_to="receipts/%Y/%m/", blank=True)
+    pdf = models.FileField(_("ricevuta PDF"), upload_to=RandomFileName("receipts", ".pdf"), blank=True)
 
     class Meta:
         verbose_name = _("ricevuta")

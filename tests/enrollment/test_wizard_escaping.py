@@ -31,7 +31,11 @@ def test_a_hostile_certificate_name_is_escaped_for_the_parent_and_the_other_adul
         assert response.status_code == 200, who
         body = response.content.decode()
         assert "<img src=x" not in body, who
-        assert f"Hai già caricato «{ESCAPED}»" in body, who
+    assert f"Hai già caricato «{ESCAPED}»" in parent_client.get(step_url(at_diet, "dieta")).content.decode()
+    # the delegate does not even get the name: the certificate is the reference adult's (issue 11, item 5)
+    delegate_page = delegate_client.get(step_url(at_diet, "dieta")).content.decode()
+    assert "onerror" not in delegate_page
+    assert "già stato caricato da un altro adulto" in delegate_page
 
 
 class _PlainHelp(forms.Form):

@@ -27,10 +27,16 @@ def no_control_characters(value: str) -> str:
 
 
 class StepForm(forms.Form):
-    """A wizard page's form: built on the draft it edits."""
+    """A wizard page's form: built on the draft it edits.
 
-    def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
+    `private_visible` is False for an adult who may not see the draft's ISEE value, DSU protocol and medical
+    details (`selectors.enrollment_private_data_visible`: a delegate on a draft another adult started): the form
+    then shows none of them, and leaving them empty keeps what is stored.
+    """
+
+    def __init__(self, *args: Any, enrollment: Enrollment, private_visible: bool = True, **kwargs: Any) -> None:
         self.enrollment = enrollment
+        self.private_visible = private_visible
         kwargs.setdefault("initial", self.initial_from(enrollment))
         super().__init__(*args, **kwargs)
 

@@ -89,15 +89,30 @@ class DietForm(StepForm):
         self.stored_certificate = ""
         if self.medical is not None and self.medical.certificate:
             self.stored_certificate = self.medical.certificate_name or gettext("certificato")
-            # The file name is the uploader's: format_html escapes it (the other adult of the child sees it too).
-            self.fields["certificate"].help_text = format_html(
-                gettext("Hai già caricato «{name}»: carica un altro file solo se vuoi sostituirlo."),
-                name=self.stored_certificate,
+            if self.private_visible:
+                # The file name is the uploader's: format_html escapes it.
+                self.fields["certificate"].help_text = format_html(
+                    gettext("Hai già caricato «{name}»: carica un altro file solo se vuoi sostituirlo."),
+                    name=self.stored_certificate,
+                )
+            else:  # an adult who may not see the health data: neither the file's name nor its content
+                self.fields["certificate"].help_text = gettext(
+                    "Il certificato è già stato caricato da un altro adulto: carica un file solo se vuoi sostituirlo."
+                )
+        if self.details_hidden:
+            self.fields["medical_details"].help_text = gettext(
+                "Le indicazioni mediche sono già state scritte da un altro adulto e sono visibili solo a lui e "
+                "all'adulto di riferimento: lascia il campo vuoto per mantenerle, oppure scrivile di nuovo."
             )
+
+    @property
+    def details_hidden(self) -> bool:
+        """Medical details are stored that this adult may not see: not shown, and an empty field keeps them."""
+        return self.medical is not None and not self.private_visible
 
     def initial_from(self, enrollment):
         initial = {"diet": enrollment.diet, "diet_note": enrollment.diet_note}
-        if enrollment.diet == Enrollment.Diet.MEDICAL and self.medical is not None:
+        if enrollment.diet == Enrollment.Diet.MEDICAL and self.medical is not None and self.private_visible:
             initial["medical_details"] = self.medical.details
         return initial
 
@@ -112,7 +127,7 @@ class DietForm(StepForm):
         data = self.cleaned_data
         diet = data.get("diet")
         if diet == Enrollment.Diet.MEDICAL:
-            if "medical_details" in data and not data["medical_details"]:
+            if "medical_details" in data and not data["medical_details"] and not self.details_hidden:
                 self.add_error("medical_details", _("Scrivi le indicazioni mediche."))
             upload = data.get("certificate")
             if upload:
@@ -125,6 +140,13 @@ class DietForm(StepForm):
         elif diet == Enrollment.Diet.OTHER and "diet_note" in data and not data["diet_note"]:
             self.add_error("diet_note", _("Spiega quale dieta serve."))
         return data
+
+    def medical_details_to_save(self) -> str:
+        """What was typed; empty over details this adult may not see keeps the stored ones."""
+        typed = self.cleaned_data["medical_details"]
+        if not typed and self.details_hidden and self.medical is not None:
+            return self.medical.details
+        return typed
 
     @property
     def is_medical(self) -> bool:

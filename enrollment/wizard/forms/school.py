@@ -156,11 +156,18 @@ class IseeForm(StepForm):
 
     field_order = ["presented", "amount", "protocol", "expires_on"]
 
+    @property
+    def stored_hidden(self) -> bool:
+        """An ISEE is stored that this adult may not see: it is not shown, and empty fields keep it."""
+        return bool(self.enrollment.isee_presented) and not self.private_visible
+
     def initial_from(self, enrollment):
         if enrollment.isee_presented is None:
             return {}
         if not enrollment.isee_presented:
             return {"presented": NO}
+        if not self.private_visible:
+            return {"presented": YES}
         amount = enrollment.isee_amount
         return {
             "presented": YES,
@@ -179,6 +186,8 @@ class IseeForm(StepForm):
         super().clean()
         data = self.cleaned_data
         if data.get("presented") != YES:
+            return data
+        if self.keeps_stored:
             return data
         if "amount" in data:
             if not data["amount"]:
@@ -205,6 +214,17 @@ class IseeForm(StepForm):
         return data
 
     @property
+    def keeps_stored(self) -> bool:
+        """Nothing typed over an ISEE this adult may not see: the stored one stays as it is."""
+        data = self.cleaned_data
+        return (
+            self.stored_hidden
+            and data.get("presented") == YES
+            and not any(data.get(name) for name in ("amount", "protocol", "expires_on"))
+            and not any(name in self.errors for name in ("amount", "protocol", "expires_on"))
+        )
+
+    @property
     def is_expired(self) -> bool:
         expires_on = self.cleaned_data.get("expires_on")
         return (
@@ -214,6 +234,8 @@ class IseeForm(StepForm):
     def data_for_update(self) -> dict:
         if self.cleaned_data["presented"] == NO:
             return {"isee_presented": False, "isee_amount": None, "isee_protocol": "", "isee_expires_on": None}
+        if self.keeps_stored:
+            return {"isee_presented": True}
         return {
             "isee_presented": True,
             "isee_amount": self.cleaned_data["isee_amount"],
