@@ -17,6 +17,7 @@ from portal.csv_export import csv_response
 from .. import selectors
 from ..exports import day_parse, kitchen_export, roster_export, school_year_current, transport_export
 from ..models import HEALTH_PERMISSION, Route, SchoolStaff, SchoolYear
+from ..selectors import staff as staff_selectors
 from .common import signed_in_user
 
 
@@ -48,14 +49,16 @@ def _page(request: HttpRequest, staff: SchoolStaff, *, day_text: str) -> HttpRes
 @require_GET
 def school_staff_home(request: HttpRequest) -> HttpResponse:
     return _page(
-        request, selectors.school_staff_get(user=signed_in_user(request)), day_text=request.GET.get("giorno", "")
+        request, staff_selectors.school_staff_get(user=signed_in_user(request)), day_text=request.GET.get("giorno", "")
     )
 
 
 @login_required
 @require_GET
 def school_roster(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
-    school = selectors.school_get_for_staff(staff=selectors.school_staff_get(user=signed_in_user(request)), pk=pk)
+    school = staff_selectors.school_get_for_staff(
+        staff=staff_selectors.school_staff_get(user=signed_in_user(request)), pk=pk
+    )
     year = _year(request)
     if year is None:
         raise Http404
@@ -65,8 +68,8 @@ def school_roster(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttp
 @login_required
 @require_GET
 def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
-    staff = selectors.school_staff_get(user=signed_in_user(request))
-    school = selectors.school_get_for_staff(staff=staff, pk=pk)
+    staff = staff_selectors.school_staff_get(user=signed_in_user(request))
+    school = staff_selectors.school_get_for_staff(staff=staff, pk=pk)
     day = day_parse(request.GET.get("giorno", ""))
     if day is None:
         return _page(request, staff, day_text=request.GET.get("giorno", ""))
@@ -78,5 +81,7 @@ def school_kitchen(request: HttpRequest, pk: int) -> HttpResponse | StreamingHtt
 @login_required
 @require_GET
 def route_transport(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
-    route = selectors.route_get_for_staff(staff=selectors.school_staff_get(user=signed_in_user(request)), pk=pk)
+    route = staff_selectors.route_get_for_staff(
+        staff=staff_selectors.school_staff_get(user=signed_in_user(request)), pk=pk
+    )
     return csv_response(transport_export(route_ids=[route.pk], school_year=route.school_year))

@@ -14,21 +14,20 @@ from django.utils import timezone
 
 from accounts.models import Guardianship, User
 
-from .errors import EnrollmentNotFoundError
-from .models import (
+from ..errors import EnrollmentNotFoundError
+from ..models import (
     Enrollment,
     EnrollmentWindow,
     Route,
     School,
     SchoolClass,
-    SchoolStaff,
     SchoolYear,
     Service,
     Stop,
     TariffBand,
     TariffPlan,
 )
-from .tariffs import Band, Plan, tariff_explain
+from ..tariffs import Band, Plan, tariff_explain
 
 # A waiting list is ordered by the office's ranking (none: after every ranked one), then submission time, then id.
 NO_RANK = 2**31 - 1
@@ -373,32 +372,6 @@ def enrollment_cards_for_user(*, user: User, school_year_ids: Iterable[int] | No
         positions = {row.pk: getattr(row, "waitlist_position", None) for row in rows_waiting}
         cards = [replace(card, position=positions.get(card.pk)) for card in cards]
     return cards
-
-
-# --- school staff (their schools' and routes' files) -----------------------------------------------------------
-
-
-def school_staff_get(*, user: User) -> SchoolStaff:
-    """The user's school staff role, or 404: the schools' page is only for them."""
-    staff = SchoolStaff.objects.filter(user=user).first()
-    if staff is None:
-        raise Http404
-    return staff
-
-
-def school_get_for_staff(*, staff: SchoolStaff, pk: int) -> School:
-    """One of the staff's schools; any other school is a 404."""
-    school = staff.schools.filter(pk=pk).first()
-    if school is None:
-        raise Http404
-    return school
-
-
-def route_get_for_staff(*, staff: SchoolStaff, pk: int) -> Route:
-    route = staff.routes.select_related("school_year").filter(pk=pk).first()
-    if route is None:
-        raise Http404
-    return route
 
 
 def school_year_list() -> QuerySet[SchoolYear]:
