@@ -12,6 +12,7 @@ from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +42,63 @@ CERTIFICATE_KINDS = ((b"%PDF-", ".pdf"), (b"\xff\xd8\xff", ".jpg"))
 # --- draft -----------------------------------------------------------------------------------------------------
 
 
+def _same_year_drafts_and_sources(enrollment: Enrollment) -> QuerySet[Enrollment]:
+    """The child's other enrollments of the same year started by the same adult (withdrawn and rejected ones aside):
+    what the family already answered this year, and nothing another adult entered (their ISEE is theirs to show)."""
+    return (
+        Enrollment.objects.filter(
+            child_id=enrollment.child_id,
+            school_year_id=enrollment.school_year_id,
+            created_by_id=enrollment.created_by_id,
+        )
+        .exclude(pk=enrollment.pk)
+        .exclude(status__in=(Status.WITHDRAWN, Status.REJECTED))
+    )
+
+
+def _carry_over(target: Enrollment, source: Enrollment) -> bool:
+    """Fill the draft's blanks — school, class, residency, ISEE — from the same year's `source`; True if any.
+
+    Only blanks: what the parent answered on this draft stays. The school only if this service serves it.
+    """
+    changed = False
+    if target.school_id is None and source.school_id in served_school_ids(target.service_id):
+        target.school_id = source.school_id
+        changed = True
+    if target.school_class_id is None and source.school_class_id and target.school_id == source.school_id:
+        target.school_class_id = source.school_class_id
+        changed = True
+    if target.resident is None and source.resident is not None:
+        target.resident = source.resident
+        changed = True
+    if target.isee_presented is None and source.isee_presented is not None:
+        target.isee_presented = source.isee_presented
+        target.isee_amount = source.isee_amount
+        target.isee_protocol = source.isee_protocol
+        target.isee_expires_on = source.isee_expires_on
+        changed = True
+    return changed
+
+
+def _carry_over_to_sibling_drafts(source: Enrollment) -> None:
+    """After a step of one draft, the child's other drafts of the year started together get the shared answers."""
+    drafts = _same_year_drafts_and_sources(source).filter(status=Status.DRAFT).select_for_update(of=("self",))
+    for draft in drafts.select_related("service", "school_year", "child", "school_class"):
+        if not _carry_over(draft, source):
+            continue
+        try:
+            consistency_check(draft)
+        except InvalidChoiceError:
+            continue  # e.g. a nursery group that does not fit this service: the parent answers on that draft
+        draft.save()
+
+
 def _prefill(enrollment: Enrollment, child: Child) -> None:
-    """Copy last year's answers for the same service (never the ISEE, never the medical details)."""
+    """This year's shared answers from the child's other enrollment (school, class, residency, ISEE), then last
+    year's answers for the same service for the rest (never last year's ISEE, never the medical details)."""
+    same_year = _same_year_drafts_and_sources(enrollment).order_by("-updated_at", "-pk").first()
+    if same_year is not None:
+        _carry_over(enrollment, same_year)
     served = served_school_ids(enrollment.service_id)
     last = (
         Enrollment.objects.filter(
@@ -56,18 +112,19 @@ def _prefill(enrollment: Enrollment, child: Child) -> None:
         .first()
     )
     if last is None:
-        if child.school_id in served:
+        if enrollment.school_id is None and child.school_id in served:
             enrollment.school_id = child.school_id
             if child.class_name:
                 enrollment.school_class = SchoolClass.objects.filter(
                     school_id=child.school_id, name__iexact=child.class_name.strip()
                 ).first()
         return
-    if last.school_id in served:
+    if enrollment.school_id is None and last.school_id in served:
         enrollment.school_id = last.school_id
         if last.school_class is not None and last.school_class.school_id == last.school_id:
             enrollment.school_class_id = last.school_class_id
-    enrollment.resident = last.resident
+    if enrollment.resident is None:
+        enrollment.resident = last.resident
     if enrollment.service.kind in DIET_SERVICES:
         enrollment.diet = last.diet
         enrollment.diet_note = last.diet_note
@@ -151,6 +208,7 @@ def enrollment_draft_update(*, enrollment: Enrollment, user: User, step: str, da
         _medical_diet_delete(locked)
     locked.step = (step or "")[:20]
     locked.save()
+    _carry_over_to_sibling_drafts(locked)
     return locked
 
 
