@@ -138,7 +138,7 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
         "protocol",
         "child_name",
         "status_badge",
-        "submitted_at",
+        "submitted_short",
         "isee_display",
         "service",
         "school_and_class",
@@ -258,6 +258,13 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
             obj.child.codice_fiscale,
         )
 
+    @admin.display(description=_("inviata il"), ordering="submitted_at")
+    def submitted_short(self, obj: Enrollment) -> str:
+        if obj.submitted_at is None:
+            return "—"
+        when = timezone.localtime(obj.submitted_at)
+        return format_html("{}<br><small>{}</small>", when.strftime("%d/%m/%Y"), when.strftime("%H:%M"))
+
     @admin.display(description=_("scuola e classe"), ordering="school__name")
     def school_and_class(self, obj: Enrollment) -> str:
         if obj.school is None:
@@ -293,7 +300,7 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
             return format_html('<strong class="enrollment-isee-warning">{}</strong>', label)
         return label
 
-    @admin.display(description=_("posizione in lista d'attesa"), ordering="waitlist_position")
+    @admin.display(description=_("posto in lista d'attesa"), ordering="waitlist_position")
     def waiting_position(self, obj: Enrollment):
         position = getattr(obj, "waitlist_position", None)
         return position if position is not None else "—"

@@ -312,6 +312,9 @@ def test_parent_enrolls_in_canteen_and_transport_and_the_office_accepts(
     expect(rows).to_have_count(2)
     # At 1280 px the review list fits: status, submission date and ISEE without scrolling sideways.
     assert office.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert office.evaluate(
+        "() => { const r = document.querySelector('#changelist .results'); return r.scrollWidth <= r.clientWidth; }"
+    )
     expect(office.locator("#result_list thead")).to_contain_text("ISEE")
     for protocol in (canteen_protocol, transport_protocol):
         rows.filter(has_text=protocol).locator("input[name=_selected_action]").check()
