@@ -180,7 +180,7 @@ def test_parent_enrolls_in_canteen_and_transport_and_the_office_accepts(
     audit(page, "canteen: school")
     choose(page, f"{SCHOOL} · Via delle Scuole 1")
     next_step(page, "Classe")
-    page.locator("main form").get_by_label("Classe o sezione", exact=True).select_option(label=f"{SCHOOL} — 3A")
+    page.locator("main form").get_by_label("Classe o sezione", exact=True).select_option(label="3A")
     audit(page, "canteen: class")
     next_step(page, "Residenza")
     choose(page, "Sì, il bambino è residente nel Comune")
@@ -230,17 +230,18 @@ def test_parent_enrolls_in_canteen_and_transport_and_the_office_accepts(
     assert "Giulia" in receipt, receipt
     assert DETAILS not in receipt
 
-    # The other draft waits on the confirmation page: transport, with ISEE not presented.
+    # The other draft waits on the confirmation page: transport. School, class, residency and ISEE are already
+    # filled in from the canteen's answers: the parent confirms them, and changes the ISEE (not presented).
     drafts = page.locator("main section[aria-labelledby=drafts-title]")
     expect(drafts).to_contain_text("Trasporto scolastico")
     drafts.get_by_role("link", name=re.compile("^Riprendi")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Scuola")
     expect(page.locator("main")).to_contain_text("Trasporto scolastico 2026/2027 · Giulia Rossi")
-    choose(page, f"{SCHOOL} · Via delle Scuole 1")
+    expect(page.locator("main form").get_by_label(f"{SCHOOL} · Via delle Scuole 1")).to_be_checked()
     next_step(page, "Classe")
-    page.locator("main form").get_by_label("Classe o sezione", exact=True).select_option(label=f"{SCHOOL} — 3A")
+    expect(page.locator("main form").get_by_label("Classe o sezione", exact=True)).to_have_value(re.compile(r"\d+"))
     next_step(page, "Residenza")
-    choose(page, "Sì, il bambino è residente nel Comune")
+    expect(page.locator("main form").get_by_label("Sì, il bambino è residente nel Comune")).to_be_checked()
     next_step(page, "ISEE")
     choose(page, "Non presento l'ISEE: si applica la tariffa più alta")
     next_step(page, "Linea dello scuolabus")
@@ -258,6 +259,7 @@ def test_parent_enrolls_in_canteen_and_transport_and_the_office_accepts(
     audit(page, "transport: pickup")
     next_step(page, "Riepilogo e invio")
     main = page.locator("main")
+    expect(main).to_contain_text("3A")
     expect(main).to_contain_text("Via Verdi")
     expect(main).to_contain_text("Paolo Verdi, patente U1234567")
     expect(page.locator("section[aria-labelledby=summary-tariff]")).to_contain_text("300,00 €")
