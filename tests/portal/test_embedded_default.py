@@ -47,7 +47,7 @@ def test_make_run_seed_publishes_the_demo_notice_and_cancel_is_quick(tmp_path):
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DJANGO_DEBUG": "true",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "EMAIL_URL": f"filemail://{tmp_path / 'mail'}",
+        "EMAIL_URL": "dummymail://",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "REDIS_URL": "",
     }
