@@ -17,21 +17,26 @@ from django.db.models import ProtectedError, QuerySet, RestrictedError
 
 from portal.retention import retention_policy_current
 
-from ..models import User
+from ..models import Guardianship, User
 
 logger = logging.getLogger(__name__)
 
 
 def _unverified_users(now: datetime.datetime) -> QuerySet[User]:
-    """Parents who registered more than the period ago, never verified an e-mail and never signed in."""
+    """Parents who registered more than the period ago, never verified an e-mail, never signed in and are nobody's
+    guardian (the office may have linked them)."""
     days = retention_policy_current().unverified_account_days
     verified = EmailAddress.objects.filter(verified=True).values("user_id")
-    return User.objects.filter(
-        date_joined__lt=now - datetime.timedelta(days=days),
-        last_login__isnull=True,
-        is_staff=False,
-        is_superuser=False,
-    ).exclude(pk__in=verified)
+    return (
+        User.objects.filter(
+            date_joined__lt=now - datetime.timedelta(days=days),
+            last_login__isnull=True,
+            is_staff=False,
+            is_superuser=False,
+        )
+        .exclude(pk__in=verified)
+        .exclude(pk__in=Guardianship.objects.values("adult_id"))
+    )
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from portal.models import RetentionRun
-from portal.site.retention import PURGERS, retention_purge_failed, retention_purge_run
+from portal.site import retention
 
 
 class Command(BaseCommand):
@@ -16,14 +16,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, **options):
         translation.activate("it")
-        counts = retention_purge_run(dry_run=dry_run, trigger=RetentionRun.Trigger.COMMAND)
+        counts = retention.retention_purge_run(dry_run=dry_run, trigger=RetentionRun.Trigger.COMMAND)
         if dry_run:
             self.stdout.write("Prova (--dry-run): record che sarebbero cancellati; nulla è stato cancellato.")
         else:
             self.stdout.write("Record cancellati:")
-        for purger in PURGERS:
+        for purger in retention.PURGERS:
             count = counts.get(purger.name)
             self.stdout.write(f"  {purger.label}: {'ERRORE (vedi il log)' if count is None else count}")
-        failed = retention_purge_failed(counts)
+        failed = retention.retention_purge_failed(counts)
         if failed:
             raise CommandError(f"Non riuscita: {', '.join(failed)}")
