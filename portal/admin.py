@@ -50,7 +50,7 @@ class RetentionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["trigger", "dry_run"]
     date_hierarchy = "started_at"
     readonly_fields = ["started_at", "finished_at", "trigger", "dry_run", "counts_display"]
-    fields = readonly_fields
+    fields = ["started_at", "finished_at", "trigger", "dry_run", "counts_display"]
 
     @admin.display(description=_("record cancellati"))
     def counts_display(self, obj: RetentionRun) -> str:

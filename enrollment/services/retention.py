@@ -12,6 +12,7 @@ import datetime
 import logging
 from functools import partial
 
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import Q
 
@@ -23,7 +24,7 @@ from .common import event_build
 logger = logging.getLogger(__name__)
 
 
-def _certificate_delete(storage, name: str) -> None:
+def _certificate_delete(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except Exception:  # one file that cannot be removed must not stop the others; the row is already gone
