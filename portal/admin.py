@@ -39,6 +39,10 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:portal_retentionpolicy_change", args=[1]))
         return HttpResponseRedirect(reverse("admin:portal_retentionpolicy_add"))
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         obj.pk = 1
         super().save_model(request, obj, form, change)

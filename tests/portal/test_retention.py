@@ -140,6 +140,7 @@ def test_the_office_sets_the_periods_in_the_admin_in_italian(admin_client):
     assert "Dati sanitari: mesi di conservazione" in page
     assert "dopo l'ultimo giorno dell'anno scolastico" in page
     assert "il codice fiscale torna libero" in page
+    assert "_addanother" not in page  # one row: no "save and add another"
 
     form = {"health_data_months": "0", "isee_months": "24", "unverified_account_days": "7"}
     response = admin_client.post(reverse("admin:portal_retentionpolicy_add"), form)
