@@ -2,6 +2,7 @@
 the enrollment's school year has passed; dry runs change nothing; files go after commit; a trace stays."""
 
 import datetime
+import html
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from accounts.models import Guardianship
 from enrollment import services
 from enrollment.models import Enrollment, MedicalDiet
 from enrollment.tariffs import tariff_explain
@@ -176,3 +178,17 @@ def test_the_office_sees_why_the_diet_and_the_isee_are_empty(client, health_offi
     assert "indicazioni mediche e certificato cancellati il 03/12/2026 (tempi di conservazione)" in body
     assert "cancellato (tempi di conservazione)" in body
     assert reverse("admin:enrollment_enrollment_medical_diet", args=[old.pk]) not in body
+
+
+def test_the_parent_page_says_the_isee_value_was_deleted_and_keeps_the_tariff(client, old):
+    services.enrollment_isee_purge(now=NOW, dry_run=False)
+    client.force_login(old.created_by)
+    Guardianship.objects.create(adult=old.created_by, child=old.child, role=Guardianship.Role.REFERENCE)
+
+    response = client.get(reverse("enrollment:detail", kwargs={"pk": old.pk}))
+
+    text = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Presentato (valore e protocollo DSU cancellati il 03/12/2026, scaduti i tempi di conservazione)" in text
+    assert "Fascia ISEE da 7.500,00 € a 15.000,00 € (escluso)" in text
+    assert "Presentato:  €" not in text
