@@ -88,6 +88,8 @@ EVENT_LABELS = {
     "diet_rejected": _("dieta respinta"),
     "exemption_set": _("esenzione"),
     "isee_expired_accepted": _("ISEE scaduto accettato"),
+    "diet_medical_purged": _("dati sanitari cancellati (tempi di conservazione)"),
+    "isee_purged": _("valore ISEE cancellato (tempi di conservazione)"),
     "withdrawn": _("ritirata"),
 }
 
@@ -109,7 +111,8 @@ class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         queryset = super().get_queryset(request).select_related("actor")
         if request.user.has_perm(HEALTH_PERMISSION):
             return queryset.annotate(shown_note=F("note"))
-        return queryset.annotate(
+        # Without the permission even the fact that medical data existed stays hidden.
+        return queryset.exclude(action="diet_medical_purged").annotate(
             shown_note=Case(
                 When(action__startswith="diet_", then=Value("")), default=F("note"), output_field=CharField()
             )

@@ -23,6 +23,10 @@ from .common import event_build
 
 logger = logging.getLogger(__name__)
 
+# "diet_…": like the notes of diet decisions, the event is shown only to staff with the health data permission.
+MEDICAL_DIET_PURGED = "diet_medical_purged"
+ISEE_PURGED = "isee_purged"
+
 
 def _certificate_delete(storage: Storage, name: str) -> None:
     try:
@@ -47,7 +51,7 @@ def medical_diet_purge(*, now: datetime.datetime, dry_run: bool) -> int:
     MedicalDiet.objects.filter(pk__in=[pk for pk, _enrollment_id, _name in rows]).delete()
     Enrollment.objects.filter(pk__in=enrollment_ids).update(health_data_purged_at=now)
     note = f"Dati sanitari cancellati: trascorsi {months} mesi dalla fine dell'anno scolastico."
-    _events_record(enrollment_ids, action="health_data_purged", note=note, now=now)
+    _events_record(enrollment_ids, action=MEDICAL_DIET_PURGED, note=note, now=now)
     storage = MedicalDiet._meta.get_field("certificate").storage
     for _pk, _enrollment_id, name in rows:
         if name:
@@ -71,7 +75,7 @@ def enrollment_isee_purge(*, now: datetime.datetime, dry_run: bool) -> int:
         return 0
     Enrollment.objects.filter(pk__in=ids).update(isee_amount=None, isee_protocol="", isee_purged_at=now)
     note = f"Valore ISEE e protocollo DSU cancellati: trascorsi {months} mesi dalla fine dell'anno scolastico."
-    _events_record(ids, action="isee_purged", note=note, now=now)
+    _events_record(ids, action=ISEE_PURGED, note=note, now=now)
     return len(ids)
 
 

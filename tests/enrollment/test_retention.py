@@ -90,7 +90,7 @@ def test_medical_diet_dry_run_counts_and_changes_nothing(old, recent, django_cap
     assert path.exists()
     old.refresh_from_db()
     assert old.health_data_purged_at is None
-    assert not old.events.filter(action="health_data_purged").exists()
+    assert not old.events.filter(action="diet_medical_purged").exists()
 
 
 def test_medical_diet_purge_deletes_only_past_due_details_and_the_file_after_commit(
@@ -111,7 +111,7 @@ def test_medical_diet_purge_deletes_only_past_due_details_and_the_file_after_com
     assert old.health_data_purged_at == NOW
     assert old.diet == Enrollment.Diet.MEDICAL  # the kind of diet and its decision stay
     assert old.diet_status == Enrollment.DietStatus.ACCEPTED
-    event = old.events.get(action="health_data_purged")
+    event = old.events.get(action="diet_medical_purged")
     assert "12 mesi" in event.note
     # Within the period: untouched.
     assert MedicalDiet.objects.get(enrollment=recent).details == "Celiachia"
@@ -177,6 +177,7 @@ def test_the_office_sees_why_the_diet_and_the_isee_are_empty(client, health_offi
     assert response.status_code == 200
     assert "indicazioni mediche e certificato cancellati il 03/12/2026 (tempi di conservazione)" in body
     assert "cancellato (tempi di conservazione)" in body
+    assert "dati sanitari cancellati (tempi di conservazione)" in body  # the history says why
     assert reverse("admin:enrollment_enrollment_medical_diet", args=[old.pk]) not in body
 
 
@@ -192,3 +193,15 @@ def test_the_parent_page_says_the_isee_value_was_deleted_and_keeps_the_tariff(cl
     assert "Presentato (valore e protocollo DSU cancellati il 03/12/2026, scaduti i tempi di conservazione)" in text
     assert "Fascia ISEE da 7.500,00 € a 15.000,00 € (escluso)" in text
     assert "Presentato:  €" not in text
+
+
+def test_without_the_health_permission_the_purge_of_health_data_is_not_shown(client, office, old):
+    services.medical_diet_purge(now=NOW, dry_run=False)
+    services.enrollment_isee_purge(now=NOW, dry_run=False)
+    signed_in(client, office)
+
+    body = client.get(reverse("admin:enrollment_enrollment_change", args=[old.pk])).content.decode()
+
+    assert "valore ISEE cancellato (tempi di conservazione)" in body
+    assert "dati sanitari cancellati" not in body
+    assert "indicazioni mediche" not in body
