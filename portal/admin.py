@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from .models import OutboxEmail
+from .models import OutboxEmail, RetentionPolicy, RetentionRun
 
 
 @admin.register(OutboxEmail)
@@ -17,3 +19,43 @@ class OutboxEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("destinatari"))
     def recipients(self, obj: OutboxEmail) -> str:
         return ", ".join(obj.to)
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """One row, edited in place: the list opens it (or the form to set it the first time)."""
+
+    fields = ["health_data_months", "isee_months", "unverified_account_days", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not RetentionPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if RetentionPolicy.objects.filter(pk=1).exists():
+            return HttpResponseRedirect(reverse("admin:portal_retentionpolicy_change", args=[1]))
+        return HttpResponseRedirect(reverse("admin:portal_retentionpolicy_add"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["started_at", "trigger", "dry_run", "counts_display", "finished_at"]
+    list_filter = ["trigger", "dry_run"]
+    date_hierarchy = "started_at"
+    readonly_fields = ["started_at", "finished_at", "trigger", "dry_run", "counts_display"]
+    fields = ["started_at", "finished_at", "trigger", "dry_run", "counts_display"]
+
+    @admin.display(description=_("record cancellati"))
+    def counts_display(self, obj: RetentionRun) -> str:
+        return ", ".join(f"{name}: {count}" for name, count in obj.counts.items()) or "—"

@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -49,3 +50,72 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class RetentionPolicy(models.Model):
+    """How long the portal keeps special-category and unused data, set by the office (one row).
+
+    The nightly purge (`retention_purge`) reads it; the privacy notice states the same periods.
+    """
+
+    health_data_months = models.PositiveSmallIntegerField(
+        _("dati sanitari: mesi di conservazione"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Indicazioni mediche e certificati delle diete per motivi di salute: cancellati questo numero di mesi "
+            "dopo l'ultimo giorno dell'anno scolastico dell'iscrizione. Resta il tipo di dieta."
+        ),
+    )
+    isee_months = models.PositiveSmallIntegerField(
+        _("ISEE: mesi di conservazione"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Valore ISEE e protocollo DSU: cancellati questo numero di mesi dopo l'ultimo giorno dell'anno "
+            "scolastico dell'iscrizione. Restano la fascia ISEE, la tariffa e il suo calcolo."
+        ),
+    )
+    unverified_account_days = models.PositiveSmallIntegerField(
+        _("account non verificati: giorni di conservazione"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "Un account il cui indirizzo e-mail non è mai stato verificato è cancellato questo numero di giorni "
+            "dopo la registrazione; il codice fiscale torna libero per una nuova registrazione."
+        ),
+    )
+    updated_at = models.DateTimeField(_("modificata il"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("tempi di conservazione dei dati")
+        verbose_name_plural = _("tempi di conservazione dei dati")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="retention_policy_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("Tempi di conservazione dei dati"))
+
+
+class RetentionRun(models.Model):
+    """One run of the retention purge (nightly job or command): how many records each purger removed."""
+
+    class Trigger(models.TextChoices):
+        BEAT = "beat", _("notturna")
+        COMMAND = "command", _("comando")
+
+    started_at = models.DateTimeField(_("iniziata il"), db_index=True)
+    finished_at = models.DateTimeField(_("finita il"), null=True, blank=True)
+    trigger = models.CharField(_("avvio"), max_length=10, choices=Trigger.choices)
+    dry_run = models.BooleanField(_("solo prova"), default=False, help_text=_("Contati, non cancellati."))
+    counts = models.JSONField(_("record cancellati"), default=dict, help_text=_("Per ogni tipo di dato."))
+
+    class Meta:
+        verbose_name = _("cancellazione per conservazione")
+        verbose_name_plural = _("cancellazioni per conservazione")
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(trigger__in=["beat", "command"]), name="retention_run_trigger_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.started_at:%d/%m/%Y %H:%M}"

@@ -210,7 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.notices_expire_overdue_task",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Health data, ISEE values, never-verified accounts past the office's periods (portal.site.retention).
+    "retention-purge": {"task": "portal.site.tasks.retention_purge_task", "schedule": crontab(hour=2, minute=40)},
 }
+# portal.site is not an installed app: autodiscovery does not find its tasks.
+CELERY_IMPORTS = ["portal.site.tasks"]
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=90)

@@ -2,7 +2,8 @@
 
 `family` (consents, legal documents, profile, children, the family log), `invitations` (delegates and the
 office's change of the adult of reference), `activation` (families imported from the Comune's records: codes,
-letters, claims). Errors are in accounts.errors, reads in accounts.selectors.
+letters, claims), `retention` (never-verified accounts deleted after the office's period). Errors are in
+accounts.errors, reads in accounts.selectors.
 """
 
 from .activation import (
@@ -34,6 +35,7 @@ from .invitations import (
     invitation_revoke,
     reference_change,
 )
+from .retention import user_unverified_purge
 
 __all__ = [
     "CODE_LENGTH",
@@ -59,4 +61,5 @@ __all__ = [
     "legal_documents_cache_clear",
     "reference_change",
     "user_profile_update",
+    "user_unverified_purge",
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.client_ip import client_ip
 from portal.errors import form_error_add
+from portal.retention import retention_periods
 
 from .. import errors, selectors, services
 from ..forms import ChildAddForm, ConsentForm, ProfileForm
@@ -54,7 +55,9 @@ def _legal_document(request, kind: str):
     document = selectors.legal_document_current(kind=kind)
     if document is None:
         raise Http404
-    return render(request, "accounts/legal_document_detail.html", {"document": document})
+    # The privacy notice states the retention periods the office set (the same the nightly purge applies).
+    periods = retention_periods() if kind == "privacy" else []
+    return render(request, "accounts/legal_document_detail.html", {"document": document, "retention_periods": periods})
 
 
 @require_GET

@@ -247,7 +247,8 @@ class ActionViews(_AdminBase):
         return {
             "enrollment_actions": forms_,
             "may_see_health": request.user.has_perm(HEALTH_PERMISSION),
-            "has_medical_diet": enrollment.diet == Enrollment.Diet.MEDICAL,
+            "has_medical_diet": enrollment.diet == Enrollment.Diet.MEDICAL
+            and enrollment.health_data_purged_at is None,
         }
 
     @staticmethod

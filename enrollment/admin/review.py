@@ -16,6 +16,7 @@ from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,9 @@ from .actions import ActionViews
 from .bulk import BulkActions
 
 ISEE_MISSING, ISEE_EXPIRED, ISEE_EXPIRED_ACCEPTED, ISEE_VALID = "missing", "expired", "accepted", "valid"
+ISEE_PURGED = "purged"
 ISEE_LABELS: dict[str | None, object] = {
+    ISEE_PURGED: _("cancellato (tempi di conservazione)"),
     ISEE_MISSING: _("mancante"),
     ISEE_EXPIRED: _("scaduto"),
     ISEE_EXPIRED_ACCEPTED: _("scaduto, accettato"),
@@ -43,6 +46,7 @@ def isee_flag_expression():
     missing = Q(isee_presented__isnull=True) | Q(isee_presented=False) | Q(isee_amount__isnull=True)
     expired = Q(isee_expires_on__isnull=False, isee_expires_on__lt=reference_day)
     return Case(
+        When(isee_purged_at__isnull=False, then=Value(ISEE_PURGED)),
         When(missing, then=Value(ISEE_MISSING)),
         When(expired & Q(isee_expired_accepted=True), then=Value(ISEE_EXPIRED_ACCEPTED)),
         When(expired, then=Value(ISEE_EXPIRED)),
@@ -84,6 +88,8 @@ EVENT_LABELS = {
     "diet_rejected": _("dieta respinta"),
     "exemption_set": _("esenzione"),
     "isee_expired_accepted": _("ISEE scaduto accettato"),
+    "diet_medical_purged": _("dati sanitari cancellati (tempi di conservazione)"),
+    "isee_purged": _("valore ISEE cancellato (tempi di conservazione)"),
     "withdrawn": _("ritirata"),
 }
 
@@ -105,7 +111,8 @@ class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         queryset = super().get_queryset(request).select_related("actor")
         if request.user.has_perm(HEALTH_PERMISSION):
             return queryset.annotate(shown_note=F("note"))
-        return queryset.annotate(
+        # Without the permission even the fact that medical data existed stays hidden.
+        return queryset.exclude(action="diet_medical_purged").annotate(
             shown_note=Case(
                 When(action__startswith="diet_", then=Value("")), default=F("note"), output_field=CharField()
             )
@@ -314,6 +321,13 @@ class EnrollmentAdmin(ActionViews, BulkActions, admin.ModelAdmin):
         text = obj.get_diet_display()
         if obj.diet_note and obj.diet != Enrollment.Diet.MEDICAL:
             text = f"{text}: {obj.diet_note}"
+        if obj.diet == Enrollment.Diet.MEDICAL and obj.health_data_purged_at is not None:
+            return gettext(
+                "%(diet)s — indicazioni mediche e certificato cancellati il %(date)s (tempi di conservazione)"
+            ) % {
+                "diet": text,
+                "date": date_format(timezone.localtime(obj.health_data_purged_at), "d/m/Y"),
+            }
         if obj.diet == Enrollment.Diet.MEDICAL:
             url = reverse("admin:enrollment_enrollment_medical_diet", args=[obj.pk])
             return format_html('{} — <a href="{}">{}</a>', text, url, gettext("apri la dieta medica"))

@@ -82,6 +82,12 @@ class Enrollment(models.Model):
     isee_amount = models.DecimalField(_("valore ISEE"), **EURO, null=True, blank=True)
     isee_protocol = models.CharField(_("protocollo DSU"), max_length=30, blank=True)
     isee_expires_on = models.DateField(_("scadenza ISEE"), null=True, blank=True)
+    isee_purged_at = models.DateTimeField(
+        _("ISEE cancellato il"),
+        null=True,
+        blank=True,
+        help_text=_("Valore ISEE e protocollo DSU cancellati allo scadere dei tempi di conservazione."),
+    )
     isee_expired_accepted = models.BooleanField(
         _("ISEE scaduto accettato dall'ufficio"),
         default=False,
@@ -94,6 +100,12 @@ class Enrollment(models.Model):
     )
     diet_status = models.CharField(
         _("stato della dieta"), max_length=10, choices=DietStatus.choices, default=DietStatus.NONE
+    )
+    health_data_purged_at = models.DateTimeField(
+        _("dati sanitari cancellati il"),
+        null=True,
+        blank=True,
+        help_text=_("Indicazioni mediche e certificato cancellati allo scadere dei tempi di conservazione."),
     )
 
     route = models.ForeignKey(

@@ -3,6 +3,7 @@
 - `draft`: the parent's draft (start, one wizard step at a time through `fields`, medical diet, discard);
 - `submit`: tariff preview, submission, withdrawal;
 - `office`: the office's transitions one by one; `bulk`: the same in bulk; `health`: health data for staff;
+  `retention`: the purges of health data and ISEE values once the office's periods have passed;
 - `common`, `mails`, `transitions`: what they share (locks, audit trail, e-mails, seats and waiting lists).
 
 Refusals raise `enrollment.errors.EnrollmentError` subclasses: str(error) is the message for the user.
@@ -29,6 +30,7 @@ from .office import (
     enrollment_waitlist_rank_set,
     route_waitlist_fill,
 )
+from .retention import enrollment_isee_purge, medical_diet_purge
 from .submit import RECEIPT_ATTACHMENT, enrollment_submit, enrollment_tariff_preview, enrollment_withdraw
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "enrollment_draft_update",
     "enrollment_exemption_set",
     "enrollment_isee_expired_accept",
+    "enrollment_isee_purge",
     "enrollment_medical_diet_set",
     "enrollment_reject",
     "enrollment_submit",
@@ -56,5 +59,6 @@ __all__ = [
     "health_data_access_record",
     "medical_certificate_open_for_staff",
     "medical_diet_get_for_staff",
+    "medical_diet_purge",
     "route_waitlist_fill",
 ]

@@ -145,6 +145,11 @@ def enrollment_diet_decide(*, enrollment: Enrollment, actor: User, accepted: boo
 def _tariff_refreeze(locked: Enrollment) -> None:
     if locked.status == Status.DRAFT or locked.tariff_amount is None:
         return
+    if locked.isee_purged_at is not None:
+        # The ISEE value is gone (retention): computing again would price it as if no ISEE had been presented.
+        raise TransitionNotAllowedError(
+            gettext("Il valore ISEE di questa iscrizione è stato cancellato: la tariffa non può essere ricalcolata.")
+        )
     tariff = tariff_for(enrollment=locked, sibling_rank=locked.sibling_rank, today=tariff_day(locked))
     locked.tariff_amount = tariff.amount
     locked.tariff_steps = tariff.steps
