@@ -69,8 +69,14 @@ def test_reference_invites_a_second_adult_who_accepts_and_sees_the_child(
 
     luca = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT").new_page()
     log_in(luca, base, login="luca.bianchi@example.it")
-    expect(luca.locator("main")).not_to_contain_text("Giulia")
-    luca.goto(base + invitation_path(mail_dir))
+    # Not Giulia's delegate yet: her name is only in the invitation waiting on his family page, which leads to the
+    # same page as the e-mail's link.
+    expect(luca.locator("main section[aria-labelledby=children]")).not_to_contain_text("Giulia")
+    waiting = luca.locator("main section[aria-labelledby=invitations-received-title]")
+    expect(waiting).to_contain_text("Maria Rossi ti invita come delegato per: Giulia")
+    audit(luca, "family page with the invitation waiting")
+    waiting.get_by_role("link", name="Vedi e accetta").click()
+    expect(luca).to_have_url(base + invitation_path(mail_dir))
     expect(luca.locator("main")).to_contain_text("Maria Rossi ti invita a diventare delegato")
     audit(luca, "invitation")
     luca.locator("main").get_by_role("button", name="Accetta").click()
