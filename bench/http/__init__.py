@@ -15,10 +15,13 @@ Exits 1 when a target is missed. Talks only to 127.0.0.1; always stops gunicorn 
 prepares the database and gunicorn, runs the rounds and prints the report.
 """
 
+import os
+
 __all__ = ["CONSTANT", "DB_NAME", "DEMO_CF", "DEMO_PASSWORD", "FAMILY", "REDIS_URL", "TARGET_QUERIES", "TARGET_RATIO"]
 
-DB_NAME = "portal_bench"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+# Two runs at once on one machine (several developers or agents) each need their own database and Redis db.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 DEMO_CF = "RSSMRA85C52H501N"
 DEMO_PASSWORD = "Scuola-Demo-2026"
 FAMILY = "/famiglia/"
