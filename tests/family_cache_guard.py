@@ -84,12 +84,13 @@ class WriteTracker:
         self.invalidated: set[str] = set()
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)  # a statement the database refused wrote nothing
         table = written_table(sql)
         if table is not None:
             entry = entry_point()
             if entry is not None:
                 self.writes[entry].add(table)
-        return execute(sql, params, many, context)
+        return result
 
     def invalidation(self) -> None:
         entry = entry_point()
