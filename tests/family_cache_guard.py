@@ -126,5 +126,5 @@ def report(missing: dict[str, set[str]]) -> str:
     return (
         "These entry points write what the family page or the payments page shows without invalidating the "
         "family summary: call accounts.services.family_summary_invalidate(child_ids=..., user_ids=...) in their "
-        "transaction (and list the service in tests/portal/test_family_cache.py):\n" + "\n".join(lines)
+        "transaction (and list the service in tests/portal/family_cache/):\n" + "\n".join(lines)
     )

@@ -46,7 +46,7 @@ def family_summary_invalidate(*, child_ids: Iterable[int] = (), user_ids: Iterab
     """What the family page and the payments page show changed for these children (their adults, current or
     past) and these users: their cached summaries are dropped now and again after the caller's transaction commits
     (portal.family_cache). Every service that writes what those pages read calls it, in its transaction;
-    tests/portal/test_family_cache.py lists them and checks that no other one writes those tables."""
+    tests/portal/family_cache/ lists them and checks that no other one writes those tables."""
     adults = set(user_ids)
     children = {child_id for child_id in child_ids if child_id is not None}
     if children:
