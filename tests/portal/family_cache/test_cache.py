@@ -5,10 +5,13 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.contrib.admin.sites import AdminSite
+from django.test import RequestFactory
 
 from accounts import services as account_services
 from accounts.models import Guardianship
-from enrollment.models import ServiceKind
+from enrollment.admin.config import ServiceAdmin
+from enrollment.models import Service, ServiceKind
 from payments import services as payment_services
 from payments.models import Balance
 from portal import family_cache
@@ -95,9 +98,13 @@ def test_the_office_renaming_a_service_reaches_every_family(world):
     enrollment(world, Status.SUBMITTED)
     assert "Mensa scolastica" in page(world.client)
     world.canteen.name = "Refezione scolastica"
-    world.canteen.save()
-    assert "Refezione scolastica" not in page(world.client)  # cached
-    account_services.family_summary_invalidate_all()
+    request = RequestFactory().post("/")
+    request.user = world.office
+    with mock.patch("enrollment.admin.config.family_summary_invalidate_all"):  # as if the admin forgot
+        ServiceAdmin(Service, AdminSite()).save_model(request, world.canteen, form=None, change=True)
+    assert "Refezione scolastica" not in page(world.client)  # the cached summary
+
+    ServiceAdmin(Service, AdminSite()).save_model(request, world.canteen, form=None, change=True)
     assert "Refezione scolastica" in page(world.client)
 
 
