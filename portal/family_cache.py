@@ -21,6 +21,9 @@ Cache down: every cache call is guarded; the page is then computed from the data
 A bump that cannot reach the cache is lost: the timeout (`FAMILY_CACHE_SECONDS`) bounds how long a summary that
 survived an outage can be stale.
 
+The cache must be shared by every web process (Redis, as in production and the benchmarks): the embedded
+default's in-memory cache is coherent only because one process serves it.
+
 This module is one of portal's helpers: it imports no app (the callers pass ids and the function that computes).
 """
 
