@@ -44,7 +44,7 @@ from ..errors import (
 from ..models import Child, FamilyEvent, Guardianship, Invitation, User
 from ..selectors import TOKEN_SHAPE, reference_is_active
 from ..validators import validate_codice_fiscale
-from .family import family_event_record
+from .family import family_event_record, family_summary_invalidate
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -213,6 +213,7 @@ def invitation_accept(*, user: User, token: str) -> list[Child]:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    family_summary_invalidate(child_ids=[child.pk for child in granted])
     return sorted(granted, key=lambda child: (child.first_name, child.last_name, child.pk))
 
 
@@ -285,6 +286,7 @@ def delegate_revoke(*, actor: User, guardianship: Guardianship) -> Guardianship:
         subject=guardianship.adult,
         reason=REASON_DELEGATE_WITHDREW if is_self else REASON_DELEGATE_REVOKED_BY_REFERENCE,
     )
+    family_summary_invalidate(child_ids=[guardianship.child_id])
     return guardianship
 
 
@@ -319,4 +321,5 @@ def reference_change(*, actor: User, child: Child, new_adult: User, reason: str)
     family_event_record(
         action=FamilyEvent.Action.REFERENCE_CHANGED, child=child, actor=actor, subject=new_adult, reason=reason
     )
+    family_summary_invalidate(child_ids=[child.pk])
     return new
