@@ -9,8 +9,10 @@ positions (other families' enrollments move them).
 
 from dataclasses import dataclass, replace
 
+from django.utils import timezone
+
 from accounts import selectors as account_selectors
-from accounts.models import User
+from accounts.models import Invitation, User
 from accounts.selectors import ChildCard
 from enrollment import selectors as enrollment_selectors
 from enrollment.selectors import EnrollmentCard
@@ -27,6 +29,7 @@ class FamilySummary:
     enrollment_cards: list[EnrollmentCard]
     balances: list[Balance]
     open_notices_count: int
+    received_invitations: list[Invitation]
 
 
 def _family_summary_compute(user: User) -> FamilySummary:
@@ -35,6 +38,7 @@ def _family_summary_compute(user: User) -> FamilySummary:
         enrollment_cards=enrollment_selectors.enrollment_cards_without_positions_for_user(user=user),
         balances=payment_selectors.balance_list_for_user(user=user),
         open_notices_count=payment_selectors.notices_open_count_for_user(user=user),
+        received_invitations=account_selectors.invitations_received_for_user(user=user),
     )
 
 
@@ -44,4 +48,6 @@ def family_summary_for_user(*, user: User) -> FamilySummary:
         user_id=user.pk, part=FAMILY_PART, compute=lambda: _family_summary_compute(user)
     )
     cards = enrollment_selectors.enrollment_cards_positions_fill(cards=summary.enrollment_cards)
-    return replace(summary, enrollment_cards=cards) if cards is not summary.enrollment_cards else summary
+    now = timezone.now()
+    invitations = [invitation for invitation in summary.received_invitations if invitation.expires_at > now]
+    return replace(summary, enrollment_cards=cards, received_invitations=invitations)

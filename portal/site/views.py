@@ -49,7 +49,7 @@ def family_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         # Everything the children's cards show (ages change with the date): the key of their cached HTML.
         "children_key": f"{timezone.localdate()}|{children!r}",
         "imported_family": account_selectors.imported_family_is_pending_for_user(user=user),
-        "received_invitations": account_selectors.invitations_received_for_user(user=user),
+        "received_invitations": summary.received_invitations,
         # The consent middleware let this request through: the user accepted every current version.
         "accepted_documents": documents.values(),
         "accepted_documents_key": "-".join(str(document.pk) for document in documents.values()),

@@ -57,6 +57,28 @@ def _invite_and_accept_setup(w):
     )
 
 
+def _invitee_setup(w):
+    as_user(w, w.other)
+
+
+def _invitation_create(w, _):
+    account_services.invitation_create(
+        inviter=w.parent,
+        children=[w.child],
+        email=w.other.email,
+        codice_fiscale=w.other.codice_fiscale,
+        base_url="https://portale.example.it/",
+    )
+
+
+def _invitation_decline(w, invitation):
+    account_services.invitation_decline(user=w.other, invitation_id=invitation.pk)
+
+
+def _invitation_revoke(w, invitation):
+    account_services.invitation_revoke(actor=w.parent, invitation=invitation)
+
+
 def _invitation_accept(w, invitation):
     account_services.invitation_accept(user=w.other, token=invitation.token)
 
@@ -236,6 +258,14 @@ SERVICES_SHOWN = {
         came("Giuliana Rossi"),
     ),
     "invitation_accept": (FAMILY, _invite_and_accept_setup, _invitation_accept, came("Giulia Rossi")),
+    "invitation_create (the invitee's page)": (FAMILY, _invitee_setup, _invitation_create, came("ti invita come")),
+    "invitation_decline": (FAMILY, _invite_and_accept_setup, _invitation_decline, gone("ti invita come")),
+    "invitation_revoke (the invitee's page)": (
+        FAMILY,
+        _invite_and_accept_setup,
+        _invitation_revoke,
+        gone("ti invita come"),
+    ),
     "delegate_revoke": (FAMILY, _delegate_setup, _delegate_revoke, gone("Giulia Rossi")),
     "reference_change": (
         FAMILY,

@@ -47,6 +47,10 @@ SERVICES_WRITING_NOT_SHOWN = {
     "ledger_record",  # the ledger's own primitives, behind the services above
     "ledger_record_many",
     "imported_family_auto_claim",  # the same _claim as imported_family_claim
+    # the retention purges: the medical details, the ISEE value and DSU protocol, never-verified accounts
+    "medical_diet_purge",
+    "enrollment_isee_purge",
+    "user_unverified_purge",
 }
 # Services that write nothing the pages read (or only the platform's bookkeeping of a notice).
 SERVICES_NOT_WRITING = {
@@ -59,8 +63,6 @@ SERVICES_NOT_WRITING = {
     "family_summary_invalidate",
     "family_summary_invalidate_all",
     "invitation_check",
-    "invitation_create",
-    "invitation_revoke",
     "legal_document_publish",
     "legal_documents_cache_clear",
     "user_profile_update",  # the user's own name and phone: the page's fragment is keyed on them
