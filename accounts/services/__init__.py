@@ -1,7 +1,7 @@
 """Every write about accounts: one function per action, keyword arguments, one transaction.
 
 `family` (consents, legal documents, profile, children, the family log), `invitations` (delegates and the
-office's change of the adult of reference), `activation` (families imported from the Comune's records: codes,
+office's change of the adult of reference), `mfa` (the code e-mailed to staff before they activate TOTP), `activation` (families imported from the Comune's records: codes,
 letters, claims). Errors are in accounts.errors, reads in accounts.selectors.
 """
 
@@ -25,6 +25,14 @@ from .family import (
     legal_documents_cache_clear,
     user_profile_update,
 )
+from .mfa import (
+    STAFF_MFA_CODE_LENGTH,
+    staff_mfa_code_send,
+    staff_mfa_code_verify,
+    staff_mfa_confirmation_consume,
+    staff_mfa_confirmation_is_valid,
+    staff_mfa_email_for_user,
+)
 from .invitations import (
     delegate_revoke,
     invitation_accept,
@@ -39,6 +47,7 @@ __all__ = [
     "CODE_LENGTH",
     "CODE_VALIDITY",
     "MAX_FAILED_ATTEMPTS",
+    "STAFF_MFA_CODE_LENGTH",
     "ClaimedChildren",
     "activation_code_generate",
     "activation_code_is_well_formed",
@@ -58,5 +67,10 @@ __all__ = [
     "legal_document_publish",
     "legal_documents_cache_clear",
     "reference_change",
+    "staff_mfa_code_send",
+    "staff_mfa_code_verify",
+    "staff_mfa_confirmation_consume",
+    "staff_mfa_confirmation_is_valid",
+    "staff_mfa_email_for_user",
     "user_profile_update",
 ]
