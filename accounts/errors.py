@@ -193,7 +193,7 @@ class DeletionRequestNoUserError(PrivacyError):
 class StaffMfaCodeError(DomainError):
     """The code e-mailed to a staff user before activating TOTP was refused (or could not be sent)."""
 
-    field = "code"
+    field: str | None = "code"
 
 
 class StaffMfaEmailMissingError(StaffMfaCodeError):

@@ -319,9 +319,7 @@ class StaffMfaCodeForm(forms.Form):
         label=_("Codice ricevuto per e-mail"),
         max_length=20,
         help_text=_("Le 6 cifre del messaggio che ti abbiamo appena inviato."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
     )
 
 

@@ -36,7 +36,7 @@ def secret_decrypt(token: str) -> str:
 
 
 def secret_is_clear(value: str) -> bool:
-    """A value as allauth writes it without encryption (a Fernet token has lower case, '-', '_' and starts 'gAAAAA')."""
+    """A value as allauth writes it without encryption (a Fernet token starts 'gAAAAA': never one of these)."""
     return bool(_CLEAR_SECRET.match(value))
 
 

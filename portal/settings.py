@@ -179,8 +179,9 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}
 # Keys (Fernet: 32 url-safe base64-encoded bytes) that encrypt the TOTP secrets and recovery-code seeds in the
 # database. Comma-separated: the first encrypts, all decrypt (rotation: put the new key first, run
-# `manage.py mfa_encrypt_secrets`, then drop the old one). Required when not DEBUG; in DEBUG it defaults to a key
-# derived from SECRET_KEY. New key: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# `manage.py mfa_encrypt_secrets --rotate`, then drop the old one). Required when not DEBUG; in DEBUG it defaults to
+# a key derived from SECRET_KEY. A new key:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 if DEBUG:
     _derived_mfa_key = base64.urlsafe_b64encode(hashlib.sha256(f"mfa-secrets:{SECRET_KEY}".encode()).digest()).decode()
     MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[_derived_mfa_key])
@@ -305,8 +306,8 @@ if PAYMENTS_MOCK_ENABLED and not DEBUG and not PORTAL_DEMO:
     raise ImproperlyConfigured(
         "PAYMENTS_MOCK_ENABLED è attivo con DEBUG spento: il finto pagoPA permetterebbe a chiunque di 'pagare' con "
         "carte di prova. In produzione imposta PAYMENTS_MOCK_ENABLED=false; per una demo imposta PORTAL_DEMO=true. "
-        "The pagoPA fake is enabled with DEBUG off: set PAYMENTS_MOCK_ENABLED=false in production, or PORTAL_DEMO=true "
-        "for a demo."
+        "The pagoPA fake is enabled with DEBUG off: set PAYMENTS_MOCK_ENABLED=false in production, "
+        "or PORTAL_DEMO=true for a demo."
     )
 PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockpsp/api")
 PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")

@@ -1,8 +1,8 @@
 """Every write about accounts: one function per action, keyword arguments, one transaction.
 
 `family` (consents, legal documents, profile, children, the family log), `invitations` (delegates and the
-office's change of the adult of reference), `mfa` (the code e-mailed to staff before they activate TOTP), `activation` (families imported from the Comune's records: codes,
-letters, claims). Errors are in accounts.errors, reads in accounts.selectors.
+office's change of the adult of reference), `mfa` (the code e-mailed to staff before they activate TOTP),
+`activation` (families imported from the Comune's records: codes, letters, claims). Errors are in accounts.errors, reads in accounts.selectors.
 """
 
 from .activation import (
@@ -25,14 +25,6 @@ from .family import (
     legal_documents_cache_clear,
     user_profile_update,
 )
-from .mfa import (
-    STAFF_MFA_CODE_LENGTH,
-    staff_mfa_code_send,
-    staff_mfa_code_verify,
-    staff_mfa_confirmation_consume,
-    staff_mfa_confirmation_is_valid,
-    staff_mfa_email_for_user,
-)
 from .invitations import (
     delegate_revoke,
     invitation_accept,
@@ -42,12 +34,22 @@ from .invitations import (
     invitation_revoke,
     reference_change,
 )
+from .mfa import (
+    STAFF_MFA_CODE_LENGTH,
+    STAFF_MFA_CODE_VALIDITY,
+    staff_mfa_code_send,
+    staff_mfa_code_verify,
+    staff_mfa_confirmation_consume,
+    staff_mfa_confirmation_is_valid,
+    staff_mfa_email_for_user,
+)
 
 __all__ = [
     "CODE_LENGTH",
     "CODE_VALIDITY",
     "MAX_FAILED_ATTEMPTS",
     "STAFF_MFA_CODE_LENGTH",
+    "STAFF_MFA_CODE_VALIDITY",
     "ClaimedChildren",
     "activation_code_generate",
     "activation_code_is_well_formed",

@@ -18,8 +18,14 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from portal.mail import email_enqueue_template
 
-from ..errors import StaffMfaCodeError, StaffMfaCodeExpiredError, StaffMfaCodeTooManyError, StaffMfaCodeWrongError
-from ..errors import StaffMfaEmailMissingError, StaffMfaSendLimitError
+from ..errors import (
+    StaffMfaCodeError,
+    StaffMfaCodeExpiredError,
+    StaffMfaCodeTooManyError,
+    StaffMfaCodeWrongError,
+    StaffMfaEmailMissingError,
+    StaffMfaSendLimitError,
+)
 from ..models import User
 
 STAFF_MFA_CODE_LENGTH = 6

@@ -38,4 +38,5 @@ def staff_mfa_email_code(request):
         else:
             messages.success(request, _("Indirizzo e-mail confermato: ora attiva l'app di autenticazione."))
             return redirect("mfa_activate_totp")
-    return render(request, "accounts/staff_mfa_email_code.html", {"form": form, "email": email})
+    minutes = int(services.STAFF_MFA_CODE_VALIDITY.total_seconds() // 60)
+    return render(request, "accounts/staff_mfa_email_code.html", {"form": form, "email": email, "minutes": minutes})

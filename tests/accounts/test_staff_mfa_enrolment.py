@@ -130,7 +130,9 @@ def test_staff_with_the_emailed_code_activates_totp_and_enters_the_admin(
     assert client.get(reverse("admin:index")).status_code == 200
 
 
-def test_the_emailed_code_expires_and_allows_few_attempts(client, staff, mailoutbox, django_capture_on_commit_callbacks):
+def test_the_emailed_code_expires_and_allows_few_attempts(
+    client, staff, mailoutbox, django_capture_on_commit_callbacks
+):
     sign_in(client, staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(STEP_URL, {"action": "send"})
