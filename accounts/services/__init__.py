@@ -2,7 +2,8 @@
 
 `family` (consents, legal documents, profile, children, the family log), `invitations` (delegates and the
 office's change of the adult of reference), `mfa` (the code e-mailed to staff before they activate TOTP),
-`activation` (families imported from the Comune's records: codes, letters, claims). Errors are in accounts.errors, reads in accounts.selectors.
+`activation` (families imported from the Comune's records: codes, letters, claims). Errors are in accounts.errors,
+reads in accounts.selectors.
 """
 
 from .activation import (

@@ -18,10 +18,15 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.mfa_secrets import secret_decrypt
 from tests.conftest import PASSWORD
 
 CLEAR_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def secret_decrypt(value: str) -> str:
+    from accounts.mfa_secrets import secret_decrypt
+
+    return secret_decrypt(value)
 
 
 def current_code(secret: str) -> str:

@@ -16,10 +16,10 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.urls import reverse
 
-from accounts.services import mfa as mfa_services
 from tests.conftest import PASSWORD, make_user
 
-STEP_URL = reverse("accounts:staff_mfa_email_code")
+# The e-mail step (accounts:staff_mfa_email_code), spelled out so that each test fails on its own without it.
+STEP_URL = "/sicurezza/conferma-email/"
 ACTIVATE_URL = reverse("mfa_activate_totp")
 
 
@@ -133,6 +133,9 @@ def test_staff_with_the_emailed_code_activates_totp_and_enters_the_admin(
 def test_the_emailed_code_expires_and_allows_few_attempts(
     client, staff, mailoutbox, django_capture_on_commit_callbacks
 ):
+    from accounts.services import mfa as mfa_services
+
+    assert reverse("accounts:staff_mfa_email_code") == STEP_URL
     sign_in(client, staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(STEP_URL, {"action": "send"})
