@@ -38,6 +38,7 @@ from .invitations import (
 from .mfa import (
     STAFF_MFA_CODE_LENGTH,
     STAFF_MFA_CODE_VALIDITY,
+    authenticator_remove_by_office,
     staff_mfa_code_send,
     staff_mfa_code_verify,
     staff_mfa_confirmation_consume,
@@ -56,6 +57,7 @@ __all__ = [
     "activation_code_is_well_formed",
     "activation_code_normalize",
     "activation_letter_issue",
+    "authenticator_remove_by_office",
     "child_add",
     "consent_accept",
     "delegate_revoke",

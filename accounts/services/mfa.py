@@ -10,9 +10,12 @@ import secrets
 import time
 from datetime import timedelta
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -45,6 +48,7 @@ __all__ = [
     "STAFF_MFA_CODE_VALIDITY",
     "STAFF_MFA_CONFIRMED_VALIDITY",
     "StaffMfaCodeError",
+    "authenticator_remove_by_office",
     "staff_mfa_code_send",
     "staff_mfa_code_verify",
     "staff_mfa_confirmation_consume",
@@ -127,3 +131,21 @@ def staff_mfa_confirmation_consume(*, request: HttpRequest, user: User) -> bool:
     valid = staff_mfa_confirmation_is_valid(request=request, user=user)
     request.session.pop(_CONFIRMED_KEY, None)
     return valid
+
+
+# The notice allauth sends when the owner removes an authenticator of each type (recovery codes have none).
+_REMOVED_TEMPLATES = {
+    Authenticator.Type.TOTP: "mfa/email/totp_deactivated",
+    Authenticator.Type.WEBAUTHN: "mfa/email/webauthn_removed",
+}
+
+
+@transaction.atomic
+def authenticator_remove_by_office(*, authenticator: Authenticator) -> None:
+    """The office removes a user's authenticator (a lost phone): the account's address is told, as when the owner
+    removes it (accounts.adapters.AccountAdapter.send_notification_mail, through the outbox)."""
+    user = authenticator.user
+    template = _REMOVED_TEMPLATES.get(Authenticator.Type(authenticator.type))
+    authenticator.delete()
+    if template:
+        get_account_adapter().send_notification_mail(template, user)

@@ -1,5 +1,6 @@
 """The step before a staff user activates TOTP: a code e-mailed to the account's verified address."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from ..forms import StaffMfaCodeForm
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauthentication_required(app="allauth.mfa")  # the password again first, as the activation page asks
 def staff_mfa_email_code(request):
     user = request.user
     if not user.is_staff or selectors.user_has_totp(user=user):

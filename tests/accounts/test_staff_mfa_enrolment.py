@@ -178,7 +178,8 @@ def test_staff_without_a_verified_email_gets_no_code(client, legal_documents, ma
         documents=legal_documents,
         is_staff=True,
     )
-    client.force_login(staff)
+    client.force_login(staff)  # (the login form itself would stop an unverified address first)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     response = client.post(STEP_URL, {"action": "send"}, follow=True)
     assert "non ha un indirizzo e-mail verificato" in response.content.decode()
     assert mailoutbox == []
@@ -211,4 +212,29 @@ def test_activation_and_removal_are_notified_by_email(
     assert not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     assert [(mail.to, mail.subject) for mail in mailoutbox] == [
         ([user.email], "Applicazione di autenticazione disattivata")
+    ]
+
+
+def test_the_office_removing_an_authenticator_tells_its_owner_and_cannot_create_one(
+    client, staff, parent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client.force_login(staff)
+    parent_totp = TOTP.activate(parent, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").instance
+
+    # Staff can neither enrol an app for someone (a secret of their choosing) nor see or edit the stored secret.
+    assert client.get(reverse("admin:mfa_authenticator_add")).status_code == 403
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[parent_totp.pk]))
+    assert page.status_code == 200
+    assert parent_totp.data["secret"] not in page.content.decode()
+    assert 'name="data"' not in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:mfa_authenticator_delete", args=[parent_totp.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(pk=parent_totp.pk).exists()
+    assert [(mail.to, mail.subject) for mail in mailoutbox] == [
+        ([parent.email], "Applicazione di autenticazione disattivata")
     ]
