@@ -1,7 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context
-from allauth.core.internal.httpkit import HTTP_USER_AGENT_MAX_LENGTH
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,9 @@ from portal.mail import email_enqueue
 
 from .mfa_secrets import secret_decrypt, secret_encrypt
 from .validators import validate_codice_fiscale, validate_email_length
+
+# As allauth cuts the browser's name in its notifications.
+USER_AGENT_MAX_LENGTH = 200
 
 
 def user_display(user) -> str:
@@ -75,7 +77,7 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx = {
             "timestamp": timezone.now(),
             "ip": self.get_client_ip(self.request),
-            "user_agent": self.get_http_user_agent(self.request)[:HTTP_USER_AGENT_MAX_LENGTH],
+            "user_agent": self.get_http_user_agent(self.request)[:USER_AGENT_MAX_LENGTH],
             **(context or {}),
         }
         self.send_mail(template_prefix, email, ctx)
