@@ -32,12 +32,12 @@ RUN pip install . && rm -rf build ./*.egg-info
 
 COPY . .
 
-# Translations and static files are built into the image. Settings require DJANGO_SECRET_KEY when not DEBUG:
-# the key below exists only for these two commands (it is not kept in the image's environment).
+# Translations and static files are built into the image. Settings require DJANGO_SECRET_KEY and MFA_ENCRYPTION_KEY
+# when not DEBUG: the keys below exist only for these two commands (they are not kept in the image's environment).
 # DJANGO_DEBUG=false so that collectstatic writes whitenoise's compressed manifest, as production reads it.
-RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret \
+RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret MFA_ENCRYPTION_KEY=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc= \
         python manage.py compilemessages -v0 \
-    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret MFA_ENCRYPTION_KEY=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc= \
         python manage.py collectstatic --noinput -v0 \
     && mkdir -p /data/media \
     && chown portal:portal /data/media

@@ -1,13 +1,20 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import timezone
 
 from portal.client_ip import client_ip
 from portal.mail import email_enqueue
 
+from .mfa_secrets import secret_decrypt, secret_encrypt
 from .validators import validate_codice_fiscale, validate_email_length
+
+# As allauth cuts the browser's name in its notifications.
+USER_AGENT_MAX_LENGTH = 200
 
 
 def user_display(user) -> str:
@@ -55,6 +62,26 @@ class AccountAdapter(DefaultAccountAdapter):
 
         return {"current_site": get_current_site(request)}
 
+    def send_notification_mail(self, template_prefix: str, user, context: dict | None = None, email=None) -> None:
+        """Account changes allauth reports. An authenticator added or removed (recovery codes regenerated) is always
+        mailed to the account's address: a thief who sets up their own app must not go unnoticed. allauth sends
+        notifications only with ACCOUNT_EMAIL_NOTIFICATIONS, which stays off for the other changes (password,
+        e-mail address) as before. Through the outbox, like every e-mail (send_mail)."""
+        if not template_prefix.startswith("mfa/"):
+            super().send_notification_mail(template_prefix, user, context=context, email=email)
+            return
+        if not email:
+            email = EmailAddress.objects.get_primary_email(user) or user.email
+        if not email:
+            return
+        ctx = {
+            "timestamp": timezone.now(),
+            "ip": self.get_client_ip(self.request),
+            "user_agent": self.get_http_user_agent(self.request)[:USER_AGENT_MAX_LENGTH],
+            **(context or {}),
+        }
+        self.send_mail(template_prefix, email, ctx)
+
     def send_account_already_exists_mail(self, email: str) -> None:
         """Someone signed up with a CF or an e-mail that has an account: tell the owner, not the visitor."""
         request = context.request
@@ -66,3 +93,13 @@ class AccountAdapter(DefaultAccountAdapter):
             recipients.add(email)
         for recipient in sorted(recipients):
             super().send_account_already_exists_mail(recipient)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth.mfa's extension point for the secrets it stores: encrypted at rest (accounts.mfa_secrets)."""
+
+    def encrypt(self, text: str) -> str:
+        return secret_encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return secret_decrypt(encrypted_text)

@@ -4,7 +4,7 @@ Each derives from portal.errors.DomainError: str(error) is the message for the u
 `field` names the form field it belongs to, if any (portal.errors.form_error_add puts it there).
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import DomainError
@@ -185,3 +185,45 @@ class DeletionRequestNotAllowedError(PrivacyError):
 
 class DeletionRequestNoUserError(PrivacyError):
     default_message = _("L'account di questa richiesta non esiste più.")
+
+
+# --- staff two-factor set-up ---------------------------------------------------------------------------
+
+
+class StaffMfaCodeError(DomainError):
+    """The code e-mailed to a staff user before activating TOTP was refused (or could not be sent)."""
+
+    field: str | None = "code"
+
+
+class StaffMfaEmailMissingError(StaffMfaCodeError):
+    default_message = _(
+        "Il tuo account non ha un indirizzo e-mail verificato a cui inviare il codice: chiedi a un amministratore "
+        "del portale di verificarlo, poi riprova."
+    )
+    field = None
+
+
+class StaffMfaSendLimitError(StaffMfaCodeError):
+    default_message = _("Hai chiesto troppi codici. Per sicurezza attendi 15 minuti prima di chiederne un altro.")
+    field = None
+
+
+class StaffMfaCodeExpiredError(StaffMfaCodeError):
+    default_message = _("Il codice è scaduto o non è più valido: chiedine uno nuovo.")
+
+
+class StaffMfaCodeTooManyError(StaffMfaCodeError):
+    default_message = _("Troppi tentativi sbagliati: il codice non vale più. Chiedine uno nuovo.")
+
+
+class StaffMfaCodeWrongError(StaffMfaCodeError):
+    def __init__(self, *, attempts_left: int) -> None:
+        super().__init__(
+            ngettext(
+                "Il codice non è corretto. Ti resta %(count)d tentativo.",
+                "Il codice non è corretto. Ti restano %(count)d tentativi.",
+                attempts_left,
+            )
+            % {"count": attempts_left}
+        )

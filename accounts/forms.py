@@ -1,5 +1,7 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -310,3 +312,35 @@ class DeletionRequestForm(forms.Form):
         label=_("Ho capito che, una volta gestita la richiesta, non potrò più accedere al portale"),
         error_messages={"required": _("Conferma di aver capito cosa comporta la cancellazione.")},
     )
+
+
+class StaffMfaCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Codice ricevuto per e-mail"),
+        max_length=20,
+        help_text=_("Le 6 cifre del messaggio che ti abbiamo appena inviato."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    """allauth's TOTP activation; a staff user must first have confirmed the code e-mailed to them.
+
+    accounts.middleware sends staff to that step before this page; this check holds even without it.
+    """
+
+    def clean_code(self) -> str:
+        user = self.user
+        request = context.request
+        if user.is_staff and not services.staff_mfa_confirmation_is_valid(request=request, user=user):
+            raise ValidationError(
+                _(
+                    "Prima di attivare l'app di autenticazione conferma il codice che ti inviamo per e-mail: "
+                    "apri di nuovo la pagina Sicurezza."
+                ),
+                code="staff_email_code",
+            )
+        code = super().clean_code()
+        if user.is_staff:
+            services.staff_mfa_confirmation_consume(request=request, user=user)
+        return code

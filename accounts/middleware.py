@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import selectors, services
 
 # Pages a user may open while a new version of the terms waits for acceptance.
 CONSENT_EXEMPT_VIEWS = {
@@ -38,14 +38,23 @@ class ConsentRequiredMiddleware(MiddlewareMixin):
 
 
 class StaffMfaRequiredMiddleware(MiddlewareMixin):
-    """Staff enter the admin only with two-factor authentication (TOTP) activated."""
+    """Staff enter the admin only with two-factor authentication (TOTP) activated, and activate it only after
+    confirming a code e-mailed to them (a password alone must not be enough to enrol an app and enter)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is None or match.namespace != "admin":
+        if match is None:
             return None
         user = request.user
         if not (user.is_authenticated and user.is_staff):
+            return None
+        if match.view_name == "mfa_activate_totp":
+            if selectors.user_has_totp(user=user) or services.staff_mfa_confirmation_is_valid(
+                request=request, user=user
+            ):
+                return None
+            return redirect("accounts:staff_mfa_email_code")
+        if match.namespace != "admin":
             return None
         if selectors.user_has_totp(user=user):
             return None

@@ -3,7 +3,7 @@ portal/site/urls.py, which includes these patterns: it reads apps above accounts
 
 from django.urls import URLPattern, path
 
-from .views import activation, family, invitations, privacy
+from .views import activation, family, invitations, mfa, privacy
 
 app_name = "accounts"
 
@@ -23,4 +23,5 @@ urlpatterns: list[URLPattern] = [
     path("famiglia/privacy/", privacy.privacy_center, name="privacy_center"),
     path("famiglia/privacy/dati.zip", privacy.privacy_export, name="privacy_export"),
     path("famiglia/privacy/cancellazione/", privacy.deletion_request, name="deletion_request"),
+    path("sicurezza/conferma-email/", mfa.staff_mfa_email_code, name="staff_mfa_email_code"),
 ]

@@ -25,6 +25,7 @@ if os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the worker imports the project
 
 import argparse
+import base64
 import csv
 import datetime
 import gc
@@ -160,6 +161,8 @@ def bench_env() -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_DEBUG": "false",  # DEBUG would keep every SQL statement in memory
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            # Settings require the TOTP secrets' key when not DEBUG (a Fernet key: 32 random bytes, base64).
+            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DATABASE_URL": database_url(DB_NAME),
             "REDIS_URL": "",
             "DJANGO_LOG_LEVEL": "WARNING",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +164,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/5m/key",
     "change_password": "5/m/user",
+    # codes e-mailed to staff before they activate TOTP (accounts.services.mfa)
+    "staff_mfa_email_code": "3/15m/user",
 }
 # The client address rate limits, consents and the receipt intake see (portal/client_ip.py, which allauth's adapter
 # calls too). Behind N reverse proxies of ours, the Nth X-Forwarded-For entry from the right; with 0 (no proxy) the
@@ -171,6 +175,32 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("DJANGO_TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("PORTAL_COMUNE_NAME", default="Comune di Borgo Demo")
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}
+# Keys (Fernet: 32 url-safe base64-encoded bytes) that encrypt the TOTP secrets and recovery-code seeds in the
+# database. Comma-separated: the first encrypts, all decrypt (rotation: put the new key first, run
+# `manage.py mfa_encrypt_secrets --rotate`, then drop the old one). Required when not DEBUG; in DEBUG it defaults to
+# a key derived from SECRET_KEY. A new key:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+if DEBUG:
+    _derived_mfa_key = base64.urlsafe_b64encode(hashlib.sha256(f"mfa-secrets:{SECRET_KEY}".encode()).digest()).decode()
+    MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[_derived_mfa_key])
+else:
+    MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
+    if not MFA_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY manca: è obbligatoria quando DEBUG è spento (cifra i segreti TOTP). "
+            "MFA_ENCRYPTION_KEY is required when DEBUG is off (it encrypts the TOTP secrets): "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        )
+for _mfa_key in MFA_ENCRYPTION_KEYS:
+    try:
+        Fernet(_mfa_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY non è una chiave Fernet valida (32 byte in base64 url-safe). "
+            "MFA_ENCRYPTION_KEY is not a valid Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
 
 # --- mail and tasks ----------------------------------------------------------------------------
 if env("EMAIL_URL", default=""):
@@ -273,6 +303,16 @@ PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="payments.gateway.http.HttpGa
 # The pagoPA fake (the mockpsp app) is installed and served by this process only when enabled: on in development
 # and tests, off otherwise (then it has no tables, no URLs and no beat job).
 PAYMENTS_MOCK_ENABLED = env.bool("PAYMENTS_MOCK_ENABLED", default=DEBUG)
+# The fake lets anyone "pay" with test cards: outside DEBUG it runs only where a demo (or a benchmark, or the tests)
+# says so explicitly. A production server that turns it on by mistake refuses to start.
+PORTAL_DEMO = env.bool("PORTAL_DEMO", default=False)
+if PAYMENTS_MOCK_ENABLED and not DEBUG and not PORTAL_DEMO:
+    raise ImproperlyConfigured(
+        "PAYMENTS_MOCK_ENABLED è attivo con DEBUG spento: il finto pagoPA permetterebbe a chiunque di 'pagare' con "
+        "carte di prova. In produzione imposta PAYMENTS_MOCK_ENABLED=false; per una demo imposta PORTAL_DEMO=true. "
+        "The pagoPA fake is enabled with DEBUG off: set PAYMENTS_MOCK_ENABLED=false in production, "
+        "or PORTAL_DEMO=true for a demo."
+    )
 PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockpsp/api")
 PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")
 PAGOPA_TIMEOUT_SECONDS = env.float("PAGOPA_TIMEOUT_SECONDS", default=5.0)

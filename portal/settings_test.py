@@ -11,6 +11,10 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0
 # The pagoPA fake is on in tests: set before the settings read it, so that the mockpsp app, its URLs and its beat
 # job follow the flag as they do in development.
 os.environ["PAYMENTS_MOCK_ENABLED"] = "true"
+# With DEBUG off, settings refuse to run the fake unless told it is a demo (the tests are one).
+os.environ["PORTAL_DEMO"] = "true"
+# A fixed key for the TOTP secrets (required when DEBUG is off), never used outside the tests.
+os.environ.setdefault("MFA_ENCRYPTION_KEY", "dGVzdC1tZmEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE=")
 
 from .settings import *
 

@@ -1,9 +1,9 @@
 """Every write about accounts: one function per action, keyword arguments, one transaction.
 
 `family` (consents, legal documents, profile, children, the family log), `invitations` (delegates and the
-office's change of the adult of reference), `activation` (families imported from the Comune's records: codes,
-letters, claims), `retention` (never-verified accounts deleted after the office's period). Errors are in
-accounts.errors, reads in accounts.selectors.
+office's change of the adult of reference), `mfa` (the code e-mailed to staff before they activate TOTP),
+`activation` (families imported from the Comune's records: codes, letters, claims), `retention` (never-verified
+accounts deleted after the office's period). Errors are in accounts.errors, reads in accounts.selectors.
 """
 
 from .activation import (
@@ -37,17 +37,30 @@ from .invitations import (
     invitation_revoke,
     reference_change,
 )
+from .mfa import (
+    STAFF_MFA_CODE_LENGTH,
+    STAFF_MFA_CODE_VALIDITY,
+    authenticator_remove_by_office,
+    staff_mfa_code_send,
+    staff_mfa_code_verify,
+    staff_mfa_confirmation_consume,
+    staff_mfa_confirmation_is_valid,
+    staff_mfa_email_for_user,
+)
 from .retention import user_unverified_purge
 
 __all__ = [
     "CODE_LENGTH",
     "CODE_VALIDITY",
     "MAX_FAILED_ATTEMPTS",
+    "STAFF_MFA_CODE_LENGTH",
+    "STAFF_MFA_CODE_VALIDITY",
     "ClaimedChildren",
     "activation_code_generate",
     "activation_code_is_well_formed",
     "activation_code_normalize",
     "activation_letter_issue",
+    "authenticator_remove_by_office",
     "child_add",
     "consent_accept",
     "delegate_revoke",
@@ -64,6 +77,11 @@ __all__ = [
     "legal_document_publish",
     "legal_documents_cache_clear",
     "reference_change",
+    "staff_mfa_code_send",
+    "staff_mfa_code_verify",
+    "staff_mfa_confirmation_consume",
+    "staff_mfa_confirmation_is_valid",
+    "staff_mfa_email_for_user",
     "user_profile_update",
     "user_unverified_purge",
 ]

@@ -1,6 +1,7 @@
 """Run the enrollment benchmark: `.venv/bin/python -m bench.enrollment --help` (see the package's docstring)."""
 
 import argparse
+import base64
 import os
 import secrets
 import shutil
@@ -21,6 +22,8 @@ def bench_env(media_root: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_DEBUG": "false",  # DEBUG would keep every SQL statement in memory
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            # Settings require the TOTP secrets' key when not DEBUG (a Fernet key: 32 random bytes, base64).
+            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DATABASE_URL": database_url(DB_NAME),
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "REDIS_URL": "",

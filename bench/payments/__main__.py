@@ -1,6 +1,7 @@
 """Run the payments benchmark: `.venv/bin/python -m bench.payments --help` (see the package's docstring)."""
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -44,6 +45,8 @@ def bench_env(static_root: str, media_root: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_DEBUG": "false",  # DEBUG would keep every SQL statement in memory
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            # Settings require the TOTP secrets' key when not DEBUG (a Fernet key: 32 random bytes, base64).
+            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url(DB_NAME),
