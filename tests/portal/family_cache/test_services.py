@@ -66,6 +66,12 @@ SERVICES_NOT_WRITING = {
     "legal_document_publish",
     "legal_documents_cache_clear",
     "user_profile_update",  # the user's own name and phone: the page's fragment is keyed on them
+    "authenticator_remove_by_office",  # staff security: TOTP codes, confirmations, authenticators
+    "staff_mfa_code_send",
+    "staff_mfa_code_verify",
+    "staff_mfa_confirmation_consume",
+    "staff_mfa_confirmation_is_valid",
+    "staff_mfa_email_for_user",
     "certificate_check",
     "enrollment_tariff_preview",
     "health_data_access_record",
