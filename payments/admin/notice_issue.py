@@ -152,8 +152,8 @@ class NoticeIssueForm(forms.Form):
             days.append(day)
         return days
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict:
+        data = super().clean() or {}
         child, payer = data.get("child_cf"), data.get("payer_cf")
         if "causale" in data:
             names = []
@@ -198,7 +198,10 @@ def notice_issue_view(model_admin, request: HttpRequest) -> HttpResponse:
             else:
                 model_admin.message_user(
                     request,
-                    gettext("Avviso emesso: «%(causale)s», %(amount)s, intestato a %(payer)s. Il pagatore riceve un'e-mail con l'avviso in PDF.")
+                    gettext(
+                        "Avviso emesso: «%(causale)s», %(amount)s, intestato a %(payer)s. "
+                        "Il pagatore riceve un'e-mail con l'avviso in PDF."
+                    )
                     % {"causale": notice.causale, "amount": euro_text(notice.amount), "payer": notice.payer_name},
                     messages.SUCCESS,
                 )

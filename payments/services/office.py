@@ -4,6 +4,7 @@ commit, PDF, ledger debit, the payer's e-mail).
 """
 
 import datetime
+import itertools
 from decimal import Decimal
 
 from django.db import transaction
@@ -55,9 +56,7 @@ def _payer_check(*, child: Child, payer: User | None) -> User:
     return payer
 
 
-def instalments_split(
-    *, total: Decimal, due_dates: list[datetime.date]
-) -> list[tuple[Decimal, datetime.date]]:
+def instalments_split(*, total: Decimal, due_dates: list[datetime.date]) -> list[tuple[Decimal, datetime.date]]:
     """`total` in as many equal instalments as due dates (the last one takes the rounding cents)."""
     count = len(due_dates)
     share = quantize_eur(total / count)
@@ -82,7 +81,7 @@ def instalment_due_dates(
             _("Hai indicato %(given)d scadenze per %(count)d rate: ne serve una per rata.")
             % {"given": len(given), "count": count}
         )
-    if any(later <= earlier for earlier, later in zip(given, given[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(given)):
         raise NoticeDataError(_("Le scadenze delle rate devono essere in ordine, una dopo l'altra."))
     today = timezone.localdate()
     if given[0] < today:

@@ -80,7 +80,10 @@ def test_the_notices_list_links_to_the_issue_page_for_the_office(clerk_client):
 
 
 def test_a_viewer_cannot_open_or_post_the_issue_page(viewer_client, giulia):
-    assert "Emetti un avviso" not in viewer_client.get(reverse("admin:payments_paymentnotice_changelist")).content.decode()
+    assert (
+        "Emetti un avviso"
+        not in viewer_client.get(reverse("admin:payments_paymentnotice_changelist")).content.decode()
+    )
     assert viewer_client.get(reverse(URL)).status_code == 403
     assert viewer_client.post(reverse(URL), _form(giulia)).status_code == 403
     assert not PaymentNotice.objects.exists()
@@ -122,8 +125,10 @@ def test_the_office_issues_to_a_delegate_in_instalments(clerk_client, giulia, ot
     delegate_add(child=giulia, adult=other_parent)
     dates = f"{_day(10)}\n{_day(40)}, {_day(70)}"
     response = clerk_client.post(
-        reverse(URL), _form(giulia, payer_cf=other_parent.codice_fiscale.lower(), amount="100", instalments="3",
-                            instalment_dates=dates)
+        reverse(URL),
+        _form(
+            giulia, payer_cf=other_parent.codice_fiscale.lower(), amount="100", instalments="3", instalment_dates=dates
+        ),
     )
     assert response.status_code == 302
     notice = PaymentNotice.objects.get()

@@ -38,7 +38,10 @@ def test_an_issued_notice_is_e_mailed_to_the_payer_with_the_pdf(
     number = pagopa.notice_number_grouped(single_option(notice).notice_number)
     due = (timezone.localdate() + datetime.timedelta(days=20)).strftime("%d/%m/%Y")
     assert sent.to == [parent.email]
-    assert sent.subject == f"Nuovo avviso di pagamento: Duplicato tessera trasporto a.s. 2026/2027 — 1.234,50 € entro il {due}"
+    assert (
+        sent.subject
+        == f"Nuovo avviso di pagamento: Duplicato tessera trasporto a.s. 2026/2027 — 1.234,50 € entro il {due}"
+    )
     html = sent.alternatives[0][0]
     for body in (sent.body, html):
         assert "Gentile Maria Rossi" in body
