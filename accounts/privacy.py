@@ -28,7 +28,7 @@ from portal.privacy import (
 from .errors import DeletionRequestNotAllowedError, DeletionRequestNoUserError, DeletionRequestPendingError
 from .models import Consent, DeletionRequest, FamilyEvent, Guardianship, Invitation, User
 from .selectors import invitation_status
-from .services import family_event_record
+from .services import family_event_record, family_summary_invalidate
 
 EXPORT_JSON_NAME = "dati.json"
 EXPORT_README_NAME = "LEGGIMI.txt"
@@ -306,6 +306,7 @@ def _guardianships_close(*, user: User, actor: User) -> list[str]:
                 )
                 % {"child": str(guardianship.child)}
             )
+    family_summary_invalidate(user_ids=[user.pk])
     return notes
 
 

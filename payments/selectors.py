@@ -28,11 +28,13 @@ from django.utils import timezone
 from accounts import selectors as account_selectors
 from accounts.models import Child, User
 from enrollment.models import ServiceKind
+from portal import family_cache
 
 from .errors import NotFoundError
 from .models import Balance, Cart, LedgerEntry, PaymentNotice, PaymentOption, Receipt
 
 Status = PaymentNotice.Status
+NOTICES_PAGE_PART = "payments"
 ZERO = Decimal("0.00")
 
 
@@ -71,6 +73,24 @@ def notice_list_for_user(*, user: User) -> list[PaymentNotice]:
         .annotate(rank=rank)
         .order_by("rank", Case(When(status=Status.ISSUED, then="due_date")), "-paid_at", "-due_date", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class NoticesPage:
+    """What the payments page shows: every notice (as `notice_list_for_user`) and the balances."""
+
+    notices: list[PaymentNotice]
+    balances: list[Balance]
+
+
+def notices_page_for_user(*, user: User) -> NoticesPage:
+    """The payments page's notices and balances, kept in the family's cached summary until a service that changes
+    them calls accounts.services.family_summary_invalidate (portal.family_cache): no query while it is valid."""
+
+    def compute() -> NoticesPage:
+        return NoticesPage(notices=notice_list_for_user(user=user), balances=balance_list_for_user(user=user))
+
+    return family_cache.family_cached(user_id=user.pk, part=NOTICES_PAGE_PART, compute=compute)
 
 
 def notice_get_for_user(*, user: User, pk: int | str) -> PaymentNotice:

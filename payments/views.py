@@ -50,12 +50,13 @@ def _return_urls(request) -> ReturnUrls:
 
 def _notices_page(request, *, form: CartForm | None = None, error: str = "", platform_down=None):
     user = request.user
-    notices = selectors.notice_list_for_user(user=user)  # open ones first, by due date
+    page = selectors.notices_page_for_user(user=user)  # cached until a service changes them
+    notices = page.notices  # open ones first, by due date
     selected = form.selected() if form is not None else set()
     context = {
         "open_notices": [n for n in notices if n.status in OPEN_STATUSES],
         "closed_notices": [n for n in notices if n.status not in OPEN_STATUSES],
-        "balances": selectors.balance_list_for_user(user=user),
+        "balances": page.balances,
         "selected": selected,
         "cart_error": error,
         "platform_down": platform_down or [],

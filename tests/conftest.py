@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import LegalDocument, User
 from accounts.selectors import legal_documents_local_clear
+from tests import family_cache_guard
 
 PASSWORD = "Correct-Horse-2026"
 
@@ -55,6 +56,21 @@ def _isolated(settings, tmp_path):
     yield
     cache_clear_own_keys()
     legal_documents_local_clear()
+
+
+@pytest.fixture(autouse=True)
+def _family_cache_guard(monkeypatch, request):
+    """Every test: a service that writes what the family page or the payments page shows without invalidating the
+    family summary fails the test (tests/family_cache_guard.py). `@pytest.mark.family_cache_unguarded` turns it off
+    for the tests that check the guard itself."""
+    if request.node.get_closest_marker("family_cache_unguarded"):
+        yield None
+        return
+    with family_cache_guard.tracking(monkeypatch) as tracker:
+        yield tracker
+    missing = tracker.missing()
+    if missing:
+        pytest.fail(family_cache_guard.report(missing), pytrace=False)
 
 
 @pytest.fixture

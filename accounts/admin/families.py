@@ -14,7 +14,7 @@ from portal.errors import DomainError, form_error_add
 
 from ..models import Child, DeletionRequest, FamilyEvent, Guardianship, User
 from ..privacy import deletion_request_handle
-from ..services import reference_change
+from ..services import family_summary_invalidate, reference_change
 from ..validators import validate_codice_fiscale
 
 _GUARDIANSHIP_INLINE_FIELDS = ("adult", "role", "granted_by", "granted_at", "revoked_by", "revoked_at")
@@ -95,6 +95,19 @@ class ChildAdmin(admin.ModelAdmin):
         accounts cannot import them. The child's own data stays first."""
         if inline not in cls.inlines:
             cls.inlines = [*cls.inlines, inline]
+
+    def save_model(self, request, obj, form, change):
+        """The office corrects a child's name, school or class: the families' pages show them."""
+        super().save_model(request, obj, form, change)
+        family_summary_invalidate(child_ids=[obj.pk])
+
+    def delete_model(self, request, obj):
+        family_summary_invalidate(child_ids=[obj.pk])  # before: the guardianships go with the child
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        family_summary_invalidate(child_ids=list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
 
     def get_urls(self):
         return [

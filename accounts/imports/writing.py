@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Child, FamilyEvent, Guardianship, ImportedAdult, User
+from ..services import family_summary_invalidate
 from .common import ImportReport
 from .reading import FileArg, families_rows
 from .rows import FamilyRow, cf_shape_check, school_index_load
@@ -212,6 +213,8 @@ def _write_children(batch: list[FamilyRow], adults: dict[str, _Adult], writer: _
         ]
     )
     report.references_granted += len(grants)
+    # Names, school and class of existing children, and the children granted to adults who claimed their family.
+    family_summary_invalidate(child_ids=[child.pk for child in updated] + [child.pk for child, _adult in grants])
     reasons = [
         (created, _("Importato dall'elenco delle famiglie del Comune.")),
         (moved_grants, _("Importato dall'elenco del Comune: collegato all'adulto di riferimento della famiglia.")),

@@ -29,7 +29,7 @@ from ..errors import (
     ImportedFamilyAlreadyClaimedError,
 )
 from ..models import Child, FamilyEvent, Guardianship, ImportedAdult, User
-from .family import family_event_record
+from .family import family_event_record, family_summary_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -242,4 +242,5 @@ def _claim(*, imported_adult: ImportedAdult, user: User, reason: str) -> Claimed
     imported_adult.claimed_at = now
     imported_adult.activation_code_digest = ""
     imported_adult.save(update_fields=["claimed_by", "claimed_at", "activation_code_digest"])
+    family_summary_invalidate(child_ids=[child.pk for child in linked], user_ids=[user.pk])
     return ClaimedChildren(linked, skipped=skipped)

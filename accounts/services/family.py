@@ -1,10 +1,13 @@
 """Writes about the family itself: consents, legal documents, the profile, children and the family log."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from portal import family_cache
 
 from ..errors import ChildAlreadyKnownError, CodiceFiscaleMismatchError
 from ..models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
@@ -37,6 +40,23 @@ def legal_document_publish(*, document: LegalDocument, when: datetime.datetime |
 def legal_documents_cache_clear() -> None:
     cache.delete(CURRENT_DOCUMENTS_CACHE_KEY)
     legal_documents_local_clear()
+
+
+def family_summary_invalidate(*, child_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
+    """What the family page and the payments page show changed for these children (their adults, current or
+    past) and these users: their cached summaries are dropped now and again after the caller's transaction commits
+    (portal.family_cache). Every service that writes what those pages read calls it, in its transaction;
+    tests/portal/family_cache/ lists them and checks that no other one writes those tables."""
+    adults = set(user_ids)
+    children = {child_id for child_id in child_ids if child_id is not None}
+    if children:
+        adults.update(Guardianship.objects.filter(child_id__in=children).values_list("adult_id", flat=True))
+    family_cache.family_versions_bump(user_ids=adults)
+
+
+def family_summary_invalidate_all() -> None:
+    """Every family's summary is out of date: the office renamed a school, a service or a school year."""
+    family_cache.family_generation_bump()
 
 
 @transaction.atomic
@@ -82,4 +102,5 @@ def child_add(
     )
     Guardianship.objects.create(adult=adult, child=child, role=Guardianship.Role.REFERENCE, granted_by=adult)
     family_event_record(action=FamilyEvent.Action.CHILD_ADDED, child=child, actor=adult, subject=adult)
+    family_summary_invalidate(child_ids=[child.pk])
     return child

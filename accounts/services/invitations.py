@@ -44,7 +44,7 @@ from ..errors import (
 from ..models import Child, FamilyEvent, Guardianship, Invitation, User
 from ..selectors import TOKEN_SHAPE, reference_is_active
 from ..validators import validate_codice_fiscale
-from .family import family_event_record
+from .family import family_event_record, family_summary_invalidate
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -71,6 +71,12 @@ def _distinct_children(children: Iterable[Child]) -> list[Child]:
     for child in children:
         unique.setdefault(child.pk, child)
     return sorted(unique.values(), key=lambda child: (child.first_name, child.last_name, child.pk))
+
+
+def _invitee_summary_invalidate(invitation: Invitation) -> None:
+    """The invited adult's family page lists the invitations waiting for them (when they already have an account)."""
+    invitee_ids = User.objects.filter(codice_fiscale=invitation.codice_fiscale).values_list("pk", flat=True)
+    family_summary_invalidate(user_ids=list(invitee_ids))
 
 
 def invitation_accept_url(*, base_url: str, invitation: Invitation) -> str:
@@ -143,6 +149,7 @@ def invitation_create(
             "expires_at": invitation.expires_at,
         },
     )
+    _invitee_summary_invalidate(invitation)
     return invitation
 
 
@@ -213,6 +220,7 @@ def invitation_accept(*, user: User, token: str) -> list[Child]:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    family_summary_invalidate(child_ids=[child.pk for child in granted], user_ids=[user.pk])
     return sorted(granted, key=lambda child: (child.first_name, child.last_name, child.pk))
 
 
@@ -233,6 +241,7 @@ def invitation_decline(*, user: User, invitation_id: int) -> Invitation:
         raise InvitationRevokedError
     invitation.declined_at = timezone.now()
     invitation.save(update_fields=["declined_at"])
+    family_summary_invalidate(user_ids=[user.pk])
     for child in invitation.children.all():
         family_event_record(action=FamilyEvent.Action.DELEGATE_DECLINED, child=child, actor=user, subject=user)
     return invitation
@@ -253,6 +262,8 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     invitee = User.objects.filter(codice_fiscale=invitation.codice_fiscale).first()
+    if invitee is not None:
+        family_summary_invalidate(user_ids=[invitee.pk])
     for child in invitation.children.all():
         family_event_record(
             action=FamilyEvent.Action.DELEGATE_REVOKED,
@@ -285,6 +296,7 @@ def delegate_revoke(*, actor: User, guardianship: Guardianship) -> Guardianship:
         subject=guardianship.adult,
         reason=REASON_DELEGATE_WITHDREW if is_self else REASON_DELEGATE_REVOKED_BY_REFERENCE,
     )
+    family_summary_invalidate(child_ids=[guardianship.child_id])
     return guardianship
 
 
@@ -319,4 +331,5 @@ def reference_change(*, actor: User, child: Child, new_adult: User, reason: str)
     family_event_record(
         action=FamilyEvent.Action.REFERENCE_CHANGED, child=child, actor=actor, subject=new_adult, reason=reason
     )
+    family_summary_invalidate(child_ids=[child.pk])
     return new

@@ -10,7 +10,7 @@ import tempfile
 
 import bench.http
 from bench.database import database_drop, database_recreate, database_url
-from bench.http import CONSTANT, DB_NAME, DEMO_CF, FAMILY, REDIS_URL, TARGET_QUERIES, TARGET_RATIO
+from bench.http import CONSTANT, DB_NAME, DEMO_CF, FAMILY, PAYMENTS, REDIS_URL, TARGET_QUERIES, TARGET_RATIO
 from bench.http.client import Browser, Result, load, login
 from bench.http.queries import family_queries, sql_shape
 from bench.server import cache_flush, free_port, gunicorn_log_tail, gunicorn_start, gunicorn_stop, healthz_wait, manage
@@ -92,6 +92,7 @@ def main() -> int:
             ("GET /bench/constant (anonymous)", CONSTANT, anonymous, b"ok"),
             ("GET /famiglia/ (signed in)", FAMILY, signed_in, DEMO_CF.encode()),
             ("GET /bench/constant (signed in)", CONSTANT, signed_in, b"ok"),
+            ("GET /pagamenti/avvisi/ (signed in)", PAYMENTS, signed_in, b"Pagamenti"),
         ]
         for label, path, headers, expect in endpoints:
             load(port, label, path, headers, expect, args.clients, args.warmup)
@@ -148,6 +149,9 @@ def main() -> int:
     for name, value in ratios.items():
         gated = f"(target >= {TARGET_RATIO})" if name == args.baseline else "(not gated; --baseline " + name + ")"
         print(f"ratio rps(famiglia)/rps(constant, {name:9}) = {value:.2f}   {gated}")
+    payments = totals[endpoints[3][0]]
+    payments_ratio = payments.rps / totals[endpoints[2][0]].rps if totals[endpoints[2][0]].rps else 0.0
+    print(f"ratio rps(payments)/rps(constant, signed-in) = {payments_ratio:.2f}   (not gated: the payments page)")
     print(
         "  anonymous: the constant view does no database work at all; signed-in: same cookies as the family page,\n"
         "  so session and user are loaded by the middleware in both and the difference is the view itself."

@@ -27,6 +27,8 @@ Exits 1 when a target is missed. Talks only to 127.0.0.1; always stops gunicorn 
 `__main__` prepares the database, runs the steps and prints the report.
 """
 
+import os
+
 __all__ = [
     "DB_NAME",
     "FAMILIES",
@@ -40,8 +42,9 @@ __all__ = [
     "WEBHOOK_SECRET",
 ]
 
-DB_NAME = "portal_bench_payments"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+# As bench.http: BENCH_DB_NAME and BENCH_REDIS_URL let two runs on one machine keep apart.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_payments")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 WEBHOOK_SECRET = "bench-receipt-secret"
 FAMILIES = 3_000
 LATENCY_SAMPLES = 30

@@ -15,6 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import family_summary_invalidate_all
+
 from ..models import (
     Enrollment,
     EnrollmentWindow,
@@ -34,8 +36,25 @@ from ..tariffs import TariffError, bands_validate, money_format, tariff_compute
 from .exports import export_kitchen_today_action, export_roster_action, export_transport_action, export_urls
 
 
+class FamilySummaryAdminMixin:
+    """Names every family's page shows (a school year's, a school's, a service's): a change reaches every family's
+    cached summary (portal.family_cache)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        family_summary_invalidate_all()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)  # type: ignore[misc]
+        family_summary_invalidate_all()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        family_summary_invalidate_all()
+
+
 @admin.register(SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(FamilySummaryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on"]
     search_fields = ["name"]
     fields = ["name", "starts_on", "ends_on"]
@@ -71,7 +90,7 @@ class SchoolClassInline(admin.TabularInline):
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(FamilySummaryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "ministry_code", "address", "classes_count"]
     list_filter = ["kind"]
     search_fields = ["name", "ministry_code"]
@@ -96,7 +115,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(FamilySummaryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "instalments", "schools_count"]
     fields = ["kind", "name", "description", "instalments", "schools"]
     filter_horizontal = ["schools"]

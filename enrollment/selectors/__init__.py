@@ -348,6 +348,15 @@ def enrollment_cards_for_user(*, user: User, school_year_ids: Iterable[int] | No
 
     One plain query; the waiting-list positions (a heavier query) are asked only when a card is waiting.
     """
+    cards = enrollment_cards_without_positions_for_user(user=user, school_year_ids=school_year_ids)
+    return enrollment_cards_positions_fill(cards=cards)
+
+
+def enrollment_cards_without_positions_for_user(
+    *, user: User, school_year_ids: Iterable[int] | None = None
+) -> list[EnrollmentCard]:
+    """The cards with `position` None: what the family's own writes change, so what a cached summary may keep
+    (a waiting card's position moves with other families' enrollments: `enrollment_cards_positions_fill`)."""
     queryset = Enrollment.objects.filter(child_id__in=_scoped_child_ids(user))
     if school_year_ids is not None:
         queryset = queryset.filter(school_year_id__in=school_year_ids)
@@ -362,16 +371,20 @@ def enrollment_cards_for_user(*, user: User, school_year_ids: Iterable[int] | No
         "protocol",
         "step",
     )
-    cards = [
+    return [
         EnrollmentCard(pk, child, name, kind, year, status, None, reason, protocol, step)
         for pk, child, name, kind, year, status, reason, protocol, step in rows
     ]
+
+
+def enrollment_cards_positions_fill(*, cards: list[EnrollmentCard]) -> list[EnrollmentCard]:
+    """The cards with the current waiting-list position of each waiting one (one query, only if one waits)."""
     waiting = [card.pk for card in cards if card.status == Enrollment.Status.WAITLISTED]
-    if waiting:
-        rows_waiting = waitlist_position_annotate(queryset=Enrollment.objects.filter(pk__in=waiting))
-        positions = {row.pk: getattr(row, "waitlist_position", None) for row in rows_waiting}
-        cards = [replace(card, position=positions.get(card.pk)) for card in cards]
-    return cards
+    if not waiting:
+        return cards
+    rows_waiting = waitlist_position_annotate(queryset=Enrollment.objects.filter(pk__in=waiting))
+    positions = {row.pk: getattr(row, "waitlist_position", None) for row in rows_waiting}
+    return [replace(card, position=positions.get(card.pk)) if card.pk in positions else card for card in cards]
 
 
 def school_year_list() -> QuerySet[SchoolYear]:

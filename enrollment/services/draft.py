@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child, User
+from accounts.services import family_summary_invalidate
 from portal.errors import TransitionNotAllowedError
 from portal.files import file_delete_on_rollback
 
@@ -174,6 +175,7 @@ def enrollment_draft_start(
     _prefill(enrollment, child)
     enrollment.save()
     event_record(enrollment=enrollment, actor=user, from_status="", to_status=Status.DRAFT, action="draft_started")
+    family_summary_invalidate(child_ids=[enrollment.child_id])
     return enrollment
 
 
@@ -209,6 +211,7 @@ def enrollment_draft_update(*, enrollment: Enrollment, user: User, step: str, da
     locked.step = (step or "")[:20]
     locked.save()
     _carry_over_to_sibling_drafts(locked)
+    family_summary_invalidate(child_ids=[locked.child_id])
     return locked
 
 
@@ -228,6 +231,7 @@ def enrollment_draft_discard(*, enrollment: Enrollment, user: User) -> None:
     _medical_diet_delete(locked)
     locked.events.all().delete()
     locked.delete()
+    family_summary_invalidate(child_ids=[locked.child_id])
 
 
 def certificate_check(certificate: UploadedFile) -> str:
@@ -275,4 +279,5 @@ def enrollment_medical_diet_set(
         locked.diet = Enrollment.Diet.MEDICAL
         locked.diet_note = ""
         locked.save(update_fields=["diet", "diet_note", "updated_at"])
+        family_summary_invalidate(child_ids=[locked.child_id])
     return diet

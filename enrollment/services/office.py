@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.services import family_summary_invalidate
 from portal.errors import ReasonRequiredError, TransitionNotAllowedError
 
 from ..errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, InvalidChoiceError
@@ -107,6 +108,7 @@ def enrollment_waitlist_rank_set(*, enrollment: Enrollment, actor: User, rank: i
         raise TransitionNotAllowedError(ENROLLMENT_STATE_CHANGED)
     locked.waitlist_rank = rank
     locked.save(update_fields=["waitlist_rank", "updated_at"])
+    family_summary_invalidate(child_ids=[locked.child_id])
     event_record(
         enrollment=locked,
         actor=actor,
@@ -130,6 +132,7 @@ def enrollment_diet_decide(*, enrollment: Enrollment, actor: User, accepted: boo
         raise TransitionNotAllowedError(gettext("Per questa iscrizione non c'è una richiesta di dieta da decidere."))
     locked.diet_status = target
     locked.save(update_fields=["diet_status", "updated_at"])
+    family_summary_invalidate(child_ids=[locked.child_id])
     event_record(
         enrollment=locked,
         actor=actor,
@@ -174,6 +177,7 @@ def enrollment_exemption_set(*, enrollment: Enrollment, actor: User, percent: in
     locked.exemption_reason = reason
     _tariff_refreeze(locked)
     locked.save(update_fields=["exemption_percent", "exemption_reason", "tariff_amount", "tariff_steps", "updated_at"])
+    family_summary_invalidate(child_ids=[locked.child_id])
     event_record(
         enrollment=locked,
         actor=actor,
@@ -196,6 +200,7 @@ def enrollment_isee_expired_accept(*, enrollment: Enrollment, actor: User) -> En
     locked.isee_expired_accepted = True
     _tariff_refreeze(locked)
     locked.save(update_fields=["isee_expired_accepted", "tariff_amount", "tariff_steps", "updated_at"])
+    family_summary_invalidate(child_ids=[locked.child_id])
     event_record(
         enrollment=locked,
         actor=actor,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.services import family_summary_invalidate
 from portal.errors import TransitionNotAllowedError
 from portal.mail import attachment
 
@@ -179,6 +180,7 @@ def enrollment_submit(
         Enrollment.DietStatus.NONE if locked.diet == Enrollment.Diet.NONE else Enrollment.DietStatus.REQUESTED
     )
     locked.save()
+    family_summary_invalidate(child_ids=[locked.child_id])
     event_record(
         enrollment=locked,
         actor=user,

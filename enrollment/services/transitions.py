@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import family_summary_invalidate
 from portal.errors import DomainError, TransitionNotAllowedError
 
 from ..errors import ENROLLMENT_STATE_CHANGED, CapacityError, EnrollmentNotFoundError
@@ -70,6 +71,7 @@ def seats_offer(
         row.status = Status.SUBMITTED
         row.updated_at = now
     Enrollment.objects.bulk_update(waiting, ["status", "updated_at"])
+    family_summary_invalidate(child_ids=[row.child_id for row in waiting])
     EnrollmentEvent.objects.bulk_create(
         [
             event_build(
@@ -194,6 +196,7 @@ def transition_many(
     if outcome.changed:
         # Every changed row gets the same values: one UPDATE (rows already locked above).
         Enrollment.objects.filter(pk__in=[row.pk for row in outcome.changed]).update(**values)
+        family_summary_invalidate(child_ids=[row.child_id for row in outcome.changed])
         EnrollmentEvent.objects.bulk_create(events, batch_size=1000)
     if offer_freed_seats:
         for route_id in sorted(seats.freed):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Child, User
+from accounts.services import family_summary_invalidate
 from enrollment.models import ServiceKind
 from portal.money import CENT
 
@@ -125,6 +126,7 @@ def ledger_record(
     with transaction.atomic(savepoint=False):
         _balance_move(child_id=child.pk, service_kind=service_kind, amount=value)
         entry.save(force_insert=True)
+    family_summary_invalidate(child_ids=[child.pk])
     return entry
 
 
@@ -165,6 +167,7 @@ def ledger_record_many(*, entries: list[LedgerEntry]) -> list[LedgerEntry]:
         balance.amount += deltas[(balance.child_id, balance.service_kind)]
         balance.updated_at = now
     Balance.objects.bulk_update(locked, ["amount", "updated_at"], batch_size=500)
+    family_summary_invalidate(child_ids=child_ids)
     return entries
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Child, User
+from accounts.services import family_summary_invalidate
 from enrollment.models import Enrollment, ServiceKind
 from portal.errors import DomainError, TransitionNotAllowedError
 
@@ -208,6 +209,7 @@ def notice_issue(
     notice.save(force_insert=True)
     options = PaymentOption.objects.bulk_create(_options_build([draft]))
     _issued_event(notice).save(force_insert=True)
+    family_summary_invalidate(child_ids=[notice.child_id])
     if notice.purpose == PaymentNotice.Purpose.FEE:
         ledger_record_many(entries=[_fee_entry(notice)])
     notices_issued_notify(notices=[notice], options=options)  # the payer's e-mail, with the PDF (not top-ups)
@@ -236,6 +238,7 @@ def notices_issue_bulk(*, specs: list[dict[str, Any]]) -> int:
     notices = PaymentNotice.objects.bulk_create([draft.notice for draft in drafts], batch_size=1000)
     options = PaymentOption.objects.bulk_create(_options_build(drafts), batch_size=1000)
     notice_events_record_many(events=[_issued_event(notice) for notice in notices])
+    family_summary_invalidate(child_ids={notice.child_id for notice in notices})
     fees = [_fee_entry(notice) for notice in notices if notice.purpose == PaymentNotice.Purpose.FEE]
     ledger_record_many(entries=fees)
     notices_issued_notify(notices=notices, options=options)  # one e-mail per payer and notice, in one insert
@@ -331,6 +334,7 @@ def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> Payment
             to_status=Status.CANCELLED,
             reason=reason,
         )
+        family_summary_invalidate(child_ids=[notice.child_id])
         if notice.purpose == PaymentNotice.Purpose.FEE:
             ledger_record(
                 child=notice.child,
@@ -365,13 +369,15 @@ def notices_expire_overdue(*, today: datetime.date | None = None) -> int:
         .select_for_update(of=("self",))
         .order_by("pk")
     )
-    ids = list(overdue.values_list("pk", flat=True))
-    if not ids:
+    rows = list(overdue.values_list("pk", "child_id"))
+    if not rows:
         return 0
+    ids = [pk for pk, _child_id in rows]
     now = timezone.now()
     expired = PaymentNotice.objects.filter(pk__in=ids, status=Status.ISSUED).update(
         status=Status.EXPIRED, closed_at=now
     )
+    family_summary_invalidate(child_ids={child_id for _pk, child_id in rows})
     notice_events_record_many(
         events=[
             notice_event_build(

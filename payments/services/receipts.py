@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.services import family_summary_invalidate
 from portal.mail import attachment, email_enqueue_template
 from portal.models import OutboxEmail
 from portal.money import from_cents, to_cents
@@ -203,6 +204,7 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
         option.paid_at = receipt.paid_at
         option.save(update_fields=["paid_at"])
     _notice_settle(notice=notice, options=options, receipt=receipt, flags=flags)
+    family_summary_invalidate(child_ids=[notice.child_id])
     ledger_record(
         child=notice.child,
         service_kind=notice.service_kind,

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.http import AuthenticatedHttpRequest
-from enrollment import selectors as enrollment_selectors
-from payments import selectors as payment_selectors
+
+from . import selectors
 
 
 @require_GET
@@ -30,10 +30,11 @@ def family_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The parent's page after login: their details, consents, and what to do next."""
     user = request.user
     documents = account_selectors.legal_documents_current()
-    children = account_selectors.child_cards_for_user(user=user)
-    enrollment_cards = enrollment_selectors.enrollment_cards_for_user(user=user)
-    balances = payment_selectors.balance_list_for_user(user=user)
-    open_notices_count = payment_selectors.notices_open_count_for_user(user=user)
+    summary = selectors.family_summary_for_user(user=user)  # cached until a service changes it
+    children = summary.children
+    enrollment_cards = summary.enrollment_cards
+    balances = summary.balances
+    open_notices_count = summary.open_notices_count
     context = {
         "children": children,
         "enrollment_cards": enrollment_cards,
@@ -48,7 +49,7 @@ def family_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         # Everything the children's cards show (ages change with the date): the key of their cached HTML.
         "children_key": f"{timezone.localdate()}|{children!r}",
         "imported_family": account_selectors.imported_family_is_pending_for_user(user=user),
-        "received_invitations": account_selectors.invitations_received_for_user(user=user),
+        "received_invitations": summary.received_invitations,
         # The consent middleware let this request through: the user accepted every current version.
         "accepted_documents": documents.values(),
         "accepted_documents_key": "-".join(str(document.pk) for document in documents.values()),
