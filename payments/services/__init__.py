@@ -21,11 +21,12 @@ Services queue tasks (`payments.tasks`) after commit; a task imports its service
 looked up at each call as `payments.gateway.get_gateway` (tests patch it there).
 """
 
+from ..errors import PayerError
 from .carts import cart_open, cart_return, topup_create
 from .fees import nursery_fees_issue, transport_fees_issue
 from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
 from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
-from .office import OFFICE_NOTICE_MAX, PayerError, notice_issue_oneoff, notice_payer_default
+from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
 from .positions import notice_publish, notices_publish_pending
 from .receipts import receipt_intake
 

@@ -14,17 +14,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Child, Guardianship, User
 from portal.money import quantize_eur
 
-from ..errors import AmountError, NoticeDataError
+from ..errors import AmountError, NoticeDataError, PayerError
 from ..models import PaymentNotice
 from .fees import _add_months
 from .notices import notice_issue
 from .validation import MAX_INSTALMENTS, amount_check
 
 OFFICE_NOTICE_MAX = Decimal("5000.00")  # a one-off notice above this is a typing error, not a late fee
-
-
-class PayerError(NoticeDataError):
-    """The payer is not one of the child's adults (or the child has none to default to)."""
 
 
 def notice_payer_default(*, child: Child) -> User | None:
