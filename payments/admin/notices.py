@@ -69,7 +69,10 @@ class NoticeCancelForm(forms.Form):
         label=_("Motivo dell'annullamento"),
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Resta nel registro dell'avviso e, per le rette, nel movimento che storna l'addebito."),
+        help_text=_(
+            "Il pagatore lo legge nell'e-mail di annullamento e sulla pagina dell'avviso: scrivilo per lui. Resta "
+            "nel registro dell'avviso e, per le rette, nel movimento che storna l'addebito."
+        ),
     )
 
 

@@ -212,3 +212,20 @@ def test_a_revoked_delegate_is_not_a_payer(clerk_client, giulia, other_parent):
 def test_the_child_is_prefilled_from_the_query_string(clerk_client, giulia):
     body = clerk_client.get(reverse(URL), {"bambino": giulia.codice_fiscale}).content.decode()
     assert f'value="{giulia.codice_fiscale}"' in body
+
+
+def test_cancelling_from_the_admin_tells_the_payer_why(
+    clerk_client, giulia, parent, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    clerk_client.post(reverse(URL), _form(giulia))
+    notice = PaymentNotice.objects.get()
+    url = reverse("admin:payments_paymentnotice_changelist")
+    data = {"action": "cancel_notices", ACTION_CHECKBOX_NAME: [notice.pk]}
+    assert "Il pagatore lo legge nell" in clerk_client.post(url, data).content.decode()  # the clerk is warned
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk_client.post(url, {**data, "apply": "1", "reason": "Tessera ritrovata dalla scuola"})
+    [sent] = [message for message in mailoutbox if message.subject.startswith("Avviso di pagamento annullato")]
+    assert sent.to == [parent.email]
+    assert "Tessera ritrovata dalla scuola" in sent.body
