@@ -24,6 +24,12 @@ class NoticeDataError(PaymentsError):
     default_message = _("Dati dell'avviso non validi.")
 
 
+class PayerError(NoticeDataError):
+    """The payer of a notice the office issues is not one of the child's active adults (or there is none)."""
+
+    default_message = _("Il pagatore deve essere un adulto attivo del bambino.")
+
+
 class CartError(PaymentsError):
     default_message = _("Questi avvisi non si possono pagare insieme.")
 

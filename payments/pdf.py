@@ -38,6 +38,7 @@ NOTICE_TEMPLATE = "payments/pdf/notice.html"
 RECEIPT_TEMPLATE = "payments/pdf/receipt.html"
 STYLESHEET = "payments/pdf/_print.css"  # shared by both, parsed once per thread
 RECEIPT_ATTACHMENT_BUILDER = "payments.receipt_pdf"
+NOTICE_ATTACHMENT_BUILDER = "payments.notice_pdf"
 SUBJECT_MAX = 90  # AVVISO.OGGETTO
 INFO_MAX = 100  # ENTE.INFO
 
@@ -229,6 +230,18 @@ def _stored(field) -> bytes | None:
         return None
 
 
+def notice_pdf_filename(notice: PaymentNotice) -> str:
+    """avviso-<codice avviso of the single payment (or of the first rata)>.pdf"""
+    first = min(notice.options.all(), key=lambda option: option.instalment)
+    return f"avviso-{first.notice_number}.pdf"
+
+
+def notice_pdf_attachment(*, notice_id: int) -> tuple[str, str, bytes]:
+    """Attachment builder "payments.notice_pdf": the avviso of the notice whose primary key is `notice_id`."""
+    notice = PaymentNotice.objects.prefetch_related("options").get(pk=notice_id)
+    return notice_pdf_filename(notice), "application/pdf", notice_pdf_get_or_render(notice=notice)
+
+
 def notice_pdf_get_or_render(*, notice: PaymentNotice) -> bytes:
     """The stored avviso PDF; rendered and stored on first use (and if the stored file went missing)."""
     content = _stored(notice.pdf)
@@ -289,7 +302,8 @@ def receipt_pdf_attachment(*, receipt_id: int) -> tuple[str, str, bytes]:
 
 
 def register_builders() -> None:
-    """Called from PaymentsConfig.ready(): the e-mail outbox builds receipt attachments at delivery."""
+    """Called from PaymentsConfig.ready(): the e-mail outbox builds receipt and notice attachments at delivery."""
     from portal.mail import register_attachment_builder
 
     register_attachment_builder(RECEIPT_ATTACHMENT_BUILDER, receipt_pdf_attachment)
+    register_attachment_builder(NOTICE_ATTACHMENT_BUILDER, notice_pdf_attachment)

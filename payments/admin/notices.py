@@ -1,5 +1,6 @@
-"""The office's notices: read-only pages with options, receipts and the notice's life (its events), and the
-cancel action (asks the reason; the service cancels on the platform first)."""
+"""The office's notices: read-only pages with options, receipts and the notice's life (its events), the cancel
+action (asks the reason; the service cancels on the platform first) and the "Emetti un avviso" page
+(`notice_issue`: a one-off notice, with the `add_paymentnotice` permission)."""
 
 from typing import cast
 
@@ -8,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,7 @@ from portal.errors import DomainError
 
 from .. import pagopa, services
 from ..models import PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt
+from .notice_issue import ISSUE_PERMISSION, notice_issue_view
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -66,7 +69,10 @@ class NoticeCancelForm(forms.Form):
         label=_("Motivo dell'annullamento"),
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Resta nel registro dell'avviso e, per le rette, nel movimento che storna l'addebito."),
+        help_text=_(
+            "Il pagatore lo legge nell'e-mail di annullamento e sulla pagina dell'avviso: scrivilo per lui. Resta "
+            "nel registro dell'avviso e, per le rette, nel movimento che storna l'addebito."
+        ),
     )
 
 
@@ -101,6 +107,7 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-pk"]
     inlines = [PaymentOptionInline, ReceiptInline, PaymentNoticeEventInline]
     actions = ["cancel_notices"]
+    change_list_template = "admin/payments/paymentnotice/change_list.html"
     fieldsets = [
         (None, {"fields": ["causale", "amount", "due_date", "status", "flagged", "purpose", "service_kind"]}),
         (_("Chi"), {"fields": ["child", "enrollment", "payer", "payer_fiscal_code", "payer_name"]}),
@@ -115,7 +122,22 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request):
-        return False  # notices come from top-ups, enrollments and the services, never typed in here
+        return False  # no model form: the office issues through its own page ("Emetti un avviso", below)
+
+    def has_issue_permission(self, request) -> bool:
+        return request.user.has_perm(ISSUE_PERMISSION)
+
+    def get_urls(self):
+        issue = path(
+            "emetti/",
+            self.admin_site.admin_view(lambda request: notice_issue_view(self, request)),
+            name="payments_paymentnotice_issue",
+        )
+        return [issue, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"has_issue_permission": self.has_issue_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
 
     def has_delete_permission(self, request, obj=None):
         return False

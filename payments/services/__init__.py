@@ -5,6 +5,8 @@
 - `carts`: top-ups and the online checkout (cart open, return);
 - `ledger`: balances and their entries; `receipts`: the receipt intake (the only proof of payment);
 - `fees`: the notices enrollments cause (transport's yearly fee, the nursery's monthly one);
+- `office`: the one-off notice the office issues by hand (through `notice_issue`);
+- `notify`: the payer's e-mails (notice issued, with its PDF; notice cancelled, with the reason);
 - `events`: the record of each notice's life, written by the services above in their own transaction.
 
 Rules kept:
@@ -19,14 +21,18 @@ Services queue tasks (`payments.tasks`) after commit; a task imports its service
 looked up at each call as `payments.gateway.get_gateway` (tests patch it there).
 """
 
+from ..errors import PayerError
 from .carts import cart_open, cart_return, topup_create
 from .fees import nursery_fees_issue, transport_fees_issue
 from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
 from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
+from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
 from .positions import notice_publish, notices_publish_pending
 from .receipts import receipt_intake
 
 __all__ = [
+    "OFFICE_NOTICE_MAX",
+    "PayerError",
     "cart_open",
     "cart_return",
     "iuv_allocate",
@@ -37,6 +43,8 @@ __all__ = [
     "ledger_refund",
     "notice_cancel",
     "notice_issue",
+    "notice_issue_oneoff",
+    "notice_payer_default",
     "notice_publish",
     "notices_expire_overdue",
     "notices_issue_bulk",

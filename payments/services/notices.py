@@ -37,6 +37,7 @@ from ..models import IuvBase, LedgerEntry, PaymentNotice, PaymentNoticeEvent, Pa
 from . import positions
 from .events import notice_event_build, notice_event_record, notice_events_record_many
 from .ledger import ledger_record, ledger_record_many
+from .notify import notice_cancelled_notify, notices_issued_notify
 from .validation import amount_check, causale_check, instalments_check
 
 Status = PaymentNotice.Status
@@ -187,7 +188,8 @@ def notice_issue(
     """Issue one notice: the single-payment option (+ one option per instalment); a fee also debits the ledger.
 
     The notice is published on the platform after commit (a task); until then it can be paid only once published,
-    which `cart_open` does first and the beat job retries.
+    which `cart_open` does first and the beat job retries. The payer's e-mail (not for top-ups) is written here and
+    sent after commit, with the avviso PDF attached.
     """
     draft = _notice_prepare(
         child=child,
@@ -205,11 +207,12 @@ def notice_issue(
     )
     notice = draft.notice
     notice.save(force_insert=True)
-    PaymentOption.objects.bulk_create(_options_build([draft]))
+    options = PaymentOption.objects.bulk_create(_options_build([draft]))
     _issued_event(notice).save(force_insert=True)
     family_summary_invalidate(child_ids=[notice.child_id])
     if notice.purpose == PaymentNotice.Purpose.FEE:
         ledger_record_many(entries=[_fee_entry(notice)])
+    notices_issued_notify(notices=[notice], options=options)  # the payer's e-mail, with the PDF (not top-ups)
     transaction.on_commit(partial(positions.notice_publish_enqueue, notice.pk))
     return notice
 
@@ -233,11 +236,12 @@ def notices_issue_bulk(*, specs: list[dict[str, Any]]) -> int:
     if not drafts:
         return 0
     notices = PaymentNotice.objects.bulk_create([draft.notice for draft in drafts], batch_size=1000)
-    PaymentOption.objects.bulk_create(_options_build(drafts), batch_size=1000)
+    options = PaymentOption.objects.bulk_create(_options_build(drafts), batch_size=1000)
     notice_events_record_many(events=[_issued_event(notice) for notice in notices])
     family_summary_invalidate(child_ids={notice.child_id for notice in notices})
     fees = [_fee_entry(notice) for notice in notices if notice.purpose == PaymentNotice.Purpose.FEE]
     ledger_record_many(entries=fees)
+    notices_issued_notify(notices=notices, options=options)  # one e-mail per payer and notice, in one insert
     ids = [notice.pk for notice in notices]
     for start in range(0, len(ids), PUBLISH_CHUNK):
         transaction.on_commit(partial(positions.notices_publish_enqueue, ids[start : start + PUBLISH_CHUNK]))
@@ -297,7 +301,8 @@ def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> Payment
     """The office cancels an open (or expired) notice: on the platform first, then here; a fee debit is reversed.
 
     Refused (nothing changes) when the platform does not answer, or when the notice is paid, even in part.
-    Idempotent: cancelling a cancelled notice returns it unchanged. The "cancelled" event keeps who and why.
+    Idempotent: cancelling a cancelled notice returns it unchanged. The "cancelled" event keeps who and why, and
+    the payer gets an e-mail with the reason (written here, sent after commit).
     """
     reason = " ".join((reason or "").split())
     if not reason:
@@ -341,6 +346,7 @@ def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> Payment
                 reason=f"Annullamento dell'avviso «{notice.causale}»: {reason}"[:200],
                 actor=actor,
             )
+        notice_cancelled_notify(notice=notice)  # the payer is told why (once: a second call returned above)
     return notice
 
 

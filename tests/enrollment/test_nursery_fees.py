@@ -204,7 +204,7 @@ def test_the_monthly_task_issues_this_month(accepted):
 def test_the_notices_are_published_after_commit(accepted, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         nursery_fees_issue(month=OCTOBER)
-    # one publication (the others are the family summary's invalidations after commit)
+    # one publication (the others: the family summary's invalidations, the payer's e-mail and its PDF)
     assert len([c for c in callbacks if getattr(c, "func", None) is notices_publish_enqueue]) == 1
     assert PaymentNotice.objects.get().platform_state == PaymentNotice.PlatformState.VALID
 

@@ -51,6 +51,18 @@ def _notices_issue_bulk(w, _):
     )
 
 
+def _notice_issue_oneoff(w, _):
+    payment_services.notice_issue_oneoff(
+        child=w.child,
+        payer=None,  # the child's adult of reference
+        service_kind=ServiceKind.TRANSPORT,
+        amount="12,50",
+        causale="Duplicato tessera trasporto",
+        due_date=timezone.localdate() + datetime.timedelta(days=30),
+        actor=w.office,
+    )
+
+
 def _transport_fee_setup(w):
     transport = ServiceFactory(kind=ServiceKind.TRANSPORT, schools=[w.school])
     plan_with_bands(service=transport, school_year=w.year, bands=[("0", None, "150.00")])
@@ -133,6 +145,7 @@ SERVICES_SHOWN = {
     "topup_create: the family page's count": (FAMILY, no_setup, _topup, came("Hai 1 avviso da pagare")),
     "notice_issue (fee: ledger_record_many)": (FAMILY, no_setup, _notice_issue_fee, came("-30,00")),
     "notices_issue_bulk": (PAYMENTS, no_setup, _notices_issue_bulk, came("Quota mensa settembre")),
+    "notice_issue_oneoff (notice_issue)": (PAYMENTS, no_setup, _notice_issue_oneoff, came("Duplicato tessera")),
     "transport_fees_issue": (PAYMENTS, _transport_fee_setup, _transport_fees_issue, came("150,00")),
     "nursery_fees_issue": (PAYMENTS, _nursery_fee_setup, _nursery_fees_issue, came("180,00")),
     "notice_cancel": (PAYMENTS, _notice_setup, _notice_cancel, came("annullato")),

@@ -82,6 +82,7 @@ SERVICES_NOT_WRITING = {
     "iuv_allocate",
     "notice_publish",
     "notices_publish_pending",
+    "notice_payer_default",  # reads the child's adult of reference
 }
 
 

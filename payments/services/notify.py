@@ -1,0 +1,117 @@
+"""The payer's e-mails about a notice: issued (the avviso PDF attached) and cancelled (with the office's reason).
+
+Each e-mail is an outbox row written in the transaction of the change it tells (the issue, the cancellation), and
+delivered after commit; the PDF is rendered by the worker at delivery. One e-mail per event: the issue happens
+once, and a cancellation already done returns early (see `notice_cancel`); publishing on the platform, however many
+times it is retried, sends nothing.
+
+What an e-mail may say: causale, the child's name, service, amount, due dates, codici avviso, the office's reason
+and a link to the notice's page. Never health or ISEE data (a causale cannot hold them: `causale_check`).
+Top-ups are not told: the parent has just asked for them and is paying them on the page.
+The portal has no service that changes a notice's amount or due date: a correction is a cancellation (told) and a
+new notice (told).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from portal import mail
+from portal.models import OutboxEmail
+
+from .. import pagopa
+from ..models import PaymentNotice, PaymentOption
+
+ISSUED_TEMPLATE = "payment_notice_issued"
+CANCELLED_TEMPLATE = "payment_notice_cancelled"
+NOTICE_PDF_BUILDER = "payments.notice_pdf"  # registered by payments.pdf.register_builders
+
+
+def portal_url(path: str) -> str:
+    """An absolute URL of the portal (PORTAL_DOMAIN; http only for a local address or in DEBUG)."""
+    domain = settings.PORTAL_DOMAIN
+    scheme = "http" if domain.startswith(("127.", "localhost")) or settings.DEBUG else "https"
+    return f"{scheme}://{domain}{path}"
+
+
+def _recipient(notice: PaymentNotice) -> str:
+    """The payer's address, if the payer is an active account with one ("" otherwise)."""
+    payer = notice.payer
+    if payer is None or not payer.is_active or not payer.email:
+        return ""
+    return payer.email
+
+
+def _base_context(notice: PaymentNotice) -> dict[str, Any]:
+    child = notice.child
+    return {
+        "comune": settings.PORTAL_COMUNE_NAME,
+        "comune_email": settings.PORTAL_COMUNE_EMAIL,
+        "payer_name": notice.payer_name,
+        "child_name": " ".join(f"{child.first_name} {child.last_name}".split()),
+        "service_name": notice.get_service_kind_display(),
+        "causale": notice.causale,
+        "amount": notice.amount,
+        "due_date": notice.due_date,
+        "notice_url": portal_url(reverse("payments:notice_detail", kwargs={"pk": notice.pk})),
+    }
+
+
+def _option_row(option: PaymentOption) -> dict[str, Any]:
+    return {
+        "instalment": option.instalment,
+        "amount": option.amount,
+        "due_date": option.due_date,
+        "notice_number": pagopa.notice_number_grouped(option.notice_number),
+    }
+
+
+def issued_email(notice: PaymentNotice, options: Iterable[PaymentOption]) -> mail.TemplateEmail | None:
+    """The "new notice" e-mail of `notice` (its options given: no query), or None when nobody is to be told."""
+    to = _recipient(notice)
+    if not to or notice.purpose == PaymentNotice.Purpose.TOPUP:
+        return None
+    rows = sorted((_option_row(option) for option in options), key=lambda row: row["instalment"])
+    single = next((row for row in rows if row["instalment"] == 0), None)
+    context = {
+        **_base_context(notice),
+        "notice_number": single["notice_number"] if single else "",
+        "instalments": [row for row in rows if row["instalment"] > 0],
+    }
+    return mail.TemplateEmail(
+        ISSUED_TEMPLATE, [to], context, (mail.attachment(NOTICE_PDF_BUILDER, notice_id=notice.pk),)
+    )
+
+
+def notices_issued_notify(*, notices: Iterable[PaymentNotice], options: Iterable[PaymentOption]) -> int:
+    """Write the "new notice" e-mails of notices just issued (in the caller's transaction); returns how many.
+
+    The e-mails are rendered in Italian (the portal's language, as the avviso) and written in one insert.
+    """
+    by_notice: dict[int, list[PaymentOption]] = defaultdict(list)
+    for option in options:
+        by_notice[option.notice_id].append(option)
+    with translation.override(settings.LANGUAGE_CODE):
+        emails = [email for notice in notices if (email := issued_email(notice, by_notice[notice.pk])) is not None]
+        if not emails:
+            return 0
+        return len(mail.email_enqueue_many(emails))
+
+
+def notice_cancelled_notify(*, notice: PaymentNotice) -> OutboxEmail | None:
+    """Write the "notice cancelled" e-mail (why, as the office wrote it) in the caller's transaction."""
+    to = _recipient(notice)
+    if not to:
+        return None
+    options = sorted(notice.options.all(), key=lambda option: option.instalment)
+    context = {
+        **_base_context(notice),
+        "notice_number": pagopa.notice_number_grouped(options[0].notice_number) if options else "",
+        "reason": notice.closed_reason,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return mail.email_enqueue_template(template=CANCELLED_TEMPLATE, to=[to], context=context)
