@@ -1,5 +1,13 @@
-"""The one endpoint the platform posts receipts to (HMAC on the raw body here; mutual TLS in production)."""
+"""The one endpoint the platform posts receipts to (HMAC on the raw body here; mutual TLS in production).
 
+The body is read only up to the endpoint's limit (`PAYMENTS_RECEIPT_MAX_BYTES`, a few times the largest receipt):
+a longer one is refused with 413 before anything else, and recorded as a refused call (hash and length of what
+was read, the declared length, the first kilobyte), like any call that does not prove who sent it.
+"""
+
+import hashlib
+
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -7,23 +15,44 @@ from django.views.decorators.http import require_POST
 from portal.client_ip import client_ip
 
 from . import services
-from .services.receipts import FAULT_OF_STATUS
+from .services.receipts import FAULT_OF_STATUS, REFUSED_HEAD_BYTES
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+
+
+def _answer(message, status: int) -> JsonResponse:
+    if status == 200:
+        return JsonResponse({"outcome": "OK"}, status=200)
+    description = message.reason if message is not None else "Troppe chiamate rifiutate: riprovare più tardi."
+    return JsonResponse(
+        {"outcome": "KO", "fault": FAULT_OF_STATUS.get(status, "PAA_SYSTEM_ERROR"), "description": description},
+        status=status,
+    )
 
 
 @csrf_exempt
 @require_POST
 def receipt_intake(request: HttpRequest) -> JsonResponse:
     """Answer {"outcome": "OK"} (200) or {"outcome": "KO", "fault": code, "description": why} with the status."""
-    message, status = services.receipt_intake(
-        body=request.body, headers=dict(request.headers), remote_addr=client_ip(request)
-    )
-    if status == 200:
-        return JsonResponse({"outcome": "OK"}, status=200)
-    return JsonResponse(
-        {
-            "outcome": "KO",
-            "fault": FAULT_OF_STATUS.get(status, "PAA_SYSTEM_ERROR"),
-            "description": message.reason,
-        },
-        status=status,
-    )
+    limit = settings.PAYMENTS_RECEIPT_MAX_BYTES
+    declared = _declared_length(request)
+    body = request.read(limit + 1) if declared is None or declared <= limit else request.read(REFUSED_HEAD_BYTES)
+    if (declared is not None and declared > limit) or len(body) > limit:
+        length = max(declared or 0, len(body))
+        message, status = services.receipt_intake_refuse(
+            head=body,
+            length=length,
+            sha256=hashlib.sha256(body).hexdigest(),
+            headers=dict(request.headers),
+            remote_addr=client_ip(request),
+            reason=f"Contenuto troppo grande: {length} byte, al massimo {limit}",
+            status=413,
+        )
+        return _answer(message, status)
+    message, status = services.receipt_intake(body=body, headers=dict(request.headers), remote_addr=client_ip(request))
+    return _answer(message, status)

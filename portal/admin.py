@@ -25,7 +25,7 @@ class OutboxEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class RetentionPolicyAdmin(admin.ModelAdmin):
     """One row, edited in place: the list opens it (or the form to set it the first time)."""
 
-    fields = ["health_data_months", "isee_months", "unverified_account_days", "updated_at"]
+    fields = ["health_data_months", "isee_months", "unverified_account_days", "refused_call_days", "updated_at"]
     readonly_fields = ["updated_at"]
 
     def has_add_permission(self, request):

@@ -85,6 +85,15 @@ class RetentionPolicy(models.Model):
             "dopo la registrazione; il codice fiscale torna libero per una nuova registrazione."
         ),
     )
+    refused_call_days = models.PositiveSmallIntegerField(
+        _("chiamate rifiutate alla ricezione delle ricevute: giorni di conservazione"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "Di una chiamata senza firma valida si tengono impronta, lunghezza, primo kilobyte e indirizzo del "
+            "mittente, per le verifiche di sicurezza: cancellati questo numero di giorni dopo la ricezione."
+        ),
+    )
     updated_at = models.DateTimeField(_("modificata il"), auto_now=True)
 
     class Meta:

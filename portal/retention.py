@@ -37,6 +37,7 @@ def retention_periods(policy: RetentionPolicy | None = None) -> list[str]:
     """The periods in the active language, one sentence each, for the privacy notice."""
     policy = policy or retention_policy_current()
     health, isee, days = policy.health_data_months, policy.isee_months, policy.unverified_account_days
+    refused = policy.refused_call_days
     return [
         ngettext(
             "Diete per motivi di salute (indicazioni mediche e certificati): cancellate %(count)d mese dopo la "
@@ -60,4 +61,12 @@ def retention_periods(policy: RetentionPolicy | None = None) -> list[str]:
             days,
         )
         % {"count": days},
+        ngettext(
+            "Chiamate rifiutate al servizio che riceve le ricevute di pagamento (senza firma valida): se ne "
+            "conservano impronta, lunghezza, primo kilobyte e indirizzo del mittente per %(count)d giorno.",
+            "Chiamate rifiutate al servizio che riceve le ricevute di pagamento (senza firma valida): se ne "
+            "conservano impronta, lunghezza, primo kilobyte e indirizzo del mittente per %(count)d giorni.",
+            refused,
+        )
+        % {"count": refused},
     ]

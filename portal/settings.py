@@ -325,6 +325,11 @@ PAGOPA_HTTP_TRANSPORT = env(
 )
 # Shared secret of the HMAC signature on posted receipts (the real platform uses mutual TLS instead).
 PAYMENTS_WEBHOOK_SECRET = env("PAYMENTS_WEBHOOK_SECRET", default="mock-receipt-secret" if DEBUG else "")
+# The receipt endpoint: the largest body read (a receipt is a few kilobytes), and how many refused calls (no valid
+# signature, not a receipt, too large) one address may make in a window before it is answered 429 unrecorded.
+PAYMENTS_RECEIPT_MAX_BYTES = env.int("PAYMENTS_RECEIPT_MAX_BYTES", default=64 * 1024)
+PAYMENTS_RECEIPT_REFUSED_LIMIT = env.int("PAYMENTS_RECEIPT_REFUSED_LIMIT", default=20)
+PAYMENTS_RECEIPT_REFUSED_WINDOW_SECONDS = env.int("PAYMENTS_RECEIPT_REFUSED_WINDOW_SECONDS", default=600)
 PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
 PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
 PAYMENTS_CART_MAX = 5

@@ -93,11 +93,21 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReceiptMessage)
 class ReceiptMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["received_at", "outcome", "reason", "remote_addr"]
-    list_filter = ["outcome"]
-    search_fields = ["reason", "body"]
+    list_display = ["received_at", "outcome", "authenticated", "reason", "body_length", "remote_addr"]
+    list_filter = ["outcome", "authenticated"]
+    search_fields = ["reason", "body", "body_sha256", "remote_addr"]
     date_hierarchy = "received_at"
-    readonly_fields = ["received_at", "outcome", "reason", "remote_addr", "signature", "body"]
+    readonly_fields = [
+        "received_at",
+        "outcome",
+        "authenticated",
+        "reason",
+        "remote_addr",
+        "signature",
+        "body_length",
+        "body_sha256",
+        "body",
+    ]
 
 
 @admin.register(Cart)

@@ -12,6 +12,7 @@ from .base import (
     GatewayRejectedError,
     GatewayUnavailableError,
     ParsedReceipt,
+    ReceiptFormatError,
     ReceiptSignatureError,
     ReturnUrls,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "GatewayRejectedError",
     "GatewayUnavailableError",
     "ParsedReceipt",
+    "ReceiptFormatError",
     "ReceiptSignatureError",
     "ReturnUrls",
     "get_gateway",

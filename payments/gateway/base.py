@@ -29,6 +29,10 @@ class ReceiptSignatureError(Exception):
     """A posted receipt is not signed by the platform (or not parseable): reject it, credit nothing."""
 
 
+class ReceiptFormatError(ReceiptSignatureError):
+    """A correctly signed body that is not a receipt (not JSON, nested too deep, a field missing or malformed)."""
+
+
 @dataclass(frozen=True)
 class DebtPositionOption:
     iuv: str

@@ -26,6 +26,7 @@ from .base import (
     GatewayRejectedError,
     GatewayUnavailableError,
     ParsedReceipt,
+    ReceiptFormatError,
     ReceiptSignatureError,
     ReturnUrls,
 )
@@ -51,7 +52,7 @@ def _header(headers: dict[str, str], name: str) -> str:
 def _cents(value: object, field: str) -> int:
     """A decimal string such as "45.50" → 4550 (never through float)."""
     if not isinstance(value, str) or not _AMOUNT.match(value):
-        raise ReceiptSignatureError(f"{field}: not an amount with two decimals")
+        raise ReceiptFormatError(f"{field}: not an amount with two decimals")
     return int(Decimal(value) * 100)
 
 
@@ -70,7 +71,7 @@ def _text(data: dict, key: str, *, max_length: int, required: bool = True) -> st
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
-        raise ReceiptSignatureError(f"{key}: missing or too long")
+        raise ReceiptFormatError(f"{key}: missing or too long")
     return value.strip()
 
 
@@ -79,21 +80,23 @@ def receipt_parse(body: bytes) -> ParsedReceipt:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        raise ReceiptSignatureError("body is not JSON") from error
+        raise ReceiptFormatError("body is not JSON") from error
+    except RecursionError as error:  # "[[[[…" nested beyond the parser's depth: not a receipt, never a 500
+        raise ReceiptFormatError("body is nested too deep") from error
     if not isinstance(data, dict):
-        raise ReceiptSignatureError("body is not a JSON object")
+        raise ReceiptFormatError("body is not a JSON object")
     notice_number = _text(data, "noticeNumber", max_length=18)
     if not re.fullmatch(r"\d{18}", notice_number):
-        raise ReceiptSignatureError("noticeNumber: not 18 digits")
+        raise ReceiptFormatError("noticeNumber: not 18 digits")
     creditor = _text(data, "fiscalCode", max_length=11)
     outcome = _text(data, "outcome", max_length=2)
     if outcome not in {"OK", "KO"}:
-        raise ReceiptSignatureError("outcome: not OK or KO")
+        raise ReceiptFormatError("outcome: not OK or KO")
     paid_text = _text(data, "paymentDateTime", max_length=40)
     try:
         paid_at = datetime.datetime.fromisoformat(paid_text)
     except ValueError as error:
-        raise ReceiptSignatureError("paymentDateTime: not an ISO date and time") from error
+        raise ReceiptFormatError("paymentDateTime: not an ISO date and time") from error
     if paid_at.tzinfo is None:
         paid_at = paid_at.replace(tzinfo=ROME)
     payer_code, payer_name = _subject(data.get("payer"))

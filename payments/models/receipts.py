@@ -21,16 +21,25 @@ class ReceiptMessage(models.Model):
         REJECTED = "rejected", _("rifiutata")
 
     received_at = models.DateTimeField(_("ricevuta il"), default=timezone.now, db_index=True)
+    # Whole for a call that proved who sent it; only the first kilobyte of one that did not (a refused call).
     body = models.TextField(_("contenuto"))
+    body_sha256 = models.CharField(_("impronta SHA-256 del contenuto"), max_length=64, blank=True)
+    body_length = models.PositiveIntegerField(_("lunghezza del contenuto (byte)"), null=True, blank=True)
+    authenticated = models.BooleanField(
+        _("mittente verificato"),
+        default=True,
+        help_text=_("No: la firma mancava o era sbagliata; si conservano solo impronta, lunghezza e primo kilobyte."),
+    )
     signature = models.CharField(_("firma"), max_length=200, blank=True)
     outcome = models.CharField(_("esito"), max_length=10, choices=Outcome.choices)
     reason = models.CharField(_("motivo"), max_length=300, blank=True)
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    remote_addr = models.GenericIPAddressField(_("indirizzo del mittente"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("messaggio di ricevuta")
         verbose_name_plural = _("messaggi di ricevuta")
         ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["authenticated", "received_at"], name="receipt_message_refused_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} — {timezone.localtime(self.received_at):%d/%m/%Y %H:%M:%S}"

@@ -28,7 +28,8 @@ from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_reco
 from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
 from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
 from .positions import notice_publish, notices_publish_pending
-from .receipts import receipt_intake
+from .receipts import receipt_intake, receipt_intake_refuse
+from .retention import refused_intake_call_purge
 
 __all__ = [
     "OFFICE_NOTICE_MAX",
@@ -51,6 +52,8 @@ __all__ = [
     "notices_publish_pending",
     "nursery_fees_issue",
     "receipt_intake",
+    "receipt_intake_refuse",
+    "refused_intake_call_purge",
     "topup_create",
     "transport_fees_issue",
 ]

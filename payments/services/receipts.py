@@ -1,13 +1,18 @@
 """The receipt intake: what the platform posts when a notice is paid (RT, ctReceiptV2), the only proof of payment.
 
-Every body posted is stored unmodified as a ReceiptMessage with what the portal made of it, whatever happens.
+Who sent it is checked first. A call that proves it (the platform's signature) is stored unmodified as a
+ReceiptMessage with what the portal made of it, whatever happens; a refused one (no valid signature, not a receipt,
+too large) only as its SHA-256, its length, its first kilobyte and the sender's address, and a sender that keeps
+being refused is answered 429 without recording anything: nobody can fill the database from outside.
 A receipt is credited at most once: its `receipt_id` is unique in the database, and the notice row is locked
 while it is applied, so duplicates that arrive together wait for each other and the later ones find the first.
 
 Answers (the int returned, sent as the HTTP status):
 - 200 accepted (maybe flagged), duplicate (same receipt again: nothing more happens), or outcome KO (stored,
   nothing to credit: acknowledged so that the platform does not send it again);
-- 401 signature missing or wrong, or a body that is not a receipt; 404 unknown notice number;
+- 400 signed, but not a receipt (not JSON, nested too deep, a field missing or malformed);
+- 401 signature missing or wrong; 404 unknown notice number; 413 a body over the endpoint's limit;
+- 429 too many refused calls from one address: not even recorded any more, until the window passes;
 - 409 a receipt id already used for another payment; 422 another creditor, IUV not matching the notice number,
   an amount different from the option's, or a payment date more than a day ahead or before 2020;
 - 500 an unexpected error: the message is stored and the platform sends the receipt again later.
@@ -18,12 +23,14 @@ one stays cancelled (cancelled is final) and the credit waits there for a refund
 """
 
 import datetime
+import hashlib
 import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 
 from allauth.utils import build_absolute_uri
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,7 +40,7 @@ from portal.models import OutboxEmail
 from portal.money import from_cents, to_cents
 
 from .. import gateway as gateway_module
-from ..gateway import ParsedReceipt, ReceiptSignatureError
+from ..gateway import ParsedReceipt, ReceiptFormatError, ReceiptSignatureError
 from ..models import LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt, ReceiptMessage
 from ..pagopa import SIGNATURE_HEADER
 from .events import notice_event_record
@@ -49,9 +56,12 @@ FAULT_OF_STATUS = {
     401: "PAA_FIRMA_NON_VALIDA",
     404: "PAA_PAGAMENTO_SCONOSCIUTO",
     409: "PAA_RECEIPT_DUPLICATA",
+    413: "PAA_SINTASSI",
     422: "PAA_SEMANTICA",
+    429: "PAA_SYSTEM_ERROR",
     500: "PAA_SYSTEM_ERROR",
 }
+REFUSED_HEAD_BYTES = 1024  # what is kept of a refused call's body (with its hash and length)
 
 Store = Callable[..., ReceiptMessage]
 # A payment date later than now by more than the clock skew, or earlier than the portal's first payments, is absurd.
@@ -87,9 +97,13 @@ def _ip(remote_addr: str | None) -> str | None:
         return None
 
 
-def _store(*, body: str, signature: str, remote_addr: str | None, outcome: str, reason: str = "") -> ReceiptMessage:
+def _store(
+    *, body: str, sha256: str, length: int, signature: str, remote_addr: str | None, outcome: str, reason: str = ""
+) -> ReceiptMessage:
     return ReceiptMessage.objects.create(
         body=body,
+        body_sha256=sha256,
+        body_length=length,
         signature=signature[:200],
         outcome=outcome,
         reason=reason[:300],
@@ -98,12 +112,77 @@ def _store(*, body: str, signature: str, remote_addr: str | None, outcome: str, 
     )
 
 
-def receipt_intake(*, body: bytes, headers: Mapping[str, str], remote_addr: str | None) -> tuple[ReceiptMessage, int]:
-    """Store, verify, check and apply one posted receipt; returns the stored message and the HTTP status."""
+def _refused_key(remote_addr: str | None) -> str:
+    return f"receipt-intake-refused:{_ip(remote_addr) or 'unknown'}"
+
+
+def _refused_over_limit(remote_addr: str | None) -> bool:
+    """Count one more refused call from this address; True once it is past the limit of its window."""
+    key = _refused_key(remote_addr)
+    window = settings.PAYMENTS_RECEIPT_REFUSED_WINDOW_SECONDS
+    try:
+        count = 1 if cache.add(key, 1, timeout=window) else cache.incr(key)
+    except Exception:  # the cache is down: record the call (bounded in size) rather than lose track of it
+        logger.warning("Receipt intake: refused-call counter unavailable")
+        return False
+    return count > settings.PAYMENTS_RECEIPT_REFUSED_LIMIT
+
+
+def receipt_intake_refuse(
+    *,
+    head: bytes,
+    length: int,
+    sha256: str,
+    headers: Mapping[str, str],
+    remote_addr: str | None,
+    reason: str,
+    status: int,
+) -> tuple[ReceiptMessage | None, int]:
+    """Record a refused call — hash, length, first kilobyte, sender — or nothing (429) past the sender's limit."""
+    if _refused_over_limit(remote_addr):
+        logger.warning("Receipt intake: too many refused calls from %s, not recorded", remote_addr)
+        return None, 429
+    logger.warning("Receipt call refused (%s) from %s: %s", status, remote_addr, reason)
+    message = ReceiptMessage.objects.create(
+        body=_body_text(head[:REFUSED_HEAD_BYTES]),
+        body_sha256=sha256,
+        body_length=length,
+        authenticated=False,
+        signature=_header(headers, SIGNATURE_HEADER)[:200],
+        outcome=Outcome.REJECTED,
+        reason=reason[:300],
+        remote_addr=_ip(remote_addr),
+        received_at=timezone.now(),
+    )
+    return message, status
+
+
+def _refuse(
+    body: bytes, *, headers: Mapping[str, str], remote_addr: str | None, reason: str, status: int
+) -> tuple[ReceiptMessage | None, int]:
+    return receipt_intake_refuse(
+        head=body[:REFUSED_HEAD_BYTES],
+        length=len(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        headers=headers,
+        remote_addr=remote_addr,
+        reason=reason,
+        status=status,
+    )
+
+
+def receipt_intake(
+    *, body: bytes, headers: Mapping[str, str], remote_addr: str | None
+) -> tuple[ReceiptMessage | None, int]:
+    """Verify who sent it, then store, check and apply one posted receipt; returns the stored message (None when
+    a sender past its limit of refused calls is not recorded) and the HTTP status."""
+    digest = hashlib.sha256(body).hexdigest()
 
     def store(*, outcome: str, reason: str = "") -> ReceiptMessage:
         return _store(
             body=_body_text(body),
+            sha256=digest,
+            length=len(body),
             signature=_header(headers, SIGNATURE_HEADER),
             remote_addr=_ip(remote_addr),
             outcome=outcome,
@@ -112,9 +191,12 @@ def receipt_intake(*, body: bytes, headers: Mapping[str, str], remote_addr: str 
 
     try:
         parsed = gateway_module.get_gateway().receipt_verify_and_parse(body=body, headers=dict(headers))
+    except ReceiptFormatError as error:
+        reason = f"Firmato, ma non è una ricevuta: {error}"
+        return _refuse(body, headers=headers, remote_addr=remote_addr, reason=reason, status=400)
     except ReceiptSignatureError as error:
-        logger.warning("Receipt rejected from %s: %s", remote_addr, error)
-        return store(outcome=Outcome.REJECTED, reason=f"Firma o formato non validi: {error}"), 401
+        reason = f"Firma mancante o non valida: {error}"
+        return _refuse(body, headers=headers, remote_addr=remote_addr, reason=reason, status=401)
     try:
         _receipt_static_check(parsed)
     except _Rejected as rejected:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import user_unverified_purge
 from enrollment.services import enrollment_isee_purge, medical_diet_purge
+from payments.services import refused_intake_call_purge
 from portal.models import RetentionRun
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ PURGERS: list[Purger] = [
     Purger("medical_diets", _("diete mediche e certificati"), medical_diet_purge),
     Purger("isee_values", _("valori ISEE e protocolli DSU"), enrollment_isee_purge),
     Purger("unverified_accounts", _("account mai verificati"), user_unverified_purge),
+    Purger("refused_intake_calls", _("chiamate rifiutate alla ricezione delle ricevute"), refused_intake_call_purge),
 ]
 
 

@@ -126,7 +126,7 @@ def test_a_signed_body_that_is_not_a_receipt_is_rejected_and_kept(db):
     message, status = services.receipt_intake(
         body=raw, headers={"X-PagoPA-Signature": signature(raw)}, remote_addr="x"
     )
-    assert status == 401
+    assert status == 400  # signed: who sent it is known, but it is not a receipt (PAA_SINTASSI)
     assert message.outcome == Outcome.REJECTED
     assert message.body == "\\x00\\xffnot json"  # kept, with the bytes that are not text escaped
     assert message.remote_addr is None  # not an IP address

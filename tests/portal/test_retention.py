@@ -69,7 +69,7 @@ def test_command_purges_and_records_the_run(past_due, caplog):
     assert not User.objects.filter(email="mai@example.it").exists()
     run = RetentionRun.objects.get()
     assert run.trigger == RetentionRun.Trigger.COMMAND
-    assert run.counts == {"medical_diets": 1, "isee_values": 1, "unverified_accounts": 1}
+    assert run.counts == {"medical_diets": 1, "isee_values": 1, "unverified_accounts": 1, "refused_intake_calls": 0}
     assert "Retention purge unverified_accounts: purged 1 record(s)" in caplog.text
 
 
@@ -80,7 +80,7 @@ def test_the_nightly_job_is_scheduled_and_runs_every_purger(past_due):
 
     counts = retention_purge_task.delay().get()
 
-    assert counts == {"medical_diets": 1, "isee_values": 1, "unverified_accounts": 1}
+    assert counts == {"medical_diets": 1, "isee_values": 1, "unverified_accounts": 1, "refused_intake_calls": 0}
     assert RetentionRun.objects.get().trigger == RetentionRun.Trigger.BEAT
 
 
@@ -142,7 +142,7 @@ def test_the_office_sets_the_periods_in_the_admin_in_italian(admin_client):
     assert "il codice fiscale torna libero" in page
     assert "_addanother" not in page  # one row: no "save and add another"
 
-    form = {"health_data_months": "0", "isee_months": "24", "unverified_account_days": "7"}
+    form = {"health_data_months": "0", "isee_months": "24", "unverified_account_days": "7", "refused_call_days": "30"}
     response = admin_client.post(reverse("admin:portal_retentionpolicy_add"), form)
     assert response.status_code == 200
     assert "Assicurati che questo valore sia maggiore o uguale a 1." in response.content.decode()

@@ -81,6 +81,8 @@ SERVICES_NOT_WRITING = {
     "cart_return",
     "iuv_allocate",
     "notice_publish",
+    "receipt_intake_refuse",  # a refused call: one ReceiptMessage row, nothing the pages read
+    "refused_intake_call_purge",
     "notices_publish_pending",
     "notice_payer_default",  # reads the child's adult of reference
 }
