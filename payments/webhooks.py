@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from portal.client_ip import client_ip
 
 from . import services
-from .services.receipts import FAULT_OF_STATUS, REFUSED_HEAD_BYTES
+from .services.intake_refused import REFUSED_HEAD_BYTES
+from .services.receipts import FAULT_OF_STATUS
 
 
 def _declared_length(request: HttpRequest) -> int | None:

@@ -24,11 +24,12 @@ looked up at each call as `payments.gateway.get_gateway` (tests patch it there).
 from ..errors import PayerError
 from .carts import cart_open, cart_return, topup_create
 from .fees import nursery_fees_issue, transport_fees_issue
+from .intake_refused import receipt_intake_refuse
 from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
 from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
 from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
 from .positions import notice_publish, notices_publish_pending
-from .receipts import receipt_intake, receipt_intake_refuse
+from .receipts import receipt_intake
 from .retention import refused_intake_call_purge
 
 __all__ = [

@@ -24,13 +24,11 @@ one stays cancelled (cancelled is final) and the credit waits there for a refund
 
 import datetime
 import hashlib
-import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 
 from allauth.utils import build_absolute_uri
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +42,8 @@ from ..gateway import ParsedReceipt, ReceiptFormatError, ReceiptSignatureError
 from ..models import LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt, ReceiptMessage
 from ..pagopa import SIGNATURE_HEADER
 from .events import notice_event_record
+from .intake_refused import _body_text, _header, _ip
+from .intake_refused import refuse as _refuse
 from .ledger import ledger_record
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ FAULT_OF_STATUS = {
     429: "PAA_SYSTEM_ERROR",
     500: "PAA_SYSTEM_ERROR",
 }
-REFUSED_HEAD_BYTES = 1024  # what is kept of a refused call's body (with its hash and length)
 
 Store = Callable[..., ReceiptMessage]
 # A payment date later than now by more than the clock skew, or earlier than the portal's first payments, is absurd.
@@ -76,27 +75,6 @@ class _Rejected(Exception):
         self.status = status
 
 
-def _body_text(body: bytes) -> str:
-    """The body as stored: the text itself for UTF-8 (receipts are), escapes for anything else (never dropped)."""
-    text = body.decode("utf-8", errors="backslashreplace")
-    return text.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    wanted = name.lower()
-    for key, value in (headers or {}).items():
-        if str(key).lower() == wanted:
-            return str(value or "")
-    return ""
-
-
-def _ip(remote_addr: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address(remote_addr)) if remote_addr else None
-    except ValueError:
-        return None
-
-
 def _store(
     *, body: str, sha256: str, length: int, signature: str, remote_addr: str | None, outcome: str, reason: str = ""
 ) -> ReceiptMessage:
@@ -109,65 +87,6 @@ def _store(
         reason=reason[:300],
         remote_addr=remote_addr,
         received_at=timezone.now(),
-    )
-
-
-def _refused_key(remote_addr: str | None) -> str:
-    return f"receipt-intake-refused:{_ip(remote_addr) or 'unknown'}"
-
-
-def _refused_over_limit(remote_addr: str | None) -> bool:
-    """Count one more refused call from this address; True once it is past the limit of its window."""
-    key = _refused_key(remote_addr)
-    window = settings.PAYMENTS_RECEIPT_REFUSED_WINDOW_SECONDS
-    try:
-        count = 1 if cache.add(key, 1, timeout=window) else cache.incr(key)
-    except Exception:  # the cache is down: record the call (bounded in size) rather than lose track of it
-        logger.warning("Receipt intake: refused-call counter unavailable")
-        return False
-    return count > settings.PAYMENTS_RECEIPT_REFUSED_LIMIT
-
-
-def receipt_intake_refuse(
-    *,
-    head: bytes,
-    length: int,
-    sha256: str,
-    headers: Mapping[str, str],
-    remote_addr: str | None,
-    reason: str,
-    status: int,
-) -> tuple[ReceiptMessage | None, int]:
-    """Record a refused call — hash, length, first kilobyte, sender — or nothing (429) past the sender's limit."""
-    if _refused_over_limit(remote_addr):
-        logger.warning("Receipt intake: too many refused calls from %s, not recorded", remote_addr)
-        return None, 429
-    logger.warning("Receipt call refused (%s) from %s: %s", status, remote_addr, reason)
-    message = ReceiptMessage.objects.create(
-        body=_body_text(head[:REFUSED_HEAD_BYTES]),
-        body_sha256=sha256,
-        body_length=length,
-        authenticated=False,
-        signature=_header(headers, SIGNATURE_HEADER)[:200],
-        outcome=Outcome.REJECTED,
-        reason=reason[:300],
-        remote_addr=_ip(remote_addr),
-        received_at=timezone.now(),
-    )
-    return message, status
-
-
-def _refuse(
-    body: bytes, *, headers: Mapping[str, str], remote_addr: str | None, reason: str, status: int
-) -> tuple[ReceiptMessage | None, int]:
-    return receipt_intake_refuse(
-        head=body[:REFUSED_HEAD_BYTES],
-        length=len(body),
-        sha256=hashlib.sha256(body).hexdigest(),
-        headers=headers,
-        remote_addr=remote_addr,
-        reason=reason,
-        status=status,
     )
 
 
