@@ -1,0 +1,230 @@
+"""Run the load benchmark: `.venv/bin/python -m bench.load --help` (see the package's docstring)."""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import bench.load
+from bench.http.client import Browser, login
+from bench.load import CONSTANT_STEPS, FAMILIES, PARENT_STEPS, TARGET_P95_MS, TARGET_SESSIONS_PER_MINUTE
+from bench.server import BASE_DIR, VENV_BIN, VENV_PYTHON, gunicorn_log_tail
+from bench.stack import Stack
+
+LOCUSTFILE = os.path.join(BASE_DIR, "bench", "load", "locustfile.py")
+SESSION_REQUESTS = 14  # requests of one `iscrizioni` session (11 to the portal, 3 to the fake's checkout)
+
+
+def run_worker(env: dict[str, str], name: str, *extra: str) -> dict:
+    result = subprocess.run(
+        [VENV_PYTHON, "-m", "bench.load", "--worker", name, *extra],
+        cwd=BASE_DIR,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-3000:] + result.stderr[-5000:])
+        raise RuntimeError(f"the {name} worker exited with status {result.returncode}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def locust_run(stack: Stack, scenario: str, steps: list[int], seconds: float, data: str, offset: int, **extra) -> dict:
+    """One locust process, headless, for one scenario's ramp; the judged steps (see locustfile)."""
+    result_path = os.path.join(stack.root, f"locust-{scenario}.json")
+    env = dict(stack.env)
+    env.update(
+        {
+            "LOAD_SCENARIO": scenario,
+            "LOAD_STEPS": ",".join(str(s) for s in steps),
+            "LOAD_STEP_SECONDS": str(seconds),
+            "LOAD_P95_MS": str(TARGET_P95_MS),
+            "LOAD_DATA": data,
+            "LOAD_RESULT": result_path,
+            "LOAD_FAKE": f"http://127.0.0.1:{stack.fake_port}",
+            "LOAD_CONSTANT_REQUESTS": str(SESSION_REQUESTS),
+            "LOAD_FAMILY_OFFSET": str(offset),
+            **extra,
+        }
+    )
+    cap = math.ceil(len(steps) * seconds + 30)
+    with open(stack.log(f"locust-{scenario}"), "ab") as log:
+        subprocess.run(
+            [
+                os.path.join(VENV_BIN, "locust"),
+                "-f",
+                LOCUSTFILE,
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{stack.web_port}",
+                "--run-time",
+                f"{cap}s",
+                "--stop-timeout",
+                "5",
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+                "--exit-code-on-error",
+                "0",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+            timeout=cap + 60,
+        )
+    with open(result_path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def best_rate(result: dict) -> int:
+    best = 0
+    for step in result["steps"]:
+        if not step["passed"]:
+            break
+        best = step["rate"]
+    return best
+
+
+def print_steps(result: dict) -> None:
+    print(f"\n{result['scenario']}: steps of {result['step_seconds']:g} s")
+    print(
+        f"  {'sessions/min':>12} {'users':>5} {'started':>7} {'requests':>8} {'errors':>6} {'p50 ms':>7} "
+        f"{'p95 ms':>7}  verdict"
+    )
+    for step in result["steps"]:
+        verdict = "ok" if step["passed"] else "FAIL"
+        print(
+            f"  {step['rate']:12d} {step['users']:5d} {step['sessions']:7d} {step['requests']:8d} "
+            f"{step['errors']:6d} {step['p50']:7.0f} {step['p95']:7.0f}  {verdict}"
+        )
+        for sample in step["error_samples"]:
+            print(f"      error: {sample}")
+
+
+def slowest(results: list[dict]) -> list[tuple[str, dict]]:
+    """Portal endpoints by mean latency at the last passing step (the first step if none passed), slowest first."""
+    rows: dict[str, dict] = {}
+    for result in results:
+        if result["scenario"] == "costante" or not result["steps"]:
+            continue
+        passing = [step for step in result["steps"] if step["passed"]] or result["steps"][:1]
+        for name, row in passing[-1]["per_name"].items():
+            if not name.startswith("fake ") and row["mean"] > rows.get(name, {}).get("mean", -1):
+                rows[name] = row
+    return sorted(rows.items(), key=lambda item: -item[1]["mean"])
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=(bench.load.__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument("--step-seconds", type=float, default=15.0, help="seconds per step of the ramp")
+    parser.add_argument("--scenarios", default="iscrizioni,sollecito", help="parent scenarios, comma separated")
+    parser.add_argument("--steps", default=",".join(map(str, PARENT_STEPS)), help="parent sessions/min per step")
+    parser.add_argument("--constant-steps", default=",".join(map(str, CONSTANT_STEPS)))
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn sync workers (compose: 3)")
+    parser.add_argument("--families", type=int, default=FAMILIES)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def worker(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    if args.worker == "families":
+        from bench.load.fixtures import families_create
+
+        out = families_create(args.count, args.data)
+    else:
+        from bench.load.profile import profile
+
+        out = profile(args.endpoint, args.data)
+    print(json.dumps(out))
+
+
+def main() -> int:
+    args = arguments()
+    if args.worker:
+        worker(args)
+        return 0
+    started = time.monotonic()
+    stack = Stack(web_workers=args.web_workers)
+    data = os.path.join(stack.root, "families.json")
+    results, failures = [], []
+    profiled: dict = {}
+    try:
+        print(
+            f"Starting PostgreSQL, Redis, an SMTP sink, gunicorn (portal, fake), Celery worker, beat in {stack.root}"
+        )
+        stack.start(prepare=lambda env: run_worker(env, "families", "--count", str(args.families), "--data", data))
+        login(Browser(stack.web_port))  # the demo parent through the real allauth form: the stack answers
+        print(
+            f"Ready in {time.monotonic() - started:.0f} s: portal on 127.0.0.1:{stack.web_port} ({args.web_workers} "
+            f"sync workers), fake platform on :{stack.fake_port}, PostgreSQL :{stack.postgres.port}, Redis "
+            f":{stack.redis.port}, {args.families} families.",
+            flush=True,
+        )
+        steps = [int(s) for s in args.steps.split(",")]
+        scenarios = [s for s in args.scenarios.split(",") if s]
+        for number, scenario in enumerate(scenarios):
+            results.append(locust_run(stack, scenario, steps, args.step_seconds, data, number * 100_000))
+            print_steps(results[-1])
+        constant = [int(s) for s in args.constant_steps.split(",")]
+        results.append(locust_run(stack, "costante", constant, args.step_seconds, data, 0))
+        print_steps(results[-1])
+        ranking = slowest(results)
+        for name, _row in ranking:
+            profiled = run_worker(stack.env, "profile", "--endpoint", name, "--data", data)
+            if "skipped" not in profiled:
+                break
+    except BaseException:
+        gunicorn_log_tail(stack.log("web"))
+        raise
+    finally:
+        stack.stop()
+        stack.cleanup()
+
+    constant_best = best_rate(results[-1])
+    print(f"\nMachine: {os.cpu_count()} cores shared by gunicorn (portal, fake), PostgreSQL, Redis, Celery, locust.")
+    print(
+        f"Highest rate with p95 < {TARGET_P95_MS} ms and 0 errors (sessions per minute; a constant 'session' is "
+        f"{SESSION_REQUESTS} GET /bench/constant):"
+    )
+    print(f"  {'costante':12} {constant_best:6d}")
+    for result in results[:-1]:
+        best = best_rate(result)
+        ratio = best / constant_best if constant_best else 0.0
+        verdict = "meets" if best >= TARGET_SESSIONS_PER_MINUTE else "misses"
+        print(
+            f"  {result['scenario']:12} {best:6d}   ratio to costante {ratio:.2f}   {verdict} the target "
+            f"{TARGET_SESSIONS_PER_MINUTE} ({best / TARGET_SESSIONS_PER_MINUTE:.0%} of it)"
+        )
+        if best < TARGET_SESSIONS_PER_MINUTE:
+            failures.append(f"{result['scenario']}: {best} < {TARGET_SESSIONS_PER_MINUTE} sessions/min")
+    print("\nPortal endpoints, mean latency at the last passing step (slowest first):")
+    for name, row in ranking[:8]:
+        print(f"  {name:40} mean {row['mean']:7.1f} ms   p95 {row['p95']:7.1f} ms   ({row['count']} requests)")
+    if profiled and "skipped" not in profiled:
+        print(
+            f"\nProfile of {profiled['endpoint']} in process ({profiled['repeat']} requests after 2 warm-ups, "
+            f"statuses {profiled['statuses']}, {profiled['seconds'] / profiled['repeat'] * 1000:.0f} ms each):"
+        )
+        for line in profiled["tottime"][:24]:
+            print("  " + line)
+    print(f"\nBench time {time.monotonic() - started:.0f} s.")
+    print("FAIL: " + "; ".join(failures) if failures else "PASS: target met")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
