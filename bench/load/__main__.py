@@ -33,8 +33,10 @@ def run_worker(env: dict[str, str], name: str, *extra: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def locust_run(stack: Stack, scenario: str, steps: list[int], seconds: float, data: str, offset: int, **extra) -> dict:
-    """One locust process, headless, for one scenario's ramp; the judged steps (see locustfile)."""
+def locust_process(
+    stack: Stack, scenario: str, steps: list[int], seconds: float, data: str, offset: int, **extra: str
+) -> tuple[list[str], dict[str, str], str]:
+    """argv, environment and result path of one headless locust run of a scenario (see locustfile)."""
     result_path = os.path.join(stack.root, f"locust-{scenario}.json")
     env = dict(stack.env)
     env.update(
@@ -52,31 +54,38 @@ def locust_run(stack: Stack, scenario: str, steps: list[int], seconds: float, da
         }
     )
     cap = math.ceil(len(steps) * seconds + 30)
+    argv = [
+        os.path.join(VENV_BIN, "locust"),
+        "-f",
+        LOCUSTFILE,
+        "--headless",
+        "--host",
+        f"http://127.0.0.1:{stack.web_port}",
+        "--run-time",
+        f"{cap}s",
+        "--stop-timeout",
+        "5",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+    ]
+    return argv, env, result_path
+
+
+def locust_run(stack: Stack, scenario: str, steps: list[int], seconds: float, data: str, offset: int) -> dict:
+    """One locust process for one scenario's ramp, waited for; the judged steps."""
+    argv, env, result_path = locust_process(stack, scenario, steps, seconds, data, offset)
     with open(stack.log(f"locust-{scenario}"), "ab") as log:
         subprocess.run(
-            [
-                os.path.join(VENV_BIN, "locust"),
-                "-f",
-                LOCUSTFILE,
-                "--headless",
-                "--host",
-                f"http://127.0.0.1:{stack.web_port}",
-                "--run-time",
-                f"{cap}s",
-                "--stop-timeout",
-                "5",
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-                "--exit-code-on-error",
-                "0",
-            ],
+            argv,
             cwd=BASE_DIR,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
-            timeout=cap + 60,
+            timeout=len(steps) * seconds + 120,
         )
     with open(result_path, encoding="utf-8") as fh:
         return json.load(fh)
