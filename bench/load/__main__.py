@@ -129,11 +129,40 @@ def slowest(results: list[dict]) -> list[tuple[str, dict]]:
     return sorted(rows.items(), key=lambda item: -item[1]["mean"])
 
 
+def print_lever(results: list[dict], profiled: dict) -> None:
+    """How far from the target, and the next lever, from what the profile shows."""
+    parent = [best_rate(result) for result in results[:-1]]
+    best = max(parent, default=0)
+    print(f"\nTarget: {TARGET_SESSIONS_PER_MINUTE} parent sessions per minute; best scenario here: {best} ", end="")
+    print(f"({TARGET_SESSIONS_PER_MINUTE / best:.1f}x short)." if best else "(not even the first step).")
+    if not profiled or "skipped" in profiled:
+        return
+    per_request = profiled["seconds"] / profiled["repeat"]
+    hashing = profiled.get("hash_seconds", 0) / profiled["repeat"]
+    if hashing > per_request / 2:
+        cores = hashing * TARGET_SESSIONS_PER_MINUTE / 60
+        print(
+            f"Next lever: the sign-in. Checking the password (PBKDF2-SHA256, Django's 1,000,000 iterations) takes "
+            f"{hashing * 1000:.0f} ms of a core, {hashing / per_request:.0%} of {profiled['endpoint']};\n"
+            f"{TARGET_SESSIONS_PER_MINUTE} sign-ins a minute need {cores:.1f} cores for hashing alone, more than this "
+            "machine has. Sign-ins through SPID/CIE (no password checked here), sessions that outlive a visit\n"
+            "(a parent signs in once per window, not once per visit) and more web processes on more cores (the portal "
+            "keeps no state outside PostgreSQL and Redis) move it; fewer iterations would trade security for it."
+        )
+    else:
+        lines = profiled["tottime"]
+        header = next((n for n, line in enumerate(lines) if "ncalls" in line), len(lines))
+        top = [" ".join(line.split()[5:]) for line in lines[header + 1 : header + 4]]
+        print(f"Next lever: {profiled['endpoint']} ({per_request * 1000:.0f} ms in process); most time in:")
+        for line in top:
+            print(f"  {line}")
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=(bench.load.__doc__ or "").splitlines()[0]
     )
-    parser.add_argument("--step-seconds", type=float, default=15.0, help="seconds per step of the ramp")
+    parser.add_argument("--step-seconds", type=float, default=12.0, help="seconds per step of the ramp")
     parser.add_argument("--scenarios", default="iscrizioni,sollecito", help="parent scenarios, comma separated")
     parser.add_argument("--steps", default=",".join(map(str, PARENT_STEPS)), help="parent sessions/min per step")
     parser.add_argument("--constant-steps", default=",".join(map(str, CONSTANT_STEPS)))
@@ -230,6 +259,7 @@ def main() -> int:
         )
         for line in profiled["tottime"][:24]:
             print("  " + line)
+    print_lever(results, profiled)
     print(f"\nBench time {time.monotonic() - started:.0f} s.")
     print("FAIL: " + "; ".join(failures) if failures else "PASS: target met")
     return 1 if failures else 0
