@@ -196,6 +196,7 @@ def main() -> int:
         worker(args)
         return 0
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     stack = Stack(web_workers=args.web_workers)
     data = os.path.join(stack.root, "families.json")
     results, failures = [], []
@@ -234,6 +235,10 @@ def main() -> int:
 
     constant_best = best_rate(results[-1])
     print(f"\nMachine: {os.cpu_count()} cores shared by gunicorn (portal, fake), PostgreSQL, Redis, Celery, locust.")
+    print(
+        f"Load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} (above the core count, other work "
+        "took CPU during the run: figures are lower and noisier than on a quiet machine)."
+    )
     print(
         f"Highest rate with p95 < {TARGET_P95_MS} ms and 0 errors (sessions per minute; a constant 'session' is "
         f"{SESSION_REQUESTS} GET /bench/constant):"
