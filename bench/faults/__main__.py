@@ -101,10 +101,11 @@ def burst_progress(dsn: str, sink) -> tuple[int, int]:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
-        published = conn.execute(
+        row = conn.execute(
             "SELECT count(*) FROM payments_paymentnotice WHERE causale LIKE 'Ricarica mensa - prova di carico%' "
             "AND platform_state <> ''"
-        ).fetchone()[0]
+        ).fetchone()
+        published = int(row[0]) if row else 0
         ids = {row[0] for row in conn.execute("SELECT id FROM portal_outboxemail WHERE kind = 'bench_burst'")}
     matches = (MESSAGE_ID.search(message_id) for message_id in sink)
     return published, sum(1 for match in matches if match and int(match.group(1)) in ids)

@@ -41,7 +41,8 @@ def state(dsn: str, sink: Counter) -> State:
     with psycopg.connect(dsn, connect_timeout=5) as conn:
 
         def one(sql: str) -> int:
-            return conn.execute(sql).fetchone()[0]
+            row = conn.execute(sql).fetchone()
+            return int(row[0]) if row else 0
 
         sent_ids = {row[0] for row in conn.execute("SELECT id FROM portal_outboxemail WHERE status = 'sent'")}
         counts = {
@@ -65,7 +66,7 @@ def state(dsn: str, sink: Counter) -> State:
             "balances_off": one(MISMATCHED_BALANCES_SQL),
         }
     counts["receipts_missing"] = max(0, counts["fake_receipts"] - counts["receipts"])
-    mailed = Counter()
+    mailed: Counter[int] = Counter()
     for message_id, times in sink.items():
         match = MESSAGE_ID.search(message_id)
         mailed[int(match.group(1)) if match else -1] += times
