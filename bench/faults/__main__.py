@@ -170,6 +170,7 @@ def main() -> int:
         dsn = stack.dsn()
         argv, env, _result = locust_process(stack, "sollecito", [args.rate], 3600, data, 0, LOAD_NO_STOP="1")
         env["LOAD_LOG"] = log_path
+        env["LOAD_WARMUP_SECONDS"] = "0"
         env["LOAD_STEP_SECONDS"] = "10"  # the pace of each parent; one step that never ends (LOAD_NO_STOP)
         env["LOAD_STEPS"] = ",".join([str(args.rate)] * 1000)
         with open(stack.log("locust-faults"), "ab") as locust_log:

@@ -50,10 +50,11 @@ def locust_process(
             "LOAD_FAKE": f"http://127.0.0.1:{stack.fake_port}",
             "LOAD_CONSTANT_REQUESTS": str(SESSION_REQUESTS),
             "LOAD_FAMILY_OFFSET": str(offset),
+            "LOAD_WARMUP_SECONDS": str(seconds),
             **extra,
         }
     )
-    cap = math.ceil(len(steps) * seconds + 30)
+    cap = math.ceil((len(steps) + 1) * seconds + 30)
     argv = [
         os.path.join(VENV_BIN, "locust"),
         "-f",
@@ -85,7 +86,7 @@ def locust_run(stack: Stack, scenario: str, steps: list[int], seconds: float, da
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
-            timeout=len(steps) * seconds + 120,
+            timeout=(len(steps) + 1) * seconds + 120,
         )
     with open(result_path, encoding="utf-8") as fh:
         return json.load(fh)
@@ -101,7 +102,7 @@ def best_rate(result: dict) -> int:
 
 
 def print_steps(result: dict) -> None:
-    print(f"\n{result['scenario']}: steps of {result['step_seconds']:g} s")
+    print(f"\n{result['scenario']}: steps of {result['step_seconds']:g} s, after as long a warm-up at the first rate")
     print(
         f"  {'sessions/min':>12} {'users':>5} {'started':>7} {'requests':>8} {'errors':>6} {'p50 ms':>7} "
         f"{'p95 ms':>7}  verdict"

@@ -7,7 +7,8 @@ Scenarios (LOAD_SCENARIO):
 - `sollecito` — the evening a reminder goes out: sign in, the payments page, a top-up paid in the fake.
 - `costante` — the floor: as many GET /bench/constant per "session" as an `iscrizioni` session makes requests.
 
-A stepped ramp (LOAD_STEPS sessions per minute, LOAD_STEP_SECONDS each): each simulated parent starts one session
+A stepped ramp (LOAD_STEPS sessions per minute, LOAD_STEP_SECONDS each, after LOAD_WARMUP_SECONDS at the first
+step's rate that are not judged): each simulated parent starts one session
 every LOAD_STEP_SECONDS (constant pacing, the first after a random delay so that arrivals spread), so a step of R
 sessions/min runs R x seconds / 60 parents. At the end of each step (plus a 2 s grace for requests in flight) the
 step is judged: 0 errors, p95 of the portal's requests < LOAD_P95_MS and at least 90% of the sessions due started
@@ -33,6 +34,7 @@ from locust import HttpUser, LoadTestShape, constant_pacing, events, task
 SCENARIO = os.environ.get("LOAD_SCENARIO", "iscrizioni")
 STEPS = [int(x) for x in os.environ.get("LOAD_STEPS", "60,120").split(",")]
 STEP_SECONDS = float(os.environ.get("LOAD_STEP_SECONDS", "15"))
+WARMUP_SECONDS = float(os.environ.get("LOAD_WARMUP_SECONDS", "0"))
 P95_MS = float(os.environ.get("LOAD_P95_MS", "500"))
 NO_STOP = os.environ.get("LOAD_NO_STOP") == "1"
 FAKE = os.environ.get("LOAD_FAKE", "")
@@ -142,7 +144,9 @@ def users_for(rate: int) -> int:
 
 class Ramp(LoadTestShape):
     def tick(self):
-        run_time = self.get_run_time()
+        run_time = self.get_run_time() - WARMUP_SECONDS
+        if run_time < 0:  # warm-up at the first step's rate (workers import, compile templates, connect): not judged
+            return users_for(STEPS[0]), 100
         index = int(run_time // STEP_SECONDS)
         while len(RECORDER.bounds) <= min(index, len(STEPS) - 1):
             RECORDER.bounds.append(time.time())
