@@ -92,10 +92,10 @@ def locust_run(stack: Stack, scenario: str, steps: list[int], seconds: float, da
         return json.load(fh)
 
 
-def best_rate(result: dict) -> int:
+def best_rate(result: dict, key: str = "passed") -> int:
     best = 0
     for step in result["steps"]:
-        if not step["passed"]:
+        if not step[key]:
             break
         best = step["rate"]
     return best
@@ -105,13 +105,13 @@ def print_steps(result: dict) -> None:
     print(f"\n{result['scenario']}: steps of {result['step_seconds']:g} s, after as long a warm-up at the first rate")
     print(
         f"  {'sessions/min':>12} {'users':>5} {'started':>7} {'requests':>8} {'errors':>6} {'p50 ms':>7} "
-        f"{'p95 ms':>7}  verdict"
+        f"{'p95 ms':>7}  verdict  p95 without the sign-in POST"
     )
     for step in result["steps"]:
         verdict = "ok" if step["passed"] else "FAIL"
         print(
             f"  {step['rate']:12d} {step['users']:5d} {step['sessions']:7d} {step['requests']:8d} "
-            f"{step['errors']:6d} {step['p50']:7.0f} {step['p95']:7.0f}  {verdict}"
+            f"{step['errors']:6d} {step['p50']:7.0f} {step['p95']:7.0f}  {verdict:7}  {step['p95_no_login']:7.0f}"
         )
         for sample in step["error_samples"]:
             print(f"      error: {sample}")
@@ -253,6 +253,11 @@ def main() -> int:
             f"  {result['scenario']:12} {best:6d}   ratio to costante {ratio:.2f}   {verdict} the target "
             f"{TARGET_SESSIONS_PER_MINUTE} ({best / TARGET_SESSIONS_PER_MINUTE:.0%} of it)"
         )
+        if result["scenario"] != "costante":
+            print(
+                f"  {'':12} {best_rate(result, 'passed_no_login'):6d}   with the sign-in's POST left out of the p95 "
+                "(as if parents came through SPID/CIE; its CPU still spent)"
+            )
         if best < TARGET_SESSIONS_PER_MINUTE:
             failures.append(f"{result['scenario']}: {best} < {TARGET_SESSIONS_PER_MINUTE} sessions/min")
     print("\nPortal endpoints, mean latency at the last passing step (slowest first):")

@@ -12,10 +12,11 @@ step's rate that are not judged): each simulated parent starts one session
 every LOAD_STEP_SECONDS (constant pacing, the first after a random delay so that arrivals spread), so a step of R
 sessions/min runs R x seconds / 60 parents. At the end of each step (plus a 2 s grace for requests in flight) the
 step is judged: 0 errors, p95 of the portal's requests < LOAD_P95_MS and at least 90% of the sessions due started
-(a saturated portal cannot keep the pace). The first failing step ends the run (LOAD_NO_STOP=1: never judged, the
-fault bench's background load). The steps go to LOAD_RESULT as JSON; LOAD_LOG, if set, gets one line per request.
-Sessions come from the families in LOAD_DATA, each parent with an X-Forwarded-For address of its own (compose's
-proxy in front: rate limits count per client).
+(a saturated portal cannot keep the pace); the same is judged with the sign-in's POST left out of the p95 (its
+password hash alone is half the budget here). The first step failing both ends the run (LOAD_NO_STOP=1: never
+judged, the fault bench's background load). The steps go to LOAD_RESULT as JSON; LOAD_LOG, if set, gets one line
+per request. Sessions come from the families in LOAD_DATA, each parent with an X-Forwarded-For address of its own
+(compose's proxy in front: rate limits count per client).
 """
 
 import http.cookiejar
@@ -97,6 +98,8 @@ class Recorder:
             sessions = self.sessions[index]
         rate = STEPS[index]
         portal = sorted(ms for name, ms, _ok, _e in rows if not name.startswith("fake "))
+        # The same without the password check (POST /account/login/: PBKDF2 alone is ~0.2-0.4 s of a core here).
+        no_login = sorted(ms for name, ms, _ok, _e in rows if not name.startswith(("fake ", "POST /account/login/")))
         per_name: dict[str, list] = defaultdict(list)
         for name, ms, ok, _e in rows:
             per_name[name].append((ms, ok))
@@ -113,6 +116,7 @@ class Recorder:
             "error_samples": sorted(set(errors))[:5],
             "p50": pct(portal, 50),
             "p95": pct(portal, 95),
+            "p95_no_login": pct(no_login, 95),
             "per_name": {
                 name: {
                     "count": len(values),
@@ -124,7 +128,9 @@ class Recorder:
             },
         }
         p95 = pct(portal, 95)
-        result["passed"] = bool(rows) and not errors and p95 < P95_MS and sessions >= 0.9 * due
+        kept_pace = bool(rows) and not errors and sessions >= 0.9 * due
+        result["passed"] = kept_pace and p95 < P95_MS
+        result["passed_no_login"] = kept_pace and pct(no_login, 95) < P95_MS
         self.judged.append(result)
         return result
 
@@ -153,7 +159,7 @@ class Ramp(LoadTestShape):
         last = len(RECORDER.judged) - 1
         if not NO_STOP and index - 1 > last and run_time >= index * STEP_SECONDS + 2:
             verdict = RECORDER.judge(last + 1)
-            if not verdict["passed"]:
+            if not verdict["passed"] and not verdict.get("passed_no_login", verdict["passed"]):
                 return None
         if index >= len(STEPS):
             return None if NO_STOP or len(RECORDER.judged) >= len(STEPS) else (users_for(STEPS[-1]), 100)
@@ -187,6 +193,9 @@ class Parent(HttpUser):
 
     def on_start(self) -> None:
         time.sleep(random.uniform(0, STEP_SECONDS))
+        # constant_pacing counts from the user's creation: from the end of the spread instead, or the second session
+        # of every new parent would bunch at the next step's start.
+        self._cp_last_run = time.perf_counter()
 
     # one request, checked; `expect` the status (a redirect is not followed)
     def call(self, method: str, url: str, name: str, expect: int = 200, data: dict | None = None):
