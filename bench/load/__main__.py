@@ -163,7 +163,7 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=(bench.load.__doc__ or "").splitlines()[0]
     )
-    parser.add_argument("--step-seconds", type=float, default=12.0, help="seconds per step of the ramp")
+    parser.add_argument("--step-seconds", type=float, default=10.0, help="seconds per step of the ramp")
     parser.add_argument("--scenarios", default="iscrizioni,sollecito", help="parent scenarios, comma separated")
     parser.add_argument("--steps", default=",".join(map(str, PARENT_STEPS)), help="parent sessions/min per step")
     parser.add_argument("--constant-steps", default=",".join(map(str, CONSTANT_STEPS)))
