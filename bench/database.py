@@ -3,19 +3,23 @@
 import psycopg
 from psycopg import sql
 
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_PORT = 5432  # the machine's server; the load and fault benchmarks start a cluster of their own (bench.stack)
 
 
-def database_url(name: str) -> str:
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
+def admin_dsn(port: int = PG_PORT) -> str:
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
-def database_drop(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+def database_url(name: str, port: int = PG_PORT) -> str:
+    return f"postgres://postgres@127.0.0.1:{port}/{name}"
+
+
+def database_drop(name: str, port: int = PG_PORT) -> None:
+    with psycopg.connect(admin_dsn(port), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def database_recreate(name: str) -> None:
-    database_drop(name)
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+def database_recreate(name: str, port: int = PG_PORT) -> None:
+    database_drop(name, port)
+    with psycopg.connect(admin_dsn(port), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -44,16 +44,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def gunicorn_start(env: dict[str, str], port: int, log_path: str) -> subprocess.Popen:
-    log = open(log_path, "wb")  # noqa: SIM115 - kept open for the life of the server
+def gunicorn_start(
+    env: dict[str, str], port: int, log_path: str, *, workers: int = 2, extra: tuple[str, ...] = ()
+) -> subprocess.Popen:
+    log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the server
     return subprocess.Popen(
         [
             os.path.join(VENV_BIN, "gunicorn"),
             "portal.wsgi:application",
-            "--workers=2",
+            f"--workers={workers}",
             "--worker-class=sync",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
+            *extra,
         ],
         cwd=BASE_DIR,
         env=env,

@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from payments.pagopa import ROME, SIGNATURE_HEADER, receipt_sign
-from portal.http_transport import configured_transport
+from portal.http_transport import configured_transport, tls_context
 
 from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
 from .psps import METHODS, SHOP_METHOD_CODE, Psp
@@ -148,7 +148,8 @@ def _post(url: str, body: bytes) -> tuple[int, str]:
         SIGNATURE_HEADER: receipt_sign(body=body, secret=settings.PAYMENTS_WEBHOOK_SECRET),
     }
     try:
-        with httpx.Client(transport=delivery_transport(), timeout=float(settings.PAGOPA_TIMEOUT_SECONDS)) as client:
+        timeout = float(settings.PAGOPA_TIMEOUT_SECONDS)
+        with httpx.Client(transport=delivery_transport(), verify=tls_context(), timeout=timeout) as client:
             response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as error:
         return 0, f"{type(error).__name__}: {error}"[:300]

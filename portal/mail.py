@@ -8,6 +8,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -110,7 +111,9 @@ def email_deliver(*, email_id: int) -> bool:
         email = OutboxEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status != OutboxEmail.Status.PENDING:
             return False
-        message = EmailMultiAlternatives(email.subject, email.body_text, email.from_email, email.to)
+        message = EmailMultiAlternatives(
+            email.subject, email.body_text, email.from_email, email.to, headers={"Message-ID": email_message_id(email)}
+        )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         email.attempts += 1
@@ -132,6 +135,12 @@ def email_deliver(*, email_id: int) -> bool:
         email.last_error = ""
         email.save(update_fields=["attempts", "last_attempt_at", "last_error", "status", "sent_at"])
         return True
+
+
+def email_message_id(email: OutboxEmail) -> str:
+    """The same Message-ID at every attempt of a row: if a worker dies after the relay took a message and before
+    the row says so, the message is sent again, and relays and mailboxes drop the copy by this header."""
+    return f"<outbox.{email.pk}.{int(email.created_at.timestamp())}@{DNS_NAME}>"
 
 
 def email_pending_ids(*, older_than_seconds: int | None = None, limit: int = 500) -> list[int]:

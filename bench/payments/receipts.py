@@ -86,15 +86,18 @@ def balance_latency(port: int, path: str, items: list[dict]) -> list[float]:
     return samples
 
 
-def db_counts() -> dict:
-    with psycopg.connect(database_url(DB_NAME).replace("postgres://", "postgresql://")) as conn:
+MISMATCHED_BALANCES_SQL = (
+    "SELECT count(*) FROM payments_balance b WHERE b.amount <> COALESCE((SELECT sum(e.amount) FROM "
+    "payments_ledgerentry e WHERE e.child_id = b.child_id AND e.service_kind = b.service_kind), 0)"
+)
+
+
+def db_counts(dsn: str | None = None) -> dict:
+    with psycopg.connect(dsn or database_url(DB_NAME).replace("postgres://", "postgresql://")) as conn:
         one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
         return {
             "receipts": one("SELECT count(*) FROM payments_receipt"),
             "credits": one("SELECT count(*) FROM payments_ledgerentry WHERE receipt_id IS NOT NULL"),
             "outbox": one("SELECT count(*) FROM portal_outboxemail WHERE kind = 'payment_receipt'"),
-            "mismatched_balances": one(
-                "SELECT count(*) FROM payments_balance b WHERE b.amount <> COALESCE((SELECT sum(e.amount) FROM "
-                "payments_ledgerentry e WHERE e.child_id = b.child_id AND e.service_kind = b.service_kind), 0)"
-            ),
+            "mismatched_balances": one(MISMATCHED_BALANCES_SQL),
         }

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from portal.http_transport import configured_transport
+from portal.http_transport import configured_transport, tls_context
 
 from ..pagopa import ROME, SIGNATURE_HEADER, receipt_sign
 from .base import (
@@ -166,7 +166,9 @@ class HttpGateway:
         """Send with retries on no answer or 5xx; returns the answer and how many attempts it took."""
         headers = {SUBSCRIPTION_HEADER: key, "Accept": "application/json"}
         last_error = ""
-        with httpx.Client(transport=self.transport, timeout=self.timeout, follow_redirects=False) as client:
+        with httpx.Client(
+            transport=self.transport, verify=tls_context(), timeout=self.timeout, follow_redirects=False
+        ) as client:
             for attempt in range(self.retries + 1):
                 if attempt:
                     time.sleep(_BACKOFF_SECONDS[min(attempt - 1, len(_BACKOFF_SECONDS) - 1)])

@@ -123,3 +123,17 @@ def test_purge_removes_only_old_sent_rows(mailoutbox):
     with time_machine.travel(timezone.now() + timedelta(days=120)):
         assert mail.email_purge_sent() == 1
     assert list(OutboxEmail.objects.values_list("pk", flat=True)) == [pending.pk]
+
+
+def test_message_id_is_the_same_at_every_attempt(mailoutbox):
+    """A resend after a crash (the relay took it, the row still says pending) carries the first attempt's Message-ID,
+    so the relay and the mailbox drop the copy; two rows never share one."""
+    first, second = enqueue(), enqueue()
+    assert mail.email_deliver(email_id=first.pk)
+    OutboxEmail.objects.filter(pk=first.pk).update(status=OutboxEmail.Status.PENDING)  # as if the worker died
+    assert mail.email_deliver(email_id=first.pk)
+    assert mail.email_deliver(email_id=second.pk)
+    ids = [message.extra_headers["Message-ID"] for message in mailoutbox]
+    assert ids[0] == ids[1] == mail.email_message_id(first)
+    assert ids[2] != ids[0]
+    assert mailoutbox[0].message()["Message-ID"] == ids[0]
