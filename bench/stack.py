@@ -8,6 +8,7 @@ cart waits for the platform, and must not wait for itself), a Celery worker (2 p
 `Stack` starts them in that order and stops them all, also on failure; the fault bench restarts and kills them.
 """
 
+import base64
 import contextlib
 import email.parser
 import glob
@@ -233,6 +234,8 @@ class Stack:
                 "EMAIL_URL": f"smtp://127.0.0.1:{self.smtp.port}",
                 "PORTAL_DOMAIN": f"127.0.0.1:{self.web_port}",
                 "PAYMENTS_MOCK_ENABLED": "true",
+                "PORTAL_DEMO": "true",  # the fake with DEBUG off: a benchmark, where nobody pays for real
+                "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
                 "PAGOPA_BASE_URL": f"http://127.0.0.1:{self.fake_port}/mockpsp/api",
                 "PAGOPA_HTTP_TRANSPORT": "",
                 "PAYMENTS_WEBHOOK_SECRET": WEBHOOK_SECRET,
