@@ -4,10 +4,12 @@ keeps being refused is answered 429 and not recorded; refused calls are purged a
 
 import datetime
 import hashlib
+import io
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.test.client import ClientHandler
 from django.urls import reverse
 from django.utils import timezone
 
@@ -200,3 +202,49 @@ def test_the_privacy_notice_states_the_refused_calls_period(client, legal_docume
     body = client.get(reverse("accounts:privacy")).content.decode()
     assert "Chiamate rifiutate al servizio che riceve le ricevute di pagamento" in body
     assert "per 45 giorni" in body
+
+
+class _CountingBody(io.BytesIO):
+    """The request body as the server hands it over, counting how many bytes the application reads."""
+
+    taken = 0
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.taken += len(chunk)
+        return chunk
+
+    def readline(self, size=-1):
+        chunk = super().readline(size)
+        self.taken += len(chunk)
+        return chunk
+
+
+def _wsgi_post(stream: io.BytesIO, *, declared: int | None) -> int:
+    """POST the stream as the WSGI server would (the test client's handler, minus its in-memory body)."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": reverse(URL),
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "203.0.113.7",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": stream,
+        "wsgi.url_scheme": "http",
+    }
+    if declared is not None:
+        environ["CONTENT_LENGTH"] = str(declared)
+    return ClientHandler()(environ).status_code
+
+
+@pytest.mark.parametrize("size", [300_000, 3_000_000])  # under and over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+def test_an_unsigned_body_over_the_default_limit_is_refused_after_reading_one_kilobyte(size):
+    stream = _CountingBody(b"a" * size)
+
+    status = _wsgi_post(stream, declared=size)
+
+    assert status == 413
+    assert stream.taken <= 1024
+    message = ReceiptMessage.objects.get()
+    assert (message.refusal, message.body_length, len(message.body)) == (Refusal.TOO_LARGE, size, 1024)
