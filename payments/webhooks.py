@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from portal.client_ip import client_ip
 
 from . import services
+from .models import ReceiptMessage
 from .services.intake_refused import REFUSED_HEAD_BYTES
 from .services.receipts import FAULT_OF_STATUS
 
@@ -52,6 +53,7 @@ def receipt_intake(request: HttpRequest) -> JsonResponse:
             headers=dict(request.headers),
             remote_addr=client_ip(request),
             reason=f"Contenuto troppo grande: {length} byte, al massimo {limit}",
+            refusal=ReceiptMessage.Refusal.TOO_LARGE,
             status=413,
         )
         return _answer(message, status)

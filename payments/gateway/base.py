@@ -30,7 +30,13 @@ class ReceiptSignatureError(Exception):
 
 
 class ReceiptFormatError(ReceiptSignatureError):
-    """A correctly signed body that is not a receipt (not JSON, nested too deep, a field missing or malformed)."""
+    """A correctly signed body that is not a receipt (not JSON, nested too deep, a field missing or malformed).
+
+    `refusal` is the ReceiptMessage.Refusal code it is recorded with: "malformed", "too_deep" or "shape"."""
+
+    def __init__(self, message: str, *, refusal: str = "shape") -> None:
+        super().__init__(message)
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)

@@ -75,14 +75,48 @@ def _text(data: dict, key: str, *, max_length: int, required: bool = True) -> st
     return value.strip()
 
 
+# A ctReceiptV2 is about five levels deep (receipt, transferList, a transfer, its metadata, an entry).
+RECEIPT_MAX_DEPTH = 32
+
+
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """True if the JSON text opens more than `limit` arrays/objects inside each other (strings skipped), found with
+    one linear scan and no recursion, before the parser sees it."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def receipt_parse(body: bytes) -> ParsedReceipt:
     """A ctReceiptV2-shaped JSON body → ParsedReceipt (no signature check: see receipt_verify_and_parse)."""
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ReceiptFormatError("body is not JSON") from error
-    except RecursionError as error:  # "[[[[…" nested beyond the parser's depth: not a receipt, never a 500
-        raise ReceiptFormatError("body is nested too deep") from error
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ReceiptFormatError("body is not UTF-8", refusal="malformed") from error
+    if _nested_deeper_than(text, RECEIPT_MAX_DEPTH):  # "[[[[…": refused unparsed, no RecursionError
+        raise ReceiptFormatError(f"body is nested deeper than {RECEIPT_MAX_DEPTH} levels", refusal="too_deep")
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ReceiptFormatError("body is not JSON", refusal="malformed") from error
+    except RecursionError as error:  # cannot happen after the depth check; kept so that it is never a 500
+        raise ReceiptFormatError("body is nested too deep", refusal="too_deep") from error
     if not isinstance(data, dict):
         raise ReceiptFormatError("body is not a JSON object")
     notice_number = _text(data, "noticeNumber", max_length=18)

@@ -20,6 +20,15 @@ class ReceiptMessage(models.Model):
         FLAGGED = "flagged", _("accettata, da verificare")
         REJECTED = "rejected", _("rifiutata")
 
+    class Refusal(models.TextChoices):
+        """Why a call was refused before anything about it was believed (only for calls not authenticated)."""
+
+        SIGNATURE = "signature", _("firma mancante o non valida")
+        MALFORMED = "malformed", _("non è JSON valido")
+        TOO_DEEP = "too_deep", _("JSON annidato troppo in profondità")
+        SHAPE = "shape", _("non ha la forma di una ricevuta")
+        TOO_LARGE = "too_large", _("contenuto troppo grande")
+
     received_at = models.DateTimeField(_("ricevuta il"), default=timezone.now, db_index=True)
     # Whole for a call that proved who sent it; only the first kilobyte of one that did not (a refused call).
     body = models.TextField(_("contenuto"))
@@ -33,6 +42,7 @@ class ReceiptMessage(models.Model):
     signature = models.CharField(_("firma"), max_length=200, blank=True)
     outcome = models.CharField(_("esito"), max_length=10, choices=Outcome.choices)
     reason = models.CharField(_("motivo"), max_length=300, blank=True)
+    refusal = models.CharField(_("codice del rifiuto"), max_length=10, choices=Refusal.choices, blank=True)
     remote_addr = models.GenericIPAddressField(_("indirizzo del mittente"), null=True, blank=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 """The receipt endpoint's refused calls — no valid signature, signed but not a receipt, too large: only the body's
-SHA-256, its length, its first kilobyte and the sender are kept, and a sender refused too often (per window, counted
-in the cache) is answered 429 without recording anything, so nobody can fill the database from outside."""
+SHA-256, its length, its first kilobyte, the sender and why (a ReceiptMessage.Refusal code) are kept, and a sender
+refused too often (per window, counted in the cache) is answered 429 without recording anything, so nobody can fill
+the database from outside."""
 
 import hashlib
 import ipaddress
@@ -64,9 +65,11 @@ def receipt_intake_refuse(
     headers: Mapping[str, str],
     remote_addr: str | None,
     reason: str,
+    refusal: str,
     status: int,
 ) -> tuple[ReceiptMessage | None, int]:
-    """Record a refused call — hash, length, first kilobyte, sender — or nothing (429) past the sender's limit."""
+    """Record a refused call — hash, length, first kilobyte, sender, why (`refusal`, a ReceiptMessage.Refusal) — or
+    nothing (429) past the sender's limit."""
     if _refused_over_limit(remote_addr):
         logger.warning("Receipt intake: too many refused calls from %s, not recorded", remote_addr)
         return None, 429
@@ -79,6 +82,7 @@ def receipt_intake_refuse(
         signature=_header(headers, SIGNATURE_HEADER)[:200],
         outcome=ReceiptMessage.Outcome.REJECTED,
         reason=reason[:300],
+        refusal=refusal,
         remote_addr=_ip(remote_addr),
         received_at=timezone.now(),
     )
@@ -86,7 +90,7 @@ def receipt_intake_refuse(
 
 
 def refuse(
-    body: bytes, *, headers: Mapping[str, str], remote_addr: str | None, reason: str, status: int
+    body: bytes, *, headers: Mapping[str, str], remote_addr: str | None, reason: str, refusal: str, status: int
 ) -> tuple[ReceiptMessage | None, int]:
     return receipt_intake_refuse(
         head=body[:REFUSED_HEAD_BYTES],
@@ -95,5 +99,6 @@ def refuse(
         headers=headers,
         remote_addr=remote_addr,
         reason=reason,
+        refusal=refusal,
         status=status,
     )

@@ -10,7 +10,8 @@ while it is applied, so duplicates that arrive together wait for each other and 
 Answers (the int returned, sent as the HTTP status):
 - 200 accepted (maybe flagged), duplicate (same receipt again: nothing more happens), or outcome KO (stored,
   nothing to credit: acknowledged so that the platform does not send it again);
-- 400 signed, but not a receipt (not JSON, nested too deep, a field missing or malformed);
+- 400 signed, but not a receipt (not JSON, nested over 32 levels — refused before parsing —, a field missing
+  or malformed);
 - 401 signature missing or wrong; 404 unknown notice number; 413 a body over the endpoint's limit;
 - 429 too many refused calls from one address: not even recorded any more, until the window passes;
 - 409 a receipt id already used for another payment; 422 another creditor, IUV not matching the notice number,
@@ -112,10 +113,13 @@ def receipt_intake(
         parsed = gateway_module.get_gateway().receipt_verify_and_parse(body=body, headers=dict(headers))
     except ReceiptFormatError as error:
         reason = f"Firmato, ma non è una ricevuta: {error}"
-        return _refuse(body, headers=headers, remote_addr=remote_addr, reason=reason, status=400)
+        return _refuse(
+            body, headers=headers, remote_addr=remote_addr, reason=reason, refusal=error.refusal, status=400
+        )
     except ReceiptSignatureError as error:
         reason = f"Firma mancante o non valida: {error}"
-        return _refuse(body, headers=headers, remote_addr=remote_addr, reason=reason, status=401)
+        refusal = ReceiptMessage.Refusal.SIGNATURE
+        return _refuse(body, headers=headers, remote_addr=remote_addr, reason=reason, refusal=refusal, status=401)
     try:
         _receipt_static_check(parsed)
     except _Rejected as rejected:

@@ -244,3 +244,20 @@ def test_every_payments_list_opens_with_data(office_client, giulia, parent, mode
     response = office_client.get(reverse(f"admin:payments_{model}_changelist"))
     assert response.status_code == 200
     assert response.context["cl"].result_count >= 1
+
+
+def test_refused_calls_are_filtered_by_their_reason_code_read_only(office_client, giulia, parent):
+    receipt_pay(single_option(notice_make(child=giulia, payer=parent)))
+    services.receipt_intake(body=b"junk", headers={}, remote_addr="203.0.113.7")
+    url = reverse("admin:payments_receiptmessage_changelist")
+
+    response = office_client.get(url, {"refusal__exact": "signature"})
+
+    assert response.context["cl"].result_count == 1
+    assert "firma mancante o non valida" in response.content.decode()
+    assert "codice del rifiuto" in response.content.decode().lower()
+    refused = response.context["cl"].result_list[0]
+    change = office_client.get(reverse("admin:payments_receiptmessage_change", args=[refused.pk])).content.decode()
+    assert 'name="refusal"' not in change  # shown, never editable
+    assert 'name="body"' not in change
+    assert office_client.get(reverse("admin:payments_receiptmessage_add")).status_code == 403
