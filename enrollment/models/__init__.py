@@ -13,7 +13,7 @@ from .catalog import (
     TariffBand,
     TariffPlan,
 )
-from .common import HEALTH_PERMISSION, ServiceKind
+from .common import HEALTH_PERMISSION, PREPAID_KINDS, ServiceKind, service_kind_prepaid
 from .enrollment import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDiet
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "SchoolYear",
     "Service",
     "ServiceKind",
+    "PREPAID_KINDS",
+    "service_kind_prepaid",
     "Stop",
     "TariffBand",
     "TariffPlan",
