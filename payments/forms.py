@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import children_for_user
-from enrollment.models import ServiceKind
+from enrollment.models import ServiceKind, prepaid_kind_choices
 from portal.converters import ID_MAX
 from portal.money import AmountFormatError, parse_euro
 
@@ -39,7 +39,7 @@ class TopupForm(forms.Form):
     )
     service_kind = forms.ChoiceField(
         label=_("Servizio"),
-        choices=ServiceKind.choices,
+        choices=ServiceKind.choices,  # offered: the prepaid ones (below); the service refuses the others, saying why
         error_messages={"invalid_choice": _("Scegli uno dei servizi."), "required": _("Scegli il servizio.")},
     )
     amount = forms.CharField(
@@ -53,6 +53,8 @@ class TopupForm(forms.Form):
         super().__init__(*args, **kwargs)
         children = children_for_user(user=user).order_by("birth_date", "first_name").distinct()
         cast(forms.ModelChoiceField, self.fields["child"]).queryset = children
+        # Only a prepaid service has a balance to top up (ServiceKind.prepaid): the others are not offered.
+        self.fields["service_kind"].widget.choices = prepaid_kind_choices()
         if len(children) == 1 and not self.is_bound:
             self.initial.setdefault("child", children[0].pk)
         self.fields["amount"].help_text = _("Ad esempio 25 oppure 12,50. Al massimo %(max)s.") % {

@@ -13,7 +13,7 @@ from .catalog import (
     TariffBand,
     TariffPlan,
 )
-from .common import HEALTH_PERMISSION, PREPAID_KINDS, ServiceKind, service_kind_prepaid
+from .common import HEALTH_PERMISSION, PREPAID_KINDS, ServiceKind, prepaid_kind_choices, service_kind_prepaid
 from .enrollment import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDiet
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ServiceKind",
     "PREPAID_KINDS",
     "service_kind_prepaid",
+    "prepaid_kind_choices",
     "Stop",
     "TariffBand",
     "TariffPlan",

@@ -38,3 +38,8 @@ PREPAID_KINDS: frozenset[str] = frozenset({ServiceKind.CANTEEN})
 def service_kind_prepaid(kind: str) -> bool:
     """Whether the service of this kind (a ServiceKind value) is paid from a prepaid balance (see ServiceKind)."""
     return kind in PREPAID_KINDS
+
+
+def prepaid_kind_choices() -> list[tuple[str, str]]:
+    """The choices (value, label) of the prepaid services: what a family tops up, what a balance is kept for."""
+    return [(value, label) for value, label in ServiceKind.choices if value in PREPAID_KINDS]

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Child, User
 from accounts.selectors import children_for_user
-from enrollment.models import ServiceKind
+from enrollment.models import ServiceKind, service_kind_prepaid
 from portal.money import to_cents
 
 from .. import gateway as gateway_module
@@ -65,6 +65,14 @@ def topup_create(*, user: User, child_id: int, service_kind: str, amount: Decima
     child = child_get_for_user(user=user, child_id=child_id)
     if service_kind not in ServiceKind.values:
         raise NoticeDataError(_("Scegli il servizio da ricaricare."))
+    if not service_kind_prepaid(service_kind):
+        raise NoticeDataError(
+            _(
+                "%(service)s non ha un credito da ricaricare: si paga con gli avvisi di pagamento, "
+                "che trovi nella pagina Pagamenti."
+            )
+            % {"service": ServiceKind(service_kind).label}
+        )
     value = amount_check(amount, maximum=settings.PAYMENTS_TOPUP_MAX)
     today = timezone.localdate()
     return notice_issue(

@@ -172,9 +172,26 @@ def test_platform_down_offers_the_notice_pdf(parent_client, parent, giulia, plat
 
 
 def test_topup_form_is_prefilled_from_the_querystring(parent_client, giulia, luca):
-    html = parent_client.get(f"{TOPUP}?child={luca.pk}&service=transport").content.decode()
+    html = parent_client.get(f"{TOPUP}?child={luca.pk}&service=canteen").content.decode()
     assert f'<option value="{luca.pk}" selected>' in html
-    assert '<option value="transport" selected>' in html
+    assert '<option value="canteen" selected>' in html
+
+
+def test_topup_form_offers_only_the_prepaid_services(parent_client, giulia):
+    html = parent_client.get(f"{TOPUP}?child={giulia.pk}&service=transport").content.decode()
+    assert '<option value="canteen"' in html
+    assert 'value="transport"' not in html
+    assert 'value="nursery"' not in html
+
+
+@pytest.mark.parametrize("kind", ["transport", "nursery"])
+def test_topup_of_a_service_billed_by_notice_is_refused_in_italian(parent_client, giulia, kind):
+    response = parent_client.post(TOPUP, {"child": giulia.pk, "service_kind": kind, "amount": "40", "action": "shop"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "non ha un credito da ricaricare: si paga con gli avvisi di pagamento" in html
+    assert 'value="40"' in html
+    assert not PaymentNotice.objects.exists()
 
 
 def test_topup_without_children_sends_to_add_one(parent_client):
@@ -226,12 +243,12 @@ def test_topup_at_a_shop_creates_the_notice_and_shows_it(parent_client, parent, 
 
 def test_topup_online_goes_to_the_checkout(parent_client, parent, giulia):
     response = parent_client.post(
-        TOPUP, {"child": giulia.pk, "service_kind": "nursery", "amount": "40", "action": "online"}
+        TOPUP, {"child": giulia.pk, "service_kind": "canteen", "amount": "40", "action": "online"}
     )
     cart = Cart.objects.get()
     assert response.status_code == 302
     assert response["Location"] == cart.checkout_url
-    assert cart.notices.get().service_kind == "nursery"
+    assert cart.notices.get().service_kind == "canteen"
 
 
 def test_topup_online_with_the_platform_down_keeps_the_notice(parent_client, parent, giulia, platform_down):
