@@ -18,6 +18,7 @@ from .enrollment import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDi
 
 __all__ = [
     "HEALTH_PERMISSION",
+    "PREPAID_KINDS",
     "Enrollment",
     "EnrollmentEvent",
     "EnrollmentWindow",
@@ -30,10 +31,9 @@ __all__ = [
     "SchoolYear",
     "Service",
     "ServiceKind",
-    "PREPAID_KINDS",
-    "service_kind_prepaid",
-    "prepaid_kind_choices",
     "Stop",
     "TariffBand",
     "TariffPlan",
+    "prepaid_kind_choices",
+    "service_kind_prepaid",
 ]

@@ -223,7 +223,7 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
 
 def _credits_ledger(notice: PaymentNotice) -> bool:
     """A top-up credits its balance; a fee's payment balances its debit, where the ledger has one (a prepaid
-    service's fee). A notice-billed service's fee (transport, nursery) is not in the ledger: its receipt is the proof."""
+    service's fee). A notice-billed service's fee (transport, nursery) is not in the ledger: its receipt is proof."""
     if notice.purpose == PaymentNotice.Purpose.TOPUP:
         return True
     return LedgerEntry.objects.filter(notice_id=notice.pk, kind=LedgerEntry.Kind.FEE).exists()
