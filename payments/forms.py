@@ -5,19 +5,18 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import children_for_user
 from enrollment.models import ServiceKind, prepaid_kind_choices
 from portal.converters import ID_MAX
-from portal.money import AmountFormatError, parse_euro
+from portal.money import AmountFormatError, euro_format, parse_euro
 
 
 def euro(amount: Decimal) -> str:
-    """'1.234,50 €' in the active language (for messages built in Python)."""
-    return f"{number_format(amount, decimal_pos=2, force_grouping=True)} €"
+    """'1.234,50 €' in the active language (for messages built in Python): portal.money.euro_format."""
+    return euro_format(amount, space=" ")
 
 
 class ChildChoiceField(forms.ModelChoiceField):

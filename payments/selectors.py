@@ -30,6 +30,7 @@ from accounts import selectors as account_selectors
 from accounts.models import Child, User
 from enrollment.models import PREPAID_KINDS, Enrollment, ServiceKind
 from portal import family_cache
+from portal.money import quantize_eur
 
 from .errors import NotFoundError
 from .models import Balance, Cart, LedgerEntry, PaymentNotice, PaymentOption, Receipt
@@ -293,8 +294,8 @@ def receipts_daily_report(*, day: datetime.date) -> DailyReport:
             psp_id=row["psp_id"],
             psp_name=row["psp_name"] or "",
             count=row["count"],
-            amount=row["amount"],
-            fees=row["fees"],
+            amount=quantize_eur(row["amount"]),  # SQLite sums decimals as floats: back to the cent
+            fees=quantize_eur(row["fees"]),
             flagged=row["flagged"],
         )
         for row in grouped

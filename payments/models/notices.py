@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
+from portal.money import euro_format
 from portal.files import RandomFileName
 
 from .. import pagopa
@@ -142,7 +143,7 @@ class PaymentNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.causale} — {self.amount} €"
+        return f"{self.causale} — {euro_format(self.amount)}"
 
 
 class PaymentNoticeEvent(models.Model):
