@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
-from portal.money import euro_format
 from portal.files import RandomFileName
+from portal.money import euro_format
 
 from .. import pagopa
 from .common import EURO
