@@ -105,6 +105,17 @@ class CartForm(forms.Form):
             )
         return ids
 
+    def options(self) -> dict[int, int]:
+        """notice id → the payment option the parent chose for it (radio "option-<notice id>": the whole amount or
+        the next instalment); the service checks that it is one of the notice's payable options."""
+        chosen = {}
+        for key in self.data:
+            if key.startswith("option-") and key[7:].isdigit():
+                value = str(self.data.get(key, ""))
+                if value.isdigit() and 0 < int(value) <= ID_MAX and 0 < int(key[7:]) <= ID_MAX:
+                    chosen[int(key[7:])] = int(value)
+        return chosen
+
     def selected(self) -> set[int]:
         """What the parent ticked, valid or not, to tick it again when the page is shown with an error."""
         values = self.data.getlist("notice") if hasattr(self.data, "getlist") else []

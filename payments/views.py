@@ -53,11 +53,14 @@ def _notices_page(request, *, form: CartForm | None = None, error: str = "", pla
     page = selectors.notices_page_for_user(user=user)  # cached until a service changes them
     notices = page.notices  # open ones first, by due date
     selected = form.selected() if form is not None else set()
+    chosen = form.options() if form is not None else {}
     context = {
         "open_notices": [n for n in notices if n.status in OPEN_STATUSES],
         "closed_notices": [n for n in notices if n.status not in OPEN_STATUSES],
         "balances": page.balances,
         "selected": selected,
+        "chosen_options": set(chosen.values()),  # the whole amount or an instalment, as chosen (kept on errors)
+        "chosen_notices": set(chosen),
         "cart_error": error,
         "platform_down": platform_down or [],
         "cart_max": settings.PAYMENTS_CART_MAX,
@@ -78,7 +81,9 @@ def notices(request):
         )
     ids = form.cleaned_data["notice"]
     try:
-        cart = services.cart_open(user=request.user, notice_ids=ids, return_urls=_return_urls(request))
+        cart = services.cart_open(
+            user=request.user, notice_ids=ids, return_urls=_return_urls(request), options=form.options()
+        )
     except NotFoundError:
         error = _("Uno degli avvisi scelti non è tra quelli della tua famiglia: ricarica la pagina e riprova.")
         return _notices_page(request, form=form, error=error)
