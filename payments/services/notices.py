@@ -4,10 +4,8 @@ Publication on the platform is in `positions`, top-ups and carts in `carts`, the
 
 Rules kept here:
 - a notice's IUVs and notice numbers come from IuvBase rows (an auto-increment id never handed out twice);
-- a notice is issued in one transaction with its options, its "issued" event (and, for a fee of a prepaid service,
-  the ledger debit: a service billed by notice has no balance, its notice is the debt; see ServiceKind.prepaid);
-  it is published on the platform after commit (a task; the beat job `notices_publish_pending_task` retries what
-  did not go);
+- a notice is issued in one transaction with its options, its "issued" event (and a prepaid service's fee debit:
+  see ServiceKind.prepaid); published after commit (a task; `notices_publish_pending_task` retries what did not go);
 - a published notice is cancelled on the platform first: if the platform does not answer, the cancellation is
   refused (a notice cancelled here but still payable there could be paid unseen).
 """
@@ -149,8 +147,7 @@ def _options_build(drafts: list[_Draft]) -> list[PaymentOption]:
 
 
 def _debits_ledger(notice: PaymentNotice) -> bool:
-    """A fee of a prepaid service (a canteen one-off) is debited from its balance; a service billed by notice
-    (transport, nursery) has no balance: the notice itself is what the family owes."""
+    """A prepaid service's fee is debited from its balance; a notice-billed service's notice is itself the debt."""
     return notice.purpose == PaymentNotice.Purpose.FEE and service_kind_prepaid(notice.service_kind)
 
 
@@ -192,8 +189,7 @@ def notice_issue(
     enrollment: Enrollment | None = None,
     instalments: list[tuple[Decimal, datetime.date]] | None = None,
 ) -> PaymentNotice:
-    """Issue one notice: the single-payment option (+ one option per instalment); a fee of a prepaid service also
-    debits the ledger.
+    """Issue one notice: the single-payment option (+ one per instalment); a prepaid service's fee debits the ledger.
 
     The notice is published on the platform after commit (a task); until then it can be paid only once published,
     which `cart_open` does first and the beat job retries. The payer's e-mail (not for top-ups) is written here and
@@ -306,8 +302,8 @@ def _cancel_check(notice: PaymentNotice) -> None:
 
 
 def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> PaymentNotice:
-    """The office cancels an open (or expired) notice: on the platform first, then here; its fee debit, if the
-    ledger has one (a prepaid service's fee, or a notice issued when every fee was debited), is reversed.
+    """The office cancels an open (or expired) notice: on the platform first, then here; a fee debit is reversed
+    (where the ledger has one: a prepaid service's fee, or a notice issued when every fee was debited).
 
     Refused (nothing changes) when the platform does not answer, or when the notice is paid, even in part.
     Idempotent: cancelling a cancelled notice returns it unchanged. The "cancelled" event keeps who and why, and
