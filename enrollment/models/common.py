@@ -42,4 +42,4 @@ def service_kind_prepaid(kind: str) -> bool:
 
 def prepaid_kind_choices() -> list[tuple[str, str]]:
     """The choices (value, label) of the prepaid services: what a family tops up, what a balance is kept for."""
-    return [(value, label) for value, label in ServiceKind.choices if value in PREPAID_KINDS]
+    return [(value, str(label)) for value, label in ServiceKind.choices if value in PREPAID_KINDS]

@@ -31,7 +31,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["child__codice_fiscale", "child__last_name", "reference", "reason", "=receipt__receipt_id"]
     list_select_related = ["child", "notice", "created_by"]
     date_hierarchy = "created_at"
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "child",
         "service_kind",
         "kind",
@@ -42,7 +42,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reason",
         "created_by",
         "created_at",
-    ]
+    )
     amount_euro = money_column("amount", _("importo"))
 
 
@@ -105,7 +105,7 @@ class BalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [BalanceSignFilter, "service_kind"]
     search_fields = ["child__codice_fiscale", "child__last_name", "child__first_name"]
     list_select_related = ["child"]
-    fields = readonly_fields = ["child", "service_kind", "amount_euro", "updated_at"]
+    fields = readonly_fields = ("child", "service_kind", "amount_euro", "updated_at")
     amount_euro = money_column("amount", _("saldo"))
     change_list_template = "admin/payments/balance/change_list.html"
 

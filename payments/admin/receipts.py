@@ -42,7 +42,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=receipt_id", "=notice_number", "=iuv", "payer_fiscal_code", "notice__payer_fiscal_code"]
     search_help_text = _("Identificativo della ricevuta, codice avviso, IUV o codice fiscale di chi ha pagato.")
     date_hierarchy = "paid_at"
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "receipt_id",
         "notice",
         "option",
@@ -62,7 +62,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "flagged",
         "flag_reason",
         "pdf",
-    ]
+    )
     change_list_template = "admin/payments/receipt/change_list.html"
     amount_euro = money_column("amount", _("importo"))
     fee_euro = money_column("fee", _("commissione"))
