@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child
 from accounts.validators import normalize_codice_fiscale
-from enrollment.models import ServiceKind
+from enrollment.models import prepaid_kind_choices
 from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.errors import DomainError
 from portal.money import AmountFormatError, euro_format, parse_euro
@@ -50,7 +50,14 @@ class AdjustmentForm(forms.Form):
     CREDIT, DEBIT = "credit", "debit"
 
     child_codice_fiscale = forms.CharField(label=_("Codice fiscale del bambino"), max_length=30)
-    service_kind = forms.ChoiceField(label=_("Servizio"), choices=ServiceKind.choices)
+    # Only a prepaid service has a balance (ServiceKind.prepaid): one billed by notice is corrected by its notices.
+    service_kind = forms.ChoiceField(
+        label=_("Servizio"),
+        choices=prepaid_kind_choices,
+        error_messages={
+            "invalid_choice": _("Solo la mensa ha un saldo: trasporto e nido si correggono con i loro avvisi.")
+        },
+    )
     direction = forms.ChoiceField(
         label=_("Tipo"),
         choices=[(CREDIT, _("Accredito (aumenta il saldo)")), (DEBIT, _("Addebito (diminuisce il saldo)"))],

@@ -93,3 +93,23 @@ def test_every_payments_admin_page_writes_money_as_the_helper(office_client, pai
         {"action": "cancel_notices", ACTION_CHECKBOX_NAME: [open_notice.pk]},
     )
     _money_checked(cancel.content.decode(), "12,30 €")
+
+
+def test_the_office_adjusts_only_the_balance_of_a_prepaid_service(office_client, giulia):  # noqa: F811
+    url = reverse("admin:payments_balance_adjust")
+    page = office_client.get(url).content.decode()
+    assert '<option value="canteen"' in page
+    assert 'value="transport"' not in page
+    response = office_client.post(
+        url,
+        {
+            "child_codice_fiscale": giulia.codice_fiscale,
+            "service_kind": "transport",
+            "direction": "debit",
+            "amount": "200",
+            "reason": "Quota trasporto",
+        },
+    )
+    assert response.status_code == 200
+    assert "Solo la mensa ha un saldo" in response.content.decode()
+    assert not LedgerEntry.objects.exists()
