@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import quantize_eur
+from portal.money import euro_format, quantize_eur
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -141,10 +141,18 @@ def tariff_compute(
 
 
 def money_format(value: Decimal | str | None) -> str:
-    """ "1.234,50 €" in Italian ("1,234.50 €" in English): the active language's separators."""
-    if value is None:
-        return ""
-    return f"{number_format(quantize_eur(Decimal(value)), decimal_pos=2, force_grouping=True)} €"
+    """ "1.234,50 €" in Italian ("1,234.50 €" in English): portal.money.euro_format, with a plain space."""
+    return euro_format(value, space=" ")
+
+
+MEALS_EXAMPLE = 20  # the example a family reads for a prepaid canteen: "20 pasti = 56,00 €"
+
+
+def meals_example(price: Decimal | str | None) -> Decimal | None:
+    """What MEALS_EXAMPLE meals cost at `price` a meal (rounded by the one rule), None without a price."""
+    if price is None:
+        return None
+    return quantize_eur(Decimal(price) * MEALS_EXAMPLE)
 
 
 def _unit_label(unit: str) -> str:

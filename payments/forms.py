@@ -5,19 +5,18 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import children_for_user
-from enrollment.models import ServiceKind
+from enrollment.models import ServiceKind, prepaid_kind_choices
 from portal.converters import ID_MAX
-from portal.money import AmountFormatError, parse_euro
+from portal.money import AmountFormatError, euro_format, parse_euro
 
 
 def euro(amount: Decimal) -> str:
-    """'1.234,50 €' in the active language (for messages built in Python)."""
-    return f"{number_format(amount, decimal_pos=2, force_grouping=True)} €"
+    """'1.234,50 €' in the active language (for messages built in Python): portal.money.euro_format."""
+    return euro_format(amount, space=" ")
 
 
 class ChildChoiceField(forms.ModelChoiceField):
@@ -39,7 +38,7 @@ class TopupForm(forms.Form):
     )
     service_kind = forms.ChoiceField(
         label=_("Servizio"),
-        choices=ServiceKind.choices,
+        choices=ServiceKind.choices,  # offered: the prepaid ones (below); the service refuses the others, saying why
         error_messages={"invalid_choice": _("Scegli uno dei servizi."), "required": _("Scegli il servizio.")},
     )
     amount = forms.CharField(
@@ -53,6 +52,8 @@ class TopupForm(forms.Form):
         super().__init__(*args, **kwargs)
         children = children_for_user(user=user).order_by("birth_date", "first_name").distinct()
         cast(forms.ModelChoiceField, self.fields["child"]).queryset = children
+        # Only a prepaid service has a balance to top up (ServiceKind.prepaid): the others are not offered.
+        self.fields["service_kind"].widget.choices = prepaid_kind_choices()
         if len(children) == 1 and not self.is_bound:
             self.initial.setdefault("child", children[0].pk)
         self.fields["amount"].help_text = _("Ad esempio 25 oppure 12,50. Al massimo %(max)s.") % {
@@ -103,6 +104,17 @@ class CartForm(forms.Form):
                 code="too_many",
             )
         return ids
+
+    def options(self) -> dict[int, int]:
+        """notice id → the payment option the parent chose for it (radio "option-<notice id>": the whole amount or
+        the next instalment); the service checks that it is one of the notice's payable options."""
+        chosen = {}
+        for key in self.data:
+            if key.startswith("option-") and key[7:].isdigit():
+                value = str(self.data.get(key, ""))
+                if value.isdigit() and 0 < int(value) <= ID_MAX and 0 < int(key[7:]) <= ID_MAX:
+                    chosen[int(key[7:])] = int(value)
+        return chosen
 
     def selected(self) -> set[int]:
         """What the parent ticked, valid or not, to tick it again when the page is shown with an error."""

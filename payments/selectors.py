@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -27,8 +28,9 @@ from django.utils import timezone
 
 from accounts import selectors as account_selectors
 from accounts.models import Child, User
-from enrollment.models import ServiceKind
+from enrollment.models import PREPAID_KINDS, Enrollment, ServiceKind
 from portal import family_cache
+from portal.money import quantize_eur
 
 from .errors import NotFoundError
 from .models import Balance, Cart, LedgerEntry, PaymentNotice, PaymentOption, Receipt
@@ -136,13 +138,34 @@ def receipt_get_for_user(*, user: User, pk: int | str) -> Receipt:
     return receipt
 
 
+def _prepaid_balances(children: Q) -> list[Balance]:
+    """The balances of the `children` (a Q on Child) in each prepaid service, by child then service (child loaded):
+    the cached amount where there are movements, 0,00 € for a child whose enrollment in the service is accepted and
+    who has none yet. Services billed by notice have no balance. One query per prepaid service (one: the canteen).
+    The Balance rows returned are built here, not saved: they are for showing."""
+    balances: list[Balance] = []
+    for kind in sorted(PREPAID_KINDS):
+        rows = (
+            Child.objects.filter(children)
+            .annotate(
+                balance=Subquery(Balance.objects.filter(child=OuterRef("pk"), service_kind=kind).values("amount")[:1]),
+                enrolled=Exists(
+                    Enrollment.objects.filter(
+                        child=OuterRef("pk"), service__kind=kind, status=Enrollment.Status.ACCEPTED
+                    )
+                ),
+            )
+            .filter(Q(balance__isnull=False) | Q(enrolled=True))
+        )
+        balances.extend(Balance(child=child, service_kind=kind, amount=child.balance or ZERO) for child in rows)
+    balances.sort(key=lambda balance: (balance.child.first_name, balance.child_id, balance.service_kind))
+    return balances
+
+
 def balance_list_for_user(*, user: User) -> list[Balance]:
-    """The cached balance of each child and service that has movements (child loaded), by child then service."""
-    return list(
-        Balance.objects.filter(_family(user))
-        .select_related("child")
-        .order_by("child__first_name", "child_id", "service_kind")
-    )
+    """The balance of each of the user's children in each prepaid service (ServiceKind.prepaid: the canteen), also
+    at 0,00 € for an accepted enrollment without movements; never one of a service billed by notice."""
+    return _prepaid_balances(Q(guardianships__adult=user, guardianships__revoked_at__isnull=True))
 
 
 def ledger_balance(*, child: Child, service_kind: str) -> Decimal:
@@ -163,12 +186,16 @@ def ledger_get_for_user(*, user: User, child_id: int | str, service_kind: str | 
     """One of the user's children with its balances and movements (newest first), as a page's context:
     {"child", "balances" (Balance rows), "entries" (a queryset: the view may paginate it), "service_kind"}."""
     child = child_get_for_user(user=user, child_id=child_id)
-    entries = LedgerEntry.objects.filter(child_id=child.pk).select_related("notice").order_by("-created_at", "-pk")
+    entries = (
+        LedgerEntry.objects.filter(child_id=child.pk, service_kind__in=PREPAID_KINDS)
+        .select_related("notice")
+        .order_by("-created_at", "-pk")
+    )
     if service_kind:
         entries = entries.filter(service_kind=service_kind)
     return {
         "child": child,
-        "balances": list(Balance.objects.filter(child_id=child.pk).order_by("service_kind")),
+        "balances": _prepaid_balances(Q(pk=child.pk)),
         "entries": entries,
         "service_kind": service_kind or "",
     }
@@ -267,8 +294,8 @@ def receipts_daily_report(*, day: datetime.date) -> DailyReport:
             psp_id=row["psp_id"],
             psp_name=row["psp_name"] or "",
             count=row["count"],
-            amount=row["amount"],
-            fees=row["fees"],
+            amount=quantize_eur(row["amount"]),  # SQLite sums decimals as floats: back to the cent
+            fees=quantize_eur(row["fees"]),
             flagged=row["flagged"],
         )
         for row in grouped

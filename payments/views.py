@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import children_for_user
-from enrollment.models import ServiceKind
+from enrollment.models import prepaid_kind_choices, service_kind_prepaid
 from portal.errors import DomainError
 
 from . import pdf, selectors, services
@@ -53,11 +53,14 @@ def _notices_page(request, *, form: CartForm | None = None, error: str = "", pla
     page = selectors.notices_page_for_user(user=user)  # cached until a service changes them
     notices = page.notices  # open ones first, by due date
     selected = form.selected() if form is not None else set()
+    chosen = form.options() if form is not None else {}
     context = {
         "open_notices": [n for n in notices if n.status in OPEN_STATUSES],
         "closed_notices": [n for n in notices if n.status not in OPEN_STATUSES],
         "balances": page.balances,
         "selected": selected,
+        "chosen_options": set(chosen.values()),  # the whole amount or an instalment, as chosen (kept on errors)
+        "chosen_notices": set(chosen),
         "cart_error": error,
         "platform_down": platform_down or [],
         "cart_max": settings.PAYMENTS_CART_MAX,
@@ -78,7 +81,9 @@ def notices(request):
         )
     ids = form.cleaned_data["notice"]
     try:
-        cart = services.cart_open(user=request.user, notice_ids=ids, return_urls=_return_urls(request))
+        cart = services.cart_open(
+            user=request.user, notice_ids=ids, return_urls=_return_urls(request), options=form.options()
+        )
     except NotFoundError:
         error = _("Uno degli avvisi scelti non è tra quelli della tua famiglia: ricarica la pagina e riprova.")
         return _notices_page(request, form=form, error=error)
@@ -100,7 +105,7 @@ def topup(request):
     if request.method == "GET":
         if request.GET.get("child", "").isdigit():
             initial["child"] = int(request.GET["child"])
-        if request.GET.get("service") in ServiceKind.values:
+        if service_kind_prepaid(request.GET.get("service", "")):
             initial["service_kind"] = request.GET["service"]
     form = TopupForm(request.POST or None, user=user, initial=initial)
     has_children = children_for_user(user=user).exists()
@@ -209,7 +214,7 @@ def history(request):
 def ledger(request, child_id: int):
     """One child's balance per service and the movements of the account, newest first (paginated)."""
     service = request.GET.get("service", "")
-    if service not in ServiceKind.values:
+    if not service_kind_prepaid(service):
         service = ""
     data = selectors.ledger_get_for_user(user=request.user, child_id=child_id, service_kind=service or None)
     context = {
@@ -217,7 +222,7 @@ def ledger(request, child_id: int):
         "balances": data["balances"],
         "page": Paginator(data["entries"], LEDGER_PAGE_SIZE).get_page(request.GET.get("page")),
         "service": service,
-        "services": ServiceKind.choices,
+        "services": prepaid_kind_choices(),
     }
     return render(request, "payments/ledger_detail.html", context)
 

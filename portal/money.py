@@ -6,6 +6,7 @@ Integer cents exist only at the pagoPA boundary (`to_cents`, `from_cents`).
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
@@ -23,6 +24,16 @@ class AmountFormatError(ValueError):
 def quantize_eur(value: Decimal | int | str) -> Decimal:
     """Round to the cent, half up (the one rounding rule of the portal)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def euro_format(amount: Decimal | int | str | None, *, space: str = "\u00a0") -> str:
+    """ "1.234,50 €" in the active language (rounded to the cent, grouped thousands): the one way money is written
+    for people, in Python (messages, admin columns) and in templates (the `euro` filter of portal_format).
+
+    `space` goes between the number and the sign (a no-break space: the sign never wraps to the next line)."""
+    if amount is None or amount == "":
+        return ""
+    return f"{number_format(quantize_eur(amount), decimal_pos=2, force_grouping=True)}{space}€"
 
 
 def to_cents(amount: Decimal) -> int:

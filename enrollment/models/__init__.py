@@ -13,11 +13,12 @@ from .catalog import (
     TariffBand,
     TariffPlan,
 )
-from .common import HEALTH_PERMISSION, ServiceKind
+from .common import HEALTH_PERMISSION, PREPAID_KINDS, ServiceKind, prepaid_kind_choices, service_kind_prepaid
 from .enrollment import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDiet
 
 __all__ = [
     "HEALTH_PERMISSION",
+    "PREPAID_KINDS",
     "Enrollment",
     "EnrollmentEvent",
     "EnrollmentWindow",
@@ -33,4 +34,6 @@ __all__ = [
     "Stop",
     "TariffBand",
     "TariffPlan",
+    "prepaid_kind_choices",
+    "service_kind_prepaid",
 ]

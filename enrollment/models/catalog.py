@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .common import EURO, ServiceKind
+from .common import EURO, ServiceKind, service_kind_prepaid
 
 
 class SchoolYear(models.Model):
@@ -132,6 +132,11 @@ class Service(models.Model):
     @property
     def unit(self) -> str:
         return self.UNIT_OF_KIND[self.kind]
+
+    @property
+    def prepaid(self) -> bool:
+        """Paid from a prepaid balance topped up by the family (the canteen), else billed by notice."""
+        return service_kind_prepaid(self.kind)
 
 
 class EnrollmentWindow(models.Model):

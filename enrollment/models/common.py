@@ -22,3 +22,24 @@ class ServiceKind(models.TextChoices):
     CANTEEN = "canteen", _("Refezione scolastica (mensa)")
     TRANSPORT = "transport", _("Trasporto scolastico")
     NURSERY = "nursery", _("Asilo nido")
+
+    @property
+    def prepaid(self) -> bool:
+        """How the service is paid, decided here only: True for a prepaid balance the family tops up (the
+        canteen: meals are debited from it); False for a service billed by notice (transport, nursery, school
+        fees), whose notices are the debt and which has no balance, no top-up and no ledger entries."""
+        return self in PREPAID_KINDS
+
+
+# The services paid from a prepaid balance (the ledger and its top-ups); every other service is billed by notice.
+PREPAID_KINDS: frozenset[str] = frozenset({ServiceKind.CANTEEN})
+
+
+def service_kind_prepaid(kind: str) -> bool:
+    """Whether the service of this kind (a ServiceKind value) is paid from a prepaid balance (see ServiceKind)."""
+    return kind in PREPAID_KINDS
+
+
+def prepaid_kind_choices() -> list[tuple[str, str]]:
+    """The choices (value, label) of the prepaid services: what a family tops up, what a balance is kept for."""
+    return [(value, str(label)) for value, label in ServiceKind.choices if value in PREPAID_KINDS]

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import Guardianship
 from portal import mail
 
+from .. import tariffs
 from ..models import Enrollment
 
 # --- e-mails -------------------------------------------------------------------------------------------------
@@ -43,14 +44,36 @@ def recipients(row: Enrollment, guardians: list[tuple[int, str, str]]) -> list[s
     return unique
 
 
-def family_url() -> str:
+def _absolute(path: str) -> str:
     domain = settings.PORTAL_DOMAIN
     scheme = "http" if domain.startswith(("127.", "localhost")) or settings.DEBUG else "https"
+    return f"{scheme}://{domain}{path}"
+
+
+def family_url() -> str:
     try:
         path = reverse("accounts:family")
     except NoReverseMatch:  # pragma: no cover - the family page always exists
         path = "/"
-    return f"{scheme}://{domain}{path}"
+    return _absolute(path)
+
+
+def _prepaid_context(row: Enrollment) -> dict[str, Any]:
+    """A prepaid service (the canteen): meals are paid from the child's balance, which the family tops up; the
+    tariff per meal, an example ("20 pasti = 56,00 €") and the top-up page (the euro filter writes the amounts)."""
+    if not row.service.prepaid:
+        return {"prepaid": False}
+    try:
+        topup = reverse("payments:topup")
+    except NoReverseMatch:  # pragma: no cover - the payments pages are always installed
+        topup = "/"
+    return {
+        "prepaid": True,
+        "meal_price": row.tariff_amount,
+        "meals_example_count": tariffs.MEALS_EXAMPLE,
+        "meals_example_amount": tariffs.meals_example(row.tariff_amount),
+        "topup_url": _absolute(f"{topup}?child={row.child_id}&service={row.service.kind}"),
+    }
 
 
 def email_context(row: Enrollment, **extra: Any) -> dict[str, Any]:
@@ -65,6 +88,7 @@ def email_context(row: Enrollment, **extra: Any) -> dict[str, Any]:
         "route_name": row.route.name if row.route is not None else "",
         "protocol": row.protocol or "",
         "family_url": family_url(),
+        **_prepaid_context(row),
         **extra,
     }
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.errors import DomainError
 
-from .. import selectors, services
+from .. import selectors, services, tariffs
 from ..models import Enrollment, SchoolYear
 from ..pdf import enrollment_receipt_render, receipt_filename
 from ..selectors import PARENT_WITHDRAWABLE
@@ -56,6 +56,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_withdraw": enrollment.status in PARENT_WITHDRAWABLE,
             "special_diet": enrollment.diet != Enrollment.Diet.NONE,
             "private_visible": selectors.enrollment_private_data_visible(user=user, enrollment=enrollment),
+            "meals_example_count": tariffs.MEALS_EXAMPLE,  # a prepaid canteen: "20 pasti = 56,00 €"
+            "meals_example_amount": tariffs.meals_example(enrollment.tariff_amount),
         },
     )
 

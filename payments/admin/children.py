@@ -9,9 +9,10 @@ from accounts.admin.families import ChildAdmin
 from portal.admin_mixins import ReadOnlyAdminMixin
 
 from ..models import Balance, PaymentNotice
+from .money import money_column
 
-_NOTICE_FIELDS = ("notice_link", "causale", "amount", "due_date", "status")
-_BALANCE_FIELDS = ("service_kind", "amount", "entries_link")
+_NOTICE_FIELDS = ("notice_link", "causale", "amount_euro", "due_date", "status")
+_BALANCE_FIELDS = ("service_kind", "amount_euro", "entries_link")
 
 
 class ChildNoticeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -23,6 +24,7 @@ class ChildNoticeInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = _NOTICE_FIELDS
     readonly_fields = _NOTICE_FIELDS
     ordering = ["-due_date", "-pk"]
+    amount_euro = money_column("amount", _("importo"))
 
     @admin.display(description=_("avviso"))
     def notice_link(self, notice: PaymentNotice) -> str:
@@ -38,6 +40,7 @@ class ChildBalanceInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("saldi")
     fields = _BALANCE_FIELDS
     readonly_fields = _BALANCE_FIELDS
+    amount_euro = money_column("amount", _("saldo"))
 
     @admin.display(description=_("movimenti"))
     def entries_link(self, balance: Balance) -> str:

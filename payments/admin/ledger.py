@@ -12,43 +12,52 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child
 from accounts.validators import normalize_codice_fiscale
-from enrollment.models import ServiceKind
+from enrollment.models import prepaid_kind_choices
 from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.errors import DomainError
-from portal.money import AmountFormatError, parse_euro
+from portal.money import AmountFormatError, euro_format, parse_euro
 
 from .. import services
 from ..models import Balance, LedgerEntry
+from .money import money_column
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "child", "service_kind", "kind", "amount", "reason", "notice", "created_by"]
+    list_display = ["created_at", "child", "service_kind", "kind", "amount_euro", "reason", "notice", "created_by"]
     list_filter = ["kind", "service_kind"]
     search_fields = ["child__codice_fiscale", "child__last_name", "reference", "reason", "=receipt__receipt_id"]
     list_select_related = ["child", "notice", "created_by"]
     date_hierarchy = "created_at"
-    readonly_fields = [
+    fields = readonly_fields = (
         "child",
         "service_kind",
         "kind",
-        "amount",
+        "amount_euro",
         "notice",
         "receipt",
         "reference",
         "reason",
         "created_by",
         "created_at",
-    ]
+    )
+    amount_euro = money_column("amount", _("importo"))
 
 
 class AdjustmentForm(forms.Form):
     CREDIT, DEBIT = "credit", "debit"
 
     child_codice_fiscale = forms.CharField(label=_("Codice fiscale del bambino"), max_length=30)
-    service_kind = forms.ChoiceField(label=_("Servizio"), choices=ServiceKind.choices)
+    # Only a prepaid service has a balance (ServiceKind.prepaid): one billed by notice is corrected by its notices.
+    service_kind = forms.ChoiceField(
+        label=_("Servizio"),
+        choices=prepaid_kind_choices,
+        error_messages={
+            "invalid_choice": _("Solo la mensa ha un saldo: trasporto e nido si correggono con i loro avvisi.")
+        },
+    )
     direction = forms.ChoiceField(
         label=_("Tipo"),
         choices=[(CREDIT, _("Accredito (aumenta il saldo)")), (DEBIT, _("Addebito (diminuisce il saldo)"))],
@@ -99,11 +108,12 @@ class BalanceSignFilter(admin.SimpleListFilter):
 
 @admin.register(Balance)
 class BalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["child", "service_kind", "amount", "updated_at", "adjust_link"]
+    list_display = ["child", "service_kind", "amount_euro", "updated_at", "adjust_link"]
     list_filter = [BalanceSignFilter, "service_kind"]
     search_fields = ["child__codice_fiscale", "child__last_name", "child__first_name"]
     list_select_related = ["child"]
-    readonly_fields = ["child", "service_kind", "amount", "updated_at"]
+    fields = readonly_fields = ("child", "service_kind", "amount_euro", "updated_at")
+    amount_euro = money_column("amount", _("saldo"))
     change_list_template = "admin/payments/balance/change_list.html"
 
     def has_adjust_permission(self, request) -> bool:
@@ -146,8 +156,8 @@ class BalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    gettext("Rettifica di %(amount)s € registrata per %(child)s.")
-                    % {"amount": entry.amount, "child": f"{child.first_name} {child.last_name}"},
+                    gettext("Rettifica di %(amount)s registrata per %(child)s.")
+                    % {"amount": euro_format(entry.amount), "child": f"{child.first_name} {child.last_name}"},
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:payments_balance_changelist"))

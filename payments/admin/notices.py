@@ -19,12 +19,13 @@ from portal.errors import DomainError
 
 from .. import pagopa, services
 from ..models import PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt
+from .money import money_column
 from .notice_issue import ISSUE_PERMISSION, notice_issue_view
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
-OPTION_FIELDS = ("instalment", "notice_number_printed", "iuv", "amount", "due_date", "paid_at")
+OPTION_FIELDS = ("instalment", "notice_number_printed", "iuv", "amount_euro", "due_date", "paid_at")
 
 
 class PaymentOptionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -32,13 +33,14 @@ class PaymentOptionInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = readonly_fields = OPTION_FIELDS
     verbose_name_plural = _("opzioni di pagamento (0 = unica soluzione)")
+    amount_euro = money_column("amount", _("importo"))
 
     @admin.display(description=_("codice avviso"))
     def notice_number_printed(self, option: PaymentOption) -> str:
         return option.notice_number_grouped
 
 
-RECEIPT_INLINE_FIELDS = ("receipt_id", "paid_at", "amount", "fee", "psp_name", "flagged", "flag_reason")
+RECEIPT_INLINE_FIELDS = ("receipt_id", "paid_at", "amount_euro", "fee_euro", "psp_name", "flagged", "flag_reason")
 
 
 class ReceiptInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -46,6 +48,8 @@ class ReceiptInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = readonly_fields = RECEIPT_INLINE_FIELDS
     show_change_link = True
+    amount_euro = money_column("amount", _("importo"))
+    fee_euro = money_column("fee", _("commissione"))
 
 
 EVENT_FIELDS = ("at", "action", "from_status", "to_status", "actor_kind", "actor", "reason")
@@ -83,7 +87,7 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
         "child",
         "service_kind",
         "purpose",
-        "amount",
+        "amount_euro",
         "due_date",
         "status",
         "platform_state",
@@ -109,7 +113,7 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
     actions = ["cancel_notices"]
     change_list_template = "admin/payments/paymentnotice/change_list.html"
     fieldsets = [
-        (None, {"fields": ["causale", "amount", "due_date", "status", "flagged", "purpose", "service_kind"]}),
+        (None, {"fields": ["causale", "amount_euro", "due_date", "status", "flagged", "purpose", "service_kind"]}),
         (_("Chi"), {"fields": ["child", "enrollment", "payer", "payer_fiscal_code", "payer_name"]}),
         (_("pagoPA"), {"fields": ["iupd", "platform_state", "platform_error", "pdf"]}),
         (
@@ -118,8 +122,10 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
         ),
     ]
 
+    amount_euro = money_column("amount", _("importo"))
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [f.name for f in self.model._meta.fields] + ["amount_euro"]
 
     def has_add_permission(self, request):
         return False  # no model form: the office issues through its own page ("Emetti un avviso", below)

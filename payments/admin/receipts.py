@@ -17,6 +17,7 @@ from portal.csv_export import csv_response
 from ..exports import receipts_daily_report_csv
 from ..models import Cart, Receipt, ReceiptMessage
 from ..selectors import receipts_daily_report
+from .money import money_column
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -27,12 +28,21 @@ class ReportDayForm(forms.Form):
 
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["receipt_id", "paid_at", "notice_number", "amount", "fee", "psp_name", "flagged", "flag_reason"]
+    list_display = [
+        "receipt_id",
+        "paid_at",
+        "notice_number",
+        "amount_euro",
+        "fee_euro",
+        "psp_name",
+        "flagged",
+        "flag_reason",
+    ]
     list_filter = ["flagged", "notice__service_kind", "psp_name"]
     search_fields = ["=receipt_id", "=notice_number", "=iuv", "payer_fiscal_code", "notice__payer_fiscal_code"]
     search_help_text = _("Identificativo della ricevuta, codice avviso, IUV o codice fiscale di chi ha pagato.")
     date_hierarchy = "paid_at"
-    readonly_fields = [
+    fields = readonly_fields = (
         "receipt_id",
         "notice",
         "option",
@@ -40,8 +50,8 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "iuv",
         "notice_number",
         "creditor_fiscal_code",
-        "amount",
-        "fee",
+        "amount_euro",
+        "fee_euro",
         "psp_id",
         "psp_name",
         "payment_method",
@@ -52,8 +62,10 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "flagged",
         "flag_reason",
         "pdf",
-    ]
+    )
     change_list_template = "admin/payments/receipt/change_list.html"
+    amount_euro = money_column("amount", _("importo"))
+    fee_euro = money_column("fee", _("commissione"))
 
     def get_urls(self):
         return [
@@ -65,9 +77,9 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def _report_day(self, request) -> tuple[ReportDayForm, datetime.date]:
-        yesterday = timezone.localdate() - datetime.timedelta(days=1)
-        form = ReportDayForm(request.GET if "day" in request.GET else None, initial={"day": yesterday})
-        day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else yesterday
+        today = timezone.localdate()  # the office looks at today's takings first; any day can be chosen
+        form = ReportDayForm(request.GET if "day" in request.GET else None, initial={"day": today})
+        day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else today
         return form, day
 
     def report_view(self, request):

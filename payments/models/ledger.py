@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
+from portal.money import euro_format
 
 from .common import EURO
 from .notices import PaymentNotice
@@ -80,7 +81,7 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["child", "service_kind"], name="ledger_child_service")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} €"
+        return f"{self.get_kind_display()} {euro_format(self.amount)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -105,4 +106,4 @@ class Balance(models.Model):
         constraints = [models.UniqueConstraint(fields=["child", "service_kind"], name="balance_unique")]
 
     def __str__(self) -> str:
-        return f"{self.amount} €"
+        return f"{self.get_service_kind_display()}: {euro_format(self.amount)}"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ServiceKind
 from portal.files import RandomFileName
+from portal.money import euro_format
 
 from .. import pagopa
 from .common import EURO
@@ -142,7 +143,22 @@ class PaymentNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.causale} — {self.amount} €"
+        return f"{self.causale} — {euro_format(self.amount)}"
+
+    @property
+    def payable_options(self) -> list["PaymentOption"]:
+        """What the family may pay online now, the default first: the whole amount (the single-payment option)
+        while nothing is paid, and the next unpaid instalment (rata) of a notice in instalments. Reads the
+        (prefetched) options."""
+        options = sorted(self.options.all(), key=lambda option: option.instalment)
+        choices = [option for option in options if option.instalment == 0 and not any(o.paid_at for o in options)]
+        following = next((option for option in options if option.instalment and option.paid_at is None), None)
+        return choices + ([following] if following is not None else [])
+
+    @property
+    def instalments_count(self) -> int:
+        """How many instalments (rate) the notice has (0: one payment only)."""
+        return sum(1 for option in self.options.all() if option.instalment)
 
 
 class PaymentNoticeEvent(models.Model):

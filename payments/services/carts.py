@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Child, User
 from accounts.selectors import children_for_user
-from enrollment.models import ServiceKind
+from enrollment.models import ServiceKind, service_kind_prepaid
 from portal.money import to_cents
 
 from .. import gateway as gateway_module
@@ -65,6 +65,14 @@ def topup_create(*, user: User, child_id: int, service_kind: str, amount: Decima
     child = child_get_for_user(user=user, child_id=child_id)
     if service_kind not in ServiceKind.values:
         raise NoticeDataError(_("Scegli il servizio da ricaricare."))
+    if not service_kind_prepaid(service_kind):
+        raise NoticeDataError(
+            _(
+                "%(service)s non ha un credito da ricaricare: si paga con gli avvisi di pagamento, "
+                "che trovi nella pagina Pagamenti."
+            )
+            % {"service": ServiceKind(service_kind).label}
+        )
     value = amount_check(amount, maximum=settings.PAYMENTS_TOPUP_MAX)
     today = timezone.localdate()
     return notice_issue(
@@ -90,12 +98,20 @@ CART_OUTCOMES = {
 }
 
 
-def payable_option(notice: PaymentNotice) -> PaymentOption | None:
-    """What a cart pays for a notice: the single payment, or the next unpaid instalment once one is paid."""
-    options = sorted(notice.options.all(), key=lambda option: option.instalment)
-    if not any(option.paid_at for option in options):
-        return options[0] if options else None
-    return next((option for option in options if option.instalment and option.paid_at is None), None)
+def payable_option(notice: PaymentNotice, *, option_id: int | None = None) -> PaymentOption | None:
+    """What a cart pays for a notice: the option the parent chose among `notice.payable_options` (the whole amount
+    or the next instalment), else the first of them (the whole amount, or the next instalment once one is paid).
+    A choice that is not payable now raises CartError."""
+    choices = notice.payable_options
+    if option_id is None:
+        return choices[0] if choices else None
+    chosen = next((option for option in choices if option.pk == option_id), None)
+    if chosen is None:
+        raise CartError(
+            _("La rata scelta per «%(causale)s» non si può pagare ora: ricarica la pagina e scegli di nuovo.")
+            % {"causale": notice.causale}
+        )
+    return chosen
 
 
 def _return_urls_for(urls: ReturnUrls, public_id: str) -> ReturnUrls:
@@ -146,8 +162,13 @@ def _cart_notices(*, user: User, notice_ids: Iterable[int | str]) -> list[Paymen
     return notices
 
 
-def cart_open(*, user: User, notice_ids: list[int], return_urls: ReturnUrls) -> Cart:
+def cart_open(
+    *, user: User, notice_ids: list[int], return_urls: ReturnUrls, options: dict[int, int] | None = None
+) -> Cart:
     """Open an online payment for 1-5 of the family's open notices; returns the cart with its checkout URL.
+
+    `options` (notice id → payment option id): what the parent chose to pay of a notice in instalments, the whole
+    amount or the next instalment (each has its own codice avviso); a notice left out is paid as `payable_option`.
 
     Notices not yet on the platform are published first. GatewayUnavailableError reaches the caller (the view
     says the platform is down and offers the printed notice); a refusal becomes a CartError.
@@ -168,7 +189,7 @@ def cart_open(*, user: User, notice_ids: list[int], return_urls: ReturnUrls) -> 
         )
     items = []
     for notice in notices:
-        option = payable_option(notice)
+        option = payable_option(notice, option_id=(options or {}).get(notice.pk))
         if option is None:
             raise CartError(_("L'avviso «%(causale)s» risulta già pagato.") % {"causale": notice.causale})
         items.append(

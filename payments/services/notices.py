@@ -4,9 +4,8 @@ Publication on the platform is in `positions`, top-ups and carts in `carts`, the
 
 Rules kept here:
 - a notice's IUVs and notice numbers come from IuvBase rows (an auto-increment id never handed out twice);
-- a notice is issued in one transaction with its options, its "issued" event (and, for a fee, the ledger debit);
-  it is published on the platform after commit (a task; the beat job `notices_publish_pending_task` retries what
-  did not go);
+- a notice is issued in one transaction with its options, its "issued" event (and a prepaid service's fee debit:
+  see ServiceKind.prepaid); published after commit (a task; `notices_publish_pending_task` retries what did not go);
 - a published notice is cancelled on the platform first: if the platform does not answer, the cancellation is
   refused (a notice cancelled here but still payable there could be paid unseen).
 """
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Child, User
 from accounts.services import family_summary_invalidate
-from enrollment.models import Enrollment, ServiceKind
+from enrollment.models import Enrollment, ServiceKind, service_kind_prepaid
 from portal.errors import DomainError, TransitionNotAllowedError
 
 from .. import gateway as gateway_module
@@ -147,6 +146,11 @@ def _options_build(drafts: list[_Draft]) -> list[PaymentOption]:
     return options
 
 
+def _debits_ledger(notice: PaymentNotice) -> bool:
+    """A prepaid service's fee is debited from its balance; a notice-billed service's notice is itself the debt."""
+    return notice.purpose == PaymentNotice.Purpose.FEE and service_kind_prepaid(notice.service_kind)
+
+
 def _fee_entry(notice: PaymentNotice) -> LedgerEntry:
     return LedgerEntry(
         child_id=notice.child_id,
@@ -185,7 +189,7 @@ def notice_issue(
     enrollment: Enrollment | None = None,
     instalments: list[tuple[Decimal, datetime.date]] | None = None,
 ) -> PaymentNotice:
-    """Issue one notice: the single-payment option (+ one option per instalment); a fee also debits the ledger.
+    """Issue one notice: the single-payment option (+ one per instalment); a prepaid service's fee debits the ledger.
 
     The notice is published on the platform after commit (a task); until then it can be paid only once published,
     which `cart_open` does first and the beat job retries. The payer's e-mail (not for top-ups) is written here and
@@ -210,7 +214,7 @@ def notice_issue(
     options = PaymentOption.objects.bulk_create(_options_build([draft]))
     _issued_event(notice).save(force_insert=True)
     family_summary_invalidate(child_ids=[notice.child_id])
-    if notice.purpose == PaymentNotice.Purpose.FEE:
+    if _debits_ledger(notice):
         ledger_record_many(entries=[_fee_entry(notice)])
     notices_issued_notify(notices=[notice], options=options)  # the payer's e-mail, with the PDF (not top-ups)
     transaction.on_commit(partial(positions.notice_publish_enqueue, notice.pk))
@@ -239,7 +243,7 @@ def notices_issue_bulk(*, specs: list[dict[str, Any]]) -> int:
     options = PaymentOption.objects.bulk_create(_options_build(drafts), batch_size=1000)
     notice_events_record_many(events=[_issued_event(notice) for notice in notices])
     family_summary_invalidate(child_ids={notice.child_id for notice in notices})
-    fees = [_fee_entry(notice) for notice in notices if notice.purpose == PaymentNotice.Purpose.FEE]
+    fees = [_fee_entry(notice) for notice in notices if _debits_ledger(notice)]
     ledger_record_many(entries=fees)
     notices_issued_notify(notices=notices, options=options)  # one e-mail per payer and notice, in one insert
     ids = [notice.pk for notice in notices]
@@ -298,7 +302,8 @@ def _cancel_check(notice: PaymentNotice) -> None:
 
 
 def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> PaymentNotice:
-    """The office cancels an open (or expired) notice: on the platform first, then here; a fee debit is reversed.
+    """The office cancels an open (or expired) notice: on the platform first, then here; a fee debit is reversed
+    (where the ledger has one: a prepaid service's fee, or a notice issued when every fee was debited).
 
     Refused (nothing changes) when the platform does not answer, or when the notice is paid, even in part.
     Idempotent: cancelling a cancelled notice returns it unchanged. The "cancelled" event keeps who and why, and
@@ -335,7 +340,7 @@ def notice_cancel(*, notice_id: int, actor: User | None, reason: str) -> Payment
             reason=reason,
         )
         family_summary_invalidate(child_ids=[notice.child_id])
-        if notice.purpose == PaymentNotice.Purpose.FEE:
+        if LedgerEntry.objects.filter(notice=notice, kind=LedgerEntry.Kind.FEE).exists():
             ledger_record(
                 child=notice.child,
                 service_kind=notice.service_kind,

@@ -210,19 +210,28 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
         option.save(update_fields=["paid_at"])
     _notice_settle(notice=notice, options=options, receipt=receipt, flags=flags)
     family_summary_invalidate(child_ids=[notice.child_id])
-    ledger_record(
-        child=notice.child,
-        service_kind=notice.service_kind,
-        kind=LedgerEntry.Kind.TOPUP if notice.purpose == PaymentNotice.Purpose.TOPUP else LedgerEntry.Kind.PAYMENT,
-        amount=receipt.amount,
-        notice=notice,
-        receipt=receipt,
-        reason=f"Pagamento pagoPA {receipt.notice_number}",
-    )
+    if _credits_ledger(notice):
+        ledger_record(
+            child=notice.child,
+            service_kind=notice.service_kind,
+            kind=LedgerEntry.Kind.TOPUP if notice.purpose == PaymentNotice.Purpose.TOPUP else LedgerEntry.Kind.PAYMENT,
+            amount=receipt.amount,
+            notice=notice,
+            receipt=receipt,
+            reason=f"Pagamento pagoPA {receipt.notice_number}",
+        )
     receipt_confirmation_enqueue(notice=notice, option=option, receipt=receipt)
     if flags:
         logger.warning("Receipt %s accepted and flagged: %s", receipt.receipt_id, "; ".join(flags))
     return message, 200
+
+
+def _credits_ledger(notice: PaymentNotice) -> bool:
+    """A top-up credits its balance; a fee's payment balances its debit, where the ledger has one (a prepaid
+    service's fee). A notice-billed service's fee (transport, nursery) is not in the ledger: its receipt is proof."""
+    if notice.purpose == PaymentNotice.Purpose.TOPUP:
+        return True
+    return LedgerEntry.objects.filter(notice_id=notice.pk, kind=LedgerEntry.Kind.FEE).exists()
 
 
 def _aware(value: datetime.datetime) -> datetime.datetime:

@@ -1,4 +1,4 @@
-"""Formatting for people, in the portal's language: ages."""
+"""Formatting for people, in the portal's language: ages, money."""
 
 import datetime
 
@@ -6,7 +6,18 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from portal.money import euro_format
+
 register = template.Library()
+
+
+@register.filter
+def euro(amount) -> str:
+    """ "1.234,50 €" (portal.money.euro_format): how every amount is written, in the pages and in the admin."""
+    try:
+        return euro_format(amount)
+    except (ArithmeticError, TypeError, ValueError):
+        return ""
 
 
 def age_in_years(birth_date: datetime.date, today: datetime.date | None = None) -> int:

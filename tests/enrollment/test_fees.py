@@ -35,14 +35,16 @@ def test_accepting_transport_issues_the_fee_in_instalments(transport_submitted, 
     options = list(notice.options.order_by("instalment"))
     assert [option.instalment for option in options] == [0, 1, 2]
     assert options[1].amount + options[2].amount == notice.amount
-    assert ledger_balance(child=giulia, service_kind="transport") == -notice.amount
+    # transport is billed by notice: the notice is the debt, the ledger (prepaid balances only) is not touched
+    assert not LedgerEntry.objects.exists()
+    assert ledger_balance(child=giulia, service_kind="transport") == 0
 
 
 def test_accepting_twice_issues_one_notice(transport_submitted, office):
     services.enrollment_accept(enrollment=transport_submitted, actor=office)
     services.enrollment_accept(enrollment=transport_submitted, actor=office)
     assert PaymentNotice.objects.filter(enrollment=transport_submitted).count() == 1
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.FEE).count() == 1
+    assert not LedgerEntry.objects.exists()
 
 
 def test_bulk_acceptance_issues_the_fees(transport_submitted, office):

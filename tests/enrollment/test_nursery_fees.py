@@ -71,16 +71,15 @@ def test_an_accepted_enrollment_gets_the_month_notice(accepted, giulia, parent, 
     assert notice.period == OCTOBER
     assert notice.created_by == office
     assert [(option.instalment, option.amount) for option in notice.options.all()] == [(0, FEE)]
-    fee = LedgerEntry.objects.get(notice=notice)
-    assert (fee.kind, fee.amount, fee.service_kind) == (LedgerEntry.Kind.FEE, -FEE, ServiceKind.NURSERY)
-    assert ledger_balance(child=giulia, service_kind=ServiceKind.NURSERY) == -FEE
+    assert not LedgerEntry.objects.filter(notice=notice).exists()  # billed by notice: no balance to debit
+    assert ledger_balance(child=giulia, service_kind=ServiceKind.NURSERY) == 0
 
 
 def test_running_again_issues_nothing_new(accepted, giulia):
     assert nursery_fees_issue(month=OCTOBER) == 1
     assert nursery_fees_issue(month=datetime.date(2026, 10, 31)) == 0
     assert PaymentNotice.objects.filter(enrollment=accepted).count() == 1
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.FEE).count() == 1
+    assert not LedgerEntry.objects.exists()
     # the next month is a new notice
     assert nursery_fees_issue(month=datetime.date(2026, 11, 1)) == 1
     assert list(
@@ -89,7 +88,7 @@ def test_running_again_issues_nothing_new(accepted, giulia):
         OCTOBER,
         datetime.date(2026, 11, 1),
     ]
-    assert ledger_balance(child=giulia, service_kind=ServiceKind.NURSERY) == -2 * FEE
+    assert ledger_balance(child=giulia, service_kind=ServiceKind.NURSERY) == 0
 
 
 def test_a_cancelled_month_is_issued_again(accepted, office):
@@ -238,4 +237,4 @@ def test_concurrent_runs_issue_each_month_once(accepted, parent, nursery, school
     assert errors == []
     assert sorted(results) == [0, 0, 0, 2]
     assert PaymentNotice.objects.count() == 2
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.FEE).count() == 2
+    assert not LedgerEntry.objects.exists()

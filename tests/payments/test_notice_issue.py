@@ -65,7 +65,7 @@ def test_notice_issue_copies_the_payer_and_creates_the_single_option(giulia, par
     assert not LedgerEntry.objects.exists()  # a top-up moves the balance only when paid
 
 
-def test_fee_notice_with_instalments_debits_the_ledger_once(giulia, parent):
+def test_transport_fee_notice_with_instalments_writes_no_ledger_entry(giulia, parent):
     notice = notice_make(
         child=giulia,
         payer=parent,
@@ -83,9 +83,25 @@ def test_fee_notice_with_instalments_debits_the_ledger_once(giulia, parent):
         (3, Decimal("100.00")),
     ]
     assert len({o.notice_number for o in options}) == 4
+    # transport is billed by notice (ServiceKind.prepaid): no ledger debit, no balance
+    assert not LedgerEntry.objects.exists()
+    assert not Balance.objects.exists()
+
+
+def test_fee_notice_of_a_prepaid_service_debits_its_balance_once(giulia, parent):
+    """A one-off fee of the canteen (a lost card) is debited from the canteen balance the family tops up."""
+    notice = notice_make(
+        child=giulia,
+        payer=parent,
+        amount="12.00",
+        purpose=PaymentNotice.Purpose.FEE,
+        service_kind="canteen",
+        causale="Duplicato tessera mensa",
+        instalments=[("6.00", 30), ("6.00", 60)],
+    )
     [entry] = LedgerEntry.objects.all()
-    assert (entry.kind, entry.amount, entry.notice_id) == (LedgerEntry.Kind.FEE, Decimal("-300.00"), notice.pk)
-    assert Balance.objects.get(child=giulia, service_kind="transport").amount == Decimal("-300.00")
+    assert (entry.kind, entry.amount, entry.notice_id) == (LedgerEntry.Kind.FEE, Decimal("-12.00"), notice.pk)
+    assert Balance.objects.get(child=giulia, service_kind="canteen").amount == Decimal("-12.00")
 
 
 @pytest.mark.parametrize(
@@ -227,9 +243,13 @@ def test_notices_issue_bulk_writes_every_notice_option_and_fee(giulia, parent):
     assert PaymentNotice.objects.count() == 4
     assert PaymentOption.objects.count() == 6
     assert len(set(PaymentOption.objects.values_list("notice_number", flat=True))) == 6
+    assert not LedgerEntry.objects.exists()  # the nursery is billed by notice: no ledger debit
+    assert ledger_balance(child=other, service_kind="nursery") == Decimal("0.00")
+    canteen = [{**spec, "service_kind": "canteen"} for spec in specs[:3]]
+    assert services.notices_issue_bulk(specs=canteen) == 3
     assert LedgerEntry.objects.filter(kind="fee").count() == 3
-    assert Balance.objects.get(child=giulia, service_kind="nursery").amount == Decimal("-300.00")
-    assert ledger_balance(child=other, service_kind="nursery") == Decimal("-150.00")
+    assert Balance.objects.get(child=giulia, service_kind="canteen").amount == Decimal("-300.00")
+    assert ledger_balance(child=other, service_kind="canteen") == Decimal("-150.00")
 
 
 def test_notices_issue_bulk_checks_everything_before_writing(giulia, parent):

@@ -10,6 +10,7 @@ from payments.errors import (
     AmountError,
     CartError,
     NotFoundError,
+    NoticeDataError,
 )
 from payments.gateway import GatewayUnavailableError
 from payments.models import Balance, Cart, LedgerEntry, PaymentNotice
@@ -83,9 +84,16 @@ def test_topup_by_a_delegate_makes_the_delegate_the_payer(giulia, other_parent):
     from tests.payments.factories import delegate_add
 
     delegate_add(child=giulia, adult=other_parent)
-    notice = services.topup_create(user=other_parent, child_id=giulia.pk, service_kind="nursery", amount="10")
+    notice = services.topup_create(user=other_parent, child_id=giulia.pk, service_kind="canteen", amount="10")
     assert notice.payer_fiscal_code == other_parent.codice_fiscale
-    assert notice.causale.startswith("Ricarica nido - Giulia Rossi")
+    assert notice.causale.startswith("Ricarica mensa - Giulia Rossi")
+
+
+@pytest.mark.parametrize("kind", ["transport", "nursery"])
+def test_a_service_billed_by_notice_has_no_topup(giulia, parent, kind):
+    with pytest.raises(NoticeDataError, match="non ha un credito da ricaricare"):
+        services.topup_create(user=parent, child_id=giulia.pk, service_kind=kind, amount="10")
+    assert not PaymentNotice.objects.exists()
 
 
 # --- cart --------------------------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 
 from accounts import services as account_services
+from mockpsp.models import Checkout as MockCheckout
 from payments import pagopa, services
 from payments.models import Cart, LedgerEntry, PaymentNotice
-from tests.payments.factories import topup_notice
+from tests.payments.factories import notice_make as notice_make_options
+from tests.payments.factories import receipt_pay, topup_notice
 from tests.payments.test_pdf import notice_make, receipt_make
 
 pytestmark = pytest.mark.django_db
@@ -172,9 +174,26 @@ def test_platform_down_offers_the_notice_pdf(parent_client, parent, giulia, plat
 
 
 def test_topup_form_is_prefilled_from_the_querystring(parent_client, giulia, luca):
-    html = parent_client.get(f"{TOPUP}?child={luca.pk}&service=transport").content.decode()
+    html = parent_client.get(f"{TOPUP}?child={luca.pk}&service=canteen").content.decode()
     assert f'<option value="{luca.pk}" selected>' in html
-    assert '<option value="transport" selected>' in html
+    assert '<option value="canteen" selected>' in html
+
+
+def test_topup_form_offers_only_the_prepaid_services(parent_client, giulia):
+    html = parent_client.get(f"{TOPUP}?child={giulia.pk}&service=transport").content.decode()
+    assert '<option value="canteen"' in html
+    assert 'value="transport"' not in html
+    assert 'value="nursery"' not in html
+
+
+@pytest.mark.parametrize("kind", ["transport", "nursery"])
+def test_topup_of_a_service_billed_by_notice_is_refused_in_italian(parent_client, giulia, kind):
+    response = parent_client.post(TOPUP, {"child": giulia.pk, "service_kind": kind, "amount": "40", "action": "shop"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "non ha un credito da ricaricare: si paga con gli avvisi di pagamento" in html
+    assert 'value="40"' in html
+    assert not PaymentNotice.objects.exists()
 
 
 def test_topup_without_children_sends_to_add_one(parent_client):
@@ -226,12 +245,12 @@ def test_topup_at_a_shop_creates_the_notice_and_shows_it(parent_client, parent, 
 
 def test_topup_online_goes_to_the_checkout(parent_client, parent, giulia):
     response = parent_client.post(
-        TOPUP, {"child": giulia.pk, "service_kind": "nursery", "amount": "40", "action": "online"}
+        TOPUP, {"child": giulia.pk, "service_kind": "canteen", "amount": "40", "action": "online"}
     )
     cart = Cart.objects.get()
     assert response.status_code == 302
     assert response["Location"] == cart.checkout_url
-    assert cart.notices.get().service_kind == "nursery"
+    assert cart.notices.get().service_kind == "canteen"
 
 
 def test_topup_online_with_the_platform_down_keeps_the_notice(parent_client, parent, giulia, platform_down):
@@ -261,3 +280,79 @@ def test_topup_for_a_child_of_another_family_is_refused(parent_client, giulia, o
     assert "Scegli uno dei tuoi figli" in response.content.decode()
     assert "Marco" not in response.content.decode()
     assert not PaymentNotice.objects.exists()
+
+
+# --- a notice in instalments: the whole amount or the next instalment (issue 10, item 3) -------------------------
+
+
+def _in_instalments(parent, child) -> PaymentNotice:
+    return notice_make_options(
+        child=child,
+        payer=parent,
+        amount="300.00",
+        purpose="fee",
+        service_kind="transport",
+        causale="Trasporto scolastico a.s. 2026/2027",
+        instalments=[("100.00", 30), ("100.00", 120), ("100.00", 240)],
+    )
+
+
+def _checkout_items() -> list[tuple[str, int]]:
+    checkout = MockCheckout.objects.order_by("-pk").first()
+    return [(item["noticeNumber"], int(item["amount"])) for item in checkout.items]
+
+
+def test_the_payments_page_offers_the_whole_amount_or_the_next_instalment(parent_client, parent, giulia):
+    notice = _in_instalments(parent, giulia)
+    whole, first = notice.options.get(instalment=0), notice.options.get(instalment=1)
+    html = parent_client.get(NOTICES).content.decode().replace("\u00a0", " ")
+    assert f'name="option-{notice.pk}" value="{whole.pk}" id="option-{whole.pk}" checked' in html
+    assert f'name="option-{notice.pk}" value="{first.pk}" id="option-{first.pk}">' in html
+    assert "Tutto l'importo: 300,00 €" in html
+    assert f"Solo la rata 1 di 3: 100,00 € entro il {first.due_date:%d/%m/%Y}" in html
+    assert f'value="{notice.options.get(instalment=2).pk}"' not in html  # only the next one
+
+
+def test_choosing_the_instalment_pays_that_option(parent_client, parent, giulia):
+    notice = _in_instalments(parent, giulia)
+    first = notice.options.get(instalment=1)
+    response = parent_client.post(NOTICES, {"notice": [notice.pk], f"option-{notice.pk}": first.pk})
+    assert response.status_code == 302
+    assert response["Location"] == Cart.objects.get().checkout_url
+    assert _checkout_items() == [(first.notice_number, 10000)]
+
+
+def test_choosing_the_whole_amount_pays_the_single_payment_option(parent_client, parent, giulia):
+    notice = _in_instalments(parent, giulia)
+    whole = notice.options.get(instalment=0)
+    response = parent_client.post(NOTICES, {"notice": [notice.pk], f"option-{notice.pk}": whole.pk})
+    assert response.status_code == 302
+    assert _checkout_items() == [(whole.notice_number, 30000)]
+
+
+def test_after_the_first_instalment_the_next_one_is_offered_alone(parent_client, parent, giulia):
+    notice = _in_instalments(parent, giulia)
+    receipt_pay(notice.options.get(instalment=1))
+    second = notice.options.get(instalment=2)
+    html = parent_client.get(NOTICES).content.decode()
+    assert f'name="option-{notice.pk}"' not in html  # one choice only: no radio
+    whole = notice.options.get(instalment=0)
+    response = parent_client.post(NOTICES, {"notice": [notice.pk], f"option-{notice.pk}": whole.pk})
+    assert response.status_code == 200
+    assert "non si può pagare ora" in response.content.decode()
+    assert not Cart.objects.exists()
+    parent_client.post(NOTICES, {"notice": [notice.pk]})
+    assert _checkout_items() == [(second.notice_number, 10000)]
+
+
+def test_an_option_of_another_notice_is_refused(parent_client, parent, giulia):
+    notice = _in_instalments(parent, giulia)
+    other = _in_instalments(parent, giulia)
+    response = parent_client.post(
+        NOTICES, {"notice": [notice.pk], f"option-{notice.pk}": other.options.get(instalment=1).pk}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "non si può pagare ora" in html
+    assert f'id="option-{other.options.get(instalment=1).pk}" checked' in html  # the choice is kept
+    assert not Cart.objects.exists()

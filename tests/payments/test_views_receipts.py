@@ -89,7 +89,7 @@ def test_ledger_shows_balance_and_movements(parent_client, parent, giulia):
     assert "15,50" in html
     assert "+20,00" in html
     assert "-4,50" in html
-    assert "Bus" in html
+    assert "Bus" not in html  # transport is billed by notice: no balance, no movements shown to the family
     filtered = parent_client.get(f"{url}?service=canteen").content.decode()
     assert "Bus" not in filtered
     assert "Pasto" in filtered
