@@ -364,10 +364,11 @@ def _script_hash(source: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-# The two inline scripts of the Bootstrap Italia base template (font path and font loader).
+# The two inline scripts of the page's document, templates/portal/document.html (Bootstrap Italia's font path and
+# font loader): allowed by their hashes, so any change to them must be made here too.
 THEME_INLINE_SCRIPTS = [
     f'window.__PUBLIC_PATH__ = "{STATIC_URL}fonts"',
-    "\n            bootstrap.loadFonts('/bootstrap-italia/dist/fonts');\n        ",
+    "bootstrap.loadFonts('/bootstrap-italia/dist/fonts');",
 ]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

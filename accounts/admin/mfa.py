@@ -4,21 +4,39 @@ data (encrypted secrets) never shown. A removal is e-mailed to the account's add
 
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..models import StaffViewAuthenticator
 
 if admin.site.is_registered(Authenticator):
     admin.site.unregister(Authenticator)
 
 
-@admin.register(Authenticator)
+@admin.register(StaffViewAuthenticator)
 class AuthenticatorAdmin(admin.ModelAdmin):
-    raw_id_fields = ("user",)
-    list_display = ("user", "type", "created_at", "last_used_at")
-    list_filter = ("type", "created_at", "last_used_at")
+    """Registered on a proxy with Italian names: allauth's model has English ones ("Authenticators")."""
+
+    list_display = ("owner", "kind", "created", "last_used")
     search_fields = ("user__codice_fiscale", "user__email", "user__last_name")
-    fields = ("user", "type", "created_at", "last_used_at")
+    fields = ("owner", "kind", "created", "last_used")
     readonly_fields = fields
+
+    @admin.display(description=_("utente"), ordering="user__last_name")
+    def owner(self, obj: Authenticator) -> str:
+        return str(obj.user)
+
+    @admin.display(description=_("tipo"), ordering="type")
+    def kind(self, obj: Authenticator) -> str:
+        return str(obj.get_type_display())
+
+    @admin.display(description=_("attivato il"), ordering="created_at")
+    def created(self, obj: Authenticator):
+        return obj.created_at
+
+    @admin.display(description=_("ultimo uso"), ordering="last_used_at")
+    def last_used(self, obj: Authenticator):
+        return obj.last_used_at
 
     def has_add_permission(self, request):
         return False

@@ -75,23 +75,6 @@ class IseeListFilter(admin.SimpleListFilter):
         return queryset
 
 
-EVENT_LABELS = {
-    "draft_started": _("bozza iniziata"),
-    "submitted": _("inviata"),
-    "accepted": _("accolta"),
-    "rejected": _("respinta"),
-    "waitlisted": _("messa in lista d'attesa"),
-    "unwaitlisted": _("tolta dalla lista d'attesa"),
-    "seat_offered": _("posto liberato: accolta dalla lista d'attesa"),
-    "waitlist_rank_set": _("posizione in lista d'attesa cambiata"),
-    "diet_accepted": _("dieta accolta"),
-    "diet_rejected": _("dieta respinta"),
-    "exemption_set": _("esenzione"),
-    "isee_expired_accepted": _("ISEE scaduto accettato"),
-    "diet_medical_purged": _("dati sanitari cancellati (tempi di conservazione)"),
-    "isee_purged": _("valore ISEE cancellato (tempi di conservazione)"),
-    "withdrawn": _("ritirata"),
-}
 
 
 class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -120,7 +103,7 @@ class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description=_("azione"))
     def action_label(self, obj: EnrollmentEvent) -> str:
-        return str(EVENT_LABELS.get(obj.action, obj.action))
+        return obj.action_label
 
     @admin.display(description=_("nota"))
     def shown_note(self, obj: EnrollmentEvent) -> str:

@@ -221,6 +221,26 @@ class HealthDataAccess(models.Model):
         return f"{self.get_action_display()} — {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
 
+# What each action of an enrollment's history reads as (the office's history, the admin's rows).
+EVENT_ACTION_LABELS = {
+    "draft_started": _("bozza iniziata"),
+    "submitted": _("inviata"),
+    "accepted": _("accolta"),
+    "rejected": _("respinta"),
+    "waitlisted": _("messa in lista d'attesa"),
+    "unwaitlisted": _("tolta dalla lista d'attesa"),
+    "seat_offered": _("posto liberato: accolta dalla lista d'attesa"),
+    "waitlist_rank_set": _("posizione in lista d'attesa cambiata"),
+    "diet_accepted": _("dieta accolta"),
+    "diet_rejected": _("dieta respinta"),
+    "exemption_set": _("esenzione"),
+    "isee_expired_accepted": _("ISEE scaduto accettato"),
+    "diet_medical_purged": _("dati sanitari cancellati (tempi di conservazione)"),
+    "isee_purged": _("valore ISEE cancellato (tempi di conservazione)"),
+    "withdrawn": _("ritirata"),
+}
+
+
 class EnrollmentEvent(models.Model):
     """Every status change of an enrollment: who, when, from, to, why (append-only)."""
 
@@ -247,4 +267,8 @@ class EnrollmentEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.action} — {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+        return f"{self.action_label} — {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(EVENT_ACTION_LABELS.get(self.action, self.action))

@@ -95,10 +95,12 @@ class LedgerEntry(models.Model):
 class Balance(models.Model):
     """The cached sum of a child's ledger for one service, updated under a row lock with every entry."""
 
-    child = models.ForeignKey("accounts.Child", on_delete=models.PROTECT, related_name="balances")
+    child = models.ForeignKey(
+        "accounts.Child", on_delete=models.PROTECT, related_name="balances", verbose_name=_("bambino")
+    )
     service_kind = models.CharField(_("servizio"), max_length=10, choices=ServiceKind.choices)
     amount = models.DecimalField(_("saldo"), **EURO, default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("aggiornato il"), auto_now=True)
 
     class Meta:
         verbose_name = _("saldo")

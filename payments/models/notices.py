@@ -17,7 +17,7 @@ from .common import EURO
 class IuvBase(models.Model):
     """One row per IUV base ever handed out: the auto-increment id is the base, so a number is never reused."""
 
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("creato il"), default=timezone.now)
 
     class Meta:
         verbose_name = _("base IUV")
@@ -249,13 +249,15 @@ class Cart(models.Model):
         CANCELLED = "cancelled", _("annullato")
         FAILED = "failed", _("non riuscito")
 
-    public_id = models.CharField(max_length=32, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="carts")
-    notices = models.ManyToManyField(PaymentNotice, related_name="carts")
+    public_id = models.CharField(_("identificativo pubblico"), max_length=32, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="carts", verbose_name=_("utente")
+    )
+    notices = models.ManyToManyField(PaymentNotice, related_name="carts", verbose_name=_("avvisi"))
     status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.CREATED)
-    checkout_url = models.URLField(max_length=500, blank=True)
+    checkout_url = models.URLField(_("indirizzo del pagamento"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("creato il"), default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("aggiornato il"), auto_now=True)
 
     class Meta:
         verbose_name = _("carrello")

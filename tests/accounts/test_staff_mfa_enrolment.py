@@ -225,14 +225,14 @@ def test_the_office_removing_an_authenticator_tells_its_owner_and_cannot_create_
     parent_totp = TOTP.activate(parent, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").instance
 
     # Staff can neither enrol an app for someone (a secret of their choosing) nor see or edit the stored secret.
-    assert client.get(reverse("admin:mfa_authenticator_add")).status_code == 403
-    page = client.get(reverse("admin:mfa_authenticator_change", args=[parent_totp.pk]))
+    assert client.get(reverse("admin:accounts_staffviewauthenticator_add")).status_code == 403
+    page = client.get(reverse("admin:accounts_staffviewauthenticator_change", args=[parent_totp.pk]))
     assert page.status_code == 200
     assert parent_totp.data["secret"] not in page.content.decode()
     assert 'name="data"' not in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:mfa_authenticator_delete", args=[parent_totp.pk]), {"post": "yes"})
+        response = client.post(reverse("admin:accounts_staffviewauthenticator_delete", args=[parent_totp.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Authenticator.objects.filter(pk=parent_totp.pk).exists()
     assert [(mail.to, mail.subject) for mail in mailoutbox] == [

@@ -92,7 +92,8 @@ def _back_to_italian():
 
 
 def main_lang(html: str) -> str | None:
-    match = re.search(r"<main\b[^>]*\blang=\"([^\"]*)\"", html)
+    """The page's language: the document's own `lang` (templates/portal/document.html)."""
+    match = re.search(r"<html\b[^>]*\blang=\"([^\"]*)\"", html)
     return match.group(1) if match else None
 
 
