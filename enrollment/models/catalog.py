@@ -138,6 +138,19 @@ class Service(models.Model):
         """Paid from a prepaid balance topped up by the family (the canteen), else billed by notice."""
         return service_kind_prepaid(self.kind)
 
+    @property
+    def name_in_sentence(self) -> str:
+        """The name as it reads inside an Italian sentence, after "al servizio di": "refezione scolastica".
+
+        The office writes names as titles ("Refezione scolastica"); the first letter is lowered, unless the name
+        starts with an acronym or a proper name written in capitals ("CRE estivo", "ASP Arcobaleno").
+        """
+        name = self.name.strip()
+        first_word = name.split(" ", 1)[0]
+        if len(first_word) > 1 and first_word[:2].isupper():
+            return name
+        return name[:1].lower() + name[1:]
+
 
 class EnrollmentWindow(models.Model):
     """When parents may enroll in a service for a year (Europe/Rome); staff may still enroll late."""

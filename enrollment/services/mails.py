@@ -83,6 +83,7 @@ def email_context(row: Enrollment, **extra: Any) -> dict[str, Any]:
         "comune_email": settings.PORTAL_COMUNE_EMAIL,
         "child_name": f"{row.child.first_name} {row.child.last_name}",
         "service_name": row.service.name,
+        "service_in_sentence": row.service.name_in_sentence,
         "school_year": row.school_year.name,
         "school_name": row.school.name if row.school is not None else "",
         "route_name": row.route.name if row.route is not None else "",
