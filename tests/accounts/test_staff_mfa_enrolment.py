@@ -232,7 +232,9 @@ def test_the_office_removing_an_authenticator_tells_its_owner_and_cannot_create_
     assert 'name="data"' not in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:accounts_staffviewauthenticator_delete", args=[parent_totp.pk]), {"post": "yes"})
+        response = client.post(
+            reverse("admin:accounts_staffviewauthenticator_delete", args=[parent_totp.pk]), {"post": "yes"}
+        )
     assert response.status_code == 302
     assert not Authenticator.objects.filter(pk=parent_totp.pk).exists()
     assert [(mail.to, mail.subject) for mail in mailoutbox] == [
