@@ -75,8 +75,6 @@ class IseeListFilter(admin.SimpleListFilter):
         return queryset
 
 
-
-
 class EnrollmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Who did what and when. The notes of diet decisions are shown only with the health data permission."""
 
