@@ -12,6 +12,7 @@ import datetime
 import re
 from decimal import Decimal
 from email import message_from_string
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 
@@ -93,6 +94,10 @@ def mail_messages(mail_dir: Path) -> list[Message]:
             if chunk.strip():
                 messages.append(message_from_string(chunk.strip("\n")))
     return messages
+
+
+def subject(message: Message) -> str:
+    return str(make_header(decode_header(message["Subject"] or "")))
 
 
 def pdf_attachments(message: Message) -> list[bytes]:
@@ -189,7 +194,12 @@ def test_parent_pays_two_notices_online_and_sees_them_paid(
     assert [(status, to) for status, to, _attachments in outbox] == [("sent", [EMAIL]), ("sent", [EMAIL])], outbox
     assert all(attachments for _status, _to, attachments in outbox), outbox
     sent = [message for message in mail_messages(mail_dir) if message["To"] == EMAIL]
-    pdfs = [content for message in sent for content in pdf_attachments(message)]
+    # The transport fee's notice was e-mailed when it was issued (with the avviso); then one e-mail per receipt.
+    issued = [message for message in sent if "Nuovo avviso di pagamento" in subject(message)]
+    assert len(issued) == 1, [message["Subject"] for message in sent]
+    assert pdf_attachments(issued[0])
+    receipts = [message for message in sent if "Pagamento ricevuto" in subject(message)]
+    pdfs = [content for message in receipts for content in pdf_attachments(message)]
     assert len(pdfs) == 2, [message["Subject"] for message in sent]
     texts = [pdf_text(content) for content in pdfs]
     assert any("150,00" in text for text in texts), texts
