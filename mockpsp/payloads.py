@@ -44,17 +44,35 @@ def _cents(data: dict, key: str, where: str, *, minimum: int = 1, required: bool
     return value
 
 
+GPD_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z?$")
+# The fields gpd.json marks readOnly in the request models (PaymentPositionModel, PaymentOptionModel): the fake
+# refuses a request that sets them (400), so that a client that does is found here rather than on the platform.
+READ_ONLY_POSITION = ("status", "paymentDate")
+READ_ONLY_OPTION = ("notificationFee",)
+
+
+def _read_only_refuse(data: dict, names: tuple[str, ...], where: str) -> None:
+    for name in names:
+        if name in data:
+            raise bad_request(f"{where}{name}: read-only, computed by the platform")
+
+
 def _when(data: dict, key: str, where: str, *, required: bool) -> datetime.datetime | None:
     value = data.get(key)
     if value in (None, ""):
         if required:
             raise bad_request(f"{where}{key}: required date")
         return None
+    text = str(value)
+    if not GPD_DATETIME.match(text):
+        # GPD parses these fields as a Java LocalDateTime (compared with the current UTC time): an offset such as
+        # +01:00 is refused with a 400, as here; "Z" or no suffix at all is read as UTC.
+        raise bad_request(f"{where}{key}: not a GPD date and time (yyyy-MM-ddTHH:mm:ss, UTC, no offset)")
     try:
-        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.datetime.fromisoformat(text.removesuffix("Z"))
     except ValueError as error:
         raise bad_request(f"{where}{key}: not an ISO date") from error
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ROME)
+    return parsed.replace(tzinfo=datetime.UTC)
 
 
 def _when_required(data: dict, key: str, where: str) -> datetime.datetime:
@@ -128,6 +146,7 @@ def _option_clean(
     """One paymentOption of a position body → the fields of PaymentOption; adds its iuv to `seen` (once each)."""
     if not isinstance(option, dict):
         raise bad_request(f"{where}: object required")
+    _read_only_refuse(option, READ_ONLY_OPTION, where)
     iuv = _text(option, "iuv", where, max_length=17)
     if not IUV.match(iuv):
         raise bad_request(f"{where}iuv: 17 digits")
@@ -173,6 +192,7 @@ def position_clean(data: object, *, strict_check_digit: bool) -> dict:
     """A PaymentPositionModel body → the fields of DebtPosition and its options (400 fault otherwise)."""
     if not isinstance(data, dict):
         raise bad_request("body: JSON object required")
+    _read_only_refuse(data, READ_ONLY_POSITION, "")
     kind = data.get("type", "F")
     if kind not in {"F", "G"}:
         raise bad_request("type: F or G")

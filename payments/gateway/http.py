@@ -153,6 +153,13 @@ def receipt_parse(body: bytes) -> ParsedReceipt:
     )
 
 
+def gpd_datetime(day: datetime.date) -> str:
+    """The last second of a day in Rome, as GPD reads its dates: a Java LocalDateTime compared with the current UTC
+    time, which refuses an offset such as +01:00. So: UTC, written with "Z" (`2026-12-22T22:59:59Z`)."""
+    moment = datetime.datetime.combine(day, datetime.time(23, 59, 59), ROME).astimezone(datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def receipt_verify(*, body: bytes, headers: dict[str, str], secret: str) -> None:
     """Raise ReceiptSignatureError unless the header carries the HMAC of the raw body (an empty secret: never)."""
     if not secret:
@@ -313,8 +320,7 @@ class HttpGateway:
                     "amount": int(option.amount_cents),
                     "description": option.description[:140],
                     "isPartialPayment": option.is_partial_payment,
-                    "dueDate": datetime.datetime.combine(option.due_date, datetime.time(23, 59, 59), ROME).isoformat(),
-                    "fee": 0,
+                    "dueDate": gpd_datetime(option.due_date),
                     "transfer": [
                         {
                             "idTransfer": "1",

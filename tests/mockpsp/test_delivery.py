@@ -235,7 +235,7 @@ def raw_position(nav: str, **changes) -> dict:
                 "amount": 1000,
                 "description": "Trasporto",
                 "isPartialPayment": False,
-                "dueDate": (timezone.now() + datetime.timedelta(days=10)).isoformat(),
+                "dueDate": (timezone.now() + datetime.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "transfer": [
                     {
                         "idTransfer": "1",
