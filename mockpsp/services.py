@@ -161,9 +161,10 @@ def position_publish(*, organization: str, iupd: str) -> DebtPosition:
 
 @transaction.atomic
 def position_invalidate(*, organization: str, iupd: str) -> DebtPosition:
-    """PUBLISHED/VALID/EXPIRED → INVALID (final); anything else 409."""
+    """PUBLISHED/VALID → INVALID (final); anything else 409, EXPIRED and PARTIALLY_PAID included, as GPD
+    (pagopa/pagopa-debt-position DebtPositionStatus: only those two are invalidable)."""
     position = _position_locked(organization=organization, iupd=iupd)
-    allowed = {DebtPosition.Status.PUBLISHED, DebtPosition.Status.VALID, DebtPosition.Status.EXPIRED}
+    allowed = {DebtPosition.Status.PUBLISHED, DebtPosition.Status.VALID}
     if position.status not in allowed:
         raise MockFaultError(409, faults.NON_MODIFICABILE, f"position {iupd} is {position.status}: not invalidable")
     position.status = DebtPosition.Status.INVALID

@@ -110,7 +110,7 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
     inlines = [PaymentOptionInline, ReceiptInline, PaymentNoticeEventInline]
-    actions = ["cancel_notices"]
+    actions = ["cancel_notices", "republish_notices"]
     change_list_template = "admin/payments/paymentnotice/change_list.html"
     fieldsets = [
         (None, {"fields": ["causale", "amount_euro", "due_date", "status", "flagged", "purpose", "service_kind"]}),
@@ -161,6 +161,33 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
             matches = queryset.filter(options__notice_number=compact) | queryset.filter(options__iuv=compact)
             return matches.distinct(), True
         return super().get_search_results(request, queryset, search_term)
+
+    @admin.action(description=_("Invia di nuovo alla piattaforma gli avvisi rifiutati"), permissions=["cancel"])
+    def republish_notices(self, request: HttpRequest, queryset):
+        """After the cause of a refusal is fixed (the platform's reason is on each notice): send them again."""
+        published, refused = 0, []
+        for notice in queryset.order_by("pk"):
+            try:
+                state = services.notice_publish_retry(notice_id=notice.pk, actor=cast(User, request.user))
+            except DomainError as error:
+                refused.append(f"«{notice.causale}»: {error}")
+                continue
+            if state:
+                published += 1
+            else:
+                notice.refresh_from_db()
+                refused.append(
+                    f"«{notice.causale}»: {notice.platform_error or gettext('la piattaforma non risponde')}"
+                )
+        if published:
+            self.message_user(
+                request,
+                ngettext("%(count)d avviso pubblicato.", "%(count)d avvisi pubblicati.", published)
+                % {"count": published},
+                messages.SUCCESS,
+            )
+        for line in refused:
+            self.message_user(request, gettext("Non pubblicato: %(why)s") % {"why": line}, messages.ERROR)
 
     @admin.action(description=_("Annulla avviso (chiede il motivo)"), permissions=["cancel"])
     def cancel_notices(self, request: HttpRequest, queryset):

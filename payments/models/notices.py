@@ -168,6 +168,7 @@ class PaymentNoticeEvent(models.Model):
         ISSUED = "issued", _("emesso")
         PUBLISHED = "published", _("pubblicato sulla piattaforma")
         PLATFORM_REFUSED = "platform_refused", _("rifiutato dalla piattaforma")
+        PLATFORM_RETRIED = "platform_retried", _("inviato di nuovo alla piattaforma")
         EXPIRED = "expired", _("scaduto")
         CANCELLED = "cancelled", _("annullato")
         PAID = "paid", _("pagato")

@@ -28,7 +28,7 @@ from .intake_refused import receipt_intake_refuse
 from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
 from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
 from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
-from .positions import notice_publish, notices_publish_pending
+from .positions import notice_publish, notice_publish_retry, notices_publish_pending
 from .receipts import receipt_intake
 from .retention import refused_intake_call_purge
 
@@ -48,6 +48,7 @@ __all__ = [
     "notice_issue_oneoff",
     "notice_payer_default",
     "notice_publish",
+    "notice_publish_retry",
     "notices_expire_overdue",
     "notices_issue_bulk",
     "notices_publish_pending",

@@ -283,8 +283,8 @@ def _platform_cancel(notice: PaymentNotice) -> None:
             return  # the platform does not know it: nothing can be paid there
         raise PlatformRejectedError(str(error)) from error
     state = str(state).upper()
-    if state == "INVALID":
-        return
+    if state in {"INVALID", "EXPIRED"}:
+        return  # not payable there (GPD takes payments for VALID and PARTIALLY_PAID only; EXPIRED is not invalidable)
     if state in {"PAID", "PARTIALLY_PAID", "REPORTED"}:
         raise TransitionNotAllowedError(
             _("Sulla piattaforma pagoPA l'avviso risulta già pagato: la ricevuta sta arrivando, non si può annullare.")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from portal.money import to_cents
 
 from .. import gateway as gateway_module
@@ -152,6 +153,40 @@ def notice_publish(*, notice_id: int) -> str:
     if cancelled_meanwhile:  # cancelled here while the position was being created there: cancel it there too
         _invalidate_late(notice_id=notice_id, iupd=notice.iupd)
     return notice.platform_state
+
+
+class NotRefusedError(PlatformRejectedError):
+    """Only a notice the platform refused is sent again by hand (the others are retried by the beat job)."""
+
+
+def notice_publish_retry(*, notice_id: int, actor: User | None) -> str:
+    """The office fixed what the platform refused (a payer's CF, an IBAN, a taxonomy code): send the position again.
+
+    Only for an open notice whose creation was refused; the refusal is cleared and the retry recorded (who, when),
+    then it is published as any other. Returns the platform state ("" when refused again: the new reason is on the
+    notice and in its history).
+    """
+    with transaction.atomic():
+        notice = PaymentNotice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None or notice.status != Status.ISSUED or notice.platform_state:
+            raise NotRefusedError(_("L'avviso non è in attesa di pubblicazione: non c'è nulla da inviare di nuovo."))
+        if not notice.platform_error.startswith(PLATFORM_REJECTED):
+            raise NotRefusedError(
+                _("La piattaforma non ha rifiutato questo avviso: sarà inviato dal processo automatico.")
+            )
+        refusal = notice.platform_error
+        notice.platform_error = ""
+        notice.save(update_fields=["platform_error"])
+        notice_event_record(
+            notice=notice,
+            action=PaymentNoticeEvent.Action.PLATFORM_RETRIED,
+            actor=actor,
+            reason=f"Era: {refusal}"[:300],
+        )
+    try:
+        return notice_publish(notice_id=notice_id)
+    except PlatformRejectedError:
+        return ""
 
 
 def _invalidate_late(*, notice_id: int, iupd: str) -> None:

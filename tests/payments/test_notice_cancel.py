@@ -93,3 +93,20 @@ def test_expire_overdue_moves_only_open_notices_past_every_due_date(giulia, pare
     statuses = dict(PaymentNotice.objects.values_list("pk", "status"))
     assert statuses == {due_soon.pk: "expired", later.pk: "issued", instalments.pk: "issued", paid.pk: "paid"}
     assert services.notices_expire_overdue(today=today + datetime.timedelta(days=61)) == 2
+
+
+def test_an_expired_position_is_not_invalidable_and_the_notice_is_still_cancelled_here(giulia, parent, staff_user):
+    """GPD invalidates only PUBLISHED or VALID positions (the fake too); an EXPIRED one takes no payment, so the
+    office's cancellation goes through here (issue 12, point 5)."""
+    from payments.gateway import GatewayRejectedError, get_gateway
+
+    notice = publish(notice_make(child=giulia, payer=parent))
+    MockPosition.objects.filter(iupd=notice.iupd).update(status="EXPIRED")
+    with pytest.raises(GatewayRejectedError) as refused:
+        get_gateway().debt_position_invalidate(iupd=notice.iupd)
+    assert refused.value.status == 409
+
+    cancelled = services.notice_cancel(notice_id=notice.pk, actor=staff_user, reason="Scaduto e non dovuto")
+
+    assert cancelled.status == Status.CANCELLED
+    assert MockPosition.objects.get(iupd=notice.iupd).status == "EXPIRED"

@@ -81,6 +81,7 @@ SERVICES_NOT_WRITING = {
     "cart_return",
     "iuv_allocate",
     "notice_publish",
+    "notice_publish_retry",  # the platform's bookkeeping of a notice, and its history
     "receipt_intake_refuse",  # a refused call: one ReceiptMessage row, nothing the pages read
     "refused_intake_call_purge",
     "notices_publish_pending",
