@@ -315,6 +315,22 @@ if PAYMENTS_MOCK_ENABLED and not DEBUG and not PORTAL_DEMO:
     )
 PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockpsp/api")
 PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")
+# pagoPA's services each have a base URL and a subscription key of their own (the Comune's onboarding gives them):
+# debt positions (GPD), Checkout, the receipts of the payments service and the reconciliation flows (FdR). Empty:
+# PAGOPA_BASE_URL (Checkout: its /checkout/ec/v2) and PAGOPA_SUBSCRIPTION_KEY, which is how the built-in fake serves
+# them all.
+PAGOPA_GPD_BASE_URL = env("PAGOPA_GPD_BASE_URL", default="")
+PAGOPA_GPD_SUBSCRIPTION_KEY = env("PAGOPA_GPD_SUBSCRIPTION_KEY", default="")
+PAGOPA_CHECKOUT_BASE_URL = env("PAGOPA_CHECKOUT_BASE_URL", default="")
+PAGOPA_CHECKOUT_SUBSCRIPTION_KEY = env("PAGOPA_CHECKOUT_SUBSCRIPTION_KEY", default="")
+PAGOPA_RECEIPTS_BASE_URL = env("PAGOPA_RECEIPTS_BASE_URL", default="")
+PAGOPA_RECEIPTS_SUBSCRIPTION_KEY = env("PAGOPA_RECEIPTS_SUBSCRIPTION_KEY", default="")
+PAGOPA_FDR_BASE_URL = env("PAGOPA_FDR_BASE_URL", default="")
+PAGOPA_FDR_SUBSCRIPTION_KEY = env("PAGOPA_FDR_SUBSCRIPTION_KEY", default="")
+# The Comune's station on the Nodo (idPA = the creditor's CF, the broker and the station the onboarding registers).
+PAGOPA_ID_PA = env("PAGOPA_ID_PA", default=PAGOPA_CREDITOR_FISCAL_CODE)
+PAGOPA_ID_BROKER_PA = env("PAGOPA_ID_BROKER_PA", default=PAGOPA_CREDITOR_FISCAL_CODE)
+PAGOPA_ID_STATION = env("PAGOPA_ID_STATION", default=f"{PAGOPA_CREDITOR_FISCAL_CODE}_01")
 PAGOPA_TIMEOUT_SECONDS = env.float("PAGOPA_TIMEOUT_SECONDS", default=5.0)
 PAGOPA_RETRIES = env.int("PAGOPA_RETRIES", default=2)
 # "wsgi" sends the gateway's requests to this process in memory; "" uses the network. The embedded default (SQLite,

@@ -153,6 +153,24 @@ def receipt_parse(body: bytes) -> ParsedReceipt:
     )
 
 
+def pagopa_endpoints() -> dict[str, tuple[str, str]]:
+    """(base URL, subscription key) of each pagoPA service, from settings: its own, or the general one."""
+    base, key = settings.PAGOPA_BASE_URL.rstrip("/"), settings.PAGOPA_SUBSCRIPTION_KEY
+    own = {
+        "gpd": (settings.PAGOPA_GPD_BASE_URL, settings.PAGOPA_GPD_SUBSCRIPTION_KEY, base),
+        "checkout": (
+            settings.PAGOPA_CHECKOUT_BASE_URL,
+            settings.PAGOPA_CHECKOUT_SUBSCRIPTION_KEY,
+            f"{base}/checkout/ec/v2",
+        ),
+        "receipts": (settings.PAGOPA_RECEIPTS_BASE_URL, settings.PAGOPA_RECEIPTS_SUBSCRIPTION_KEY, base),
+        "fdr": (settings.PAGOPA_FDR_BASE_URL, settings.PAGOPA_FDR_SUBSCRIPTION_KEY, base),
+    }
+    return {
+        name: ((url or fallback).rstrip("/"), service_key or key) for name, (url, service_key, fallback) in own.items()
+    }
+
+
 def gpd_datetime(day: datetime.date) -> str:
     """The last second of a day in Rome, as GPD reads its dates: a Java LocalDateTime compared with the current UTC
     time, which refuses an offset such as +01:00. So: UTC, written with "Z" (`2026-12-22T22:59:59Z`)."""
@@ -191,11 +209,9 @@ class HttpGateway:
     """`Gateway` over HTTP: GPD v1 for debt positions, Checkout EC v2 for carts, HMAC-signed pushed receipts."""
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None) -> None:
-        base = settings.PAGOPA_BASE_URL.rstrip("/")
-        self.gpd_url = (getattr(settings, "PAGOPA_GPD_BASE_URL", "") or base).rstrip("/")
-        self.checkout_url = (getattr(settings, "PAGOPA_CHECKOUT_BASE_URL", "") or f"{base}/checkout/ec/v2").rstrip("/")
-        self.subscription_key = settings.PAGOPA_SUBSCRIPTION_KEY
-        self.checkout_key = getattr(settings, "PAGOPA_CHECKOUT_SUBSCRIPTION_KEY", "") or self.subscription_key
+        endpoints = pagopa_endpoints()
+        self.gpd_url, self.subscription_key = endpoints["gpd"]
+        self.checkout_url, self.checkout_key = endpoints["checkout"]
         self.timeout = float(settings.PAGOPA_TIMEOUT_SECONDS)
         self.retries = max(0, int(settings.PAGOPA_RETRIES))
         self.creditor = settings.PAGOPA_CREDITOR_FISCAL_CODE
