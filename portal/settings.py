@@ -308,17 +308,13 @@ PAYMENTS_MOCK_ENABLED = env.bool("PAYMENTS_MOCK_ENABLED", default=DEBUG)
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=False)
 if PAYMENTS_MOCK_ENABLED and not DEBUG and not PORTAL_DEMO:
     raise ImproperlyConfigured(
-        "PAYMENTS_MOCK_ENABLED è attivo con DEBUG spento: il finto pagoPA permetterebbe a chiunque di 'pagare' con "
-        "carte di prova. In produzione imposta PAYMENTS_MOCK_ENABLED=false; per una demo imposta PORTAL_DEMO=true. "
-        "The pagoPA fake is enabled with DEBUG off: set PAYMENTS_MOCK_ENABLED=false in production, "
-        "or PORTAL_DEMO=true for a demo."
+        "PAYMENTS_MOCK_ENABLED è attivo con DEBUG spento: in produzione PAYMENTS_MOCK_ENABLED=false, per una demo "
+        "PORTAL_DEMO=true. The pagoPA fake is on with DEBUG off: PAYMENTS_MOCK_ENABLED=false, or PORTAL_DEMO=true."
     )
 PAGOPA_BASE_URL = env("PAGOPA_BASE_URL", default=f"http://{PORTAL_DOMAIN}/mockpsp/api")
 PAGOPA_SUBSCRIPTION_KEY = env("PAGOPA_SUBSCRIPTION_KEY", default="mock-subscription-key")
-# pagoPA's services each have a base URL and a subscription key of their own (the Comune's onboarding gives them):
-# debt positions (GPD), Checkout, the receipts of the payments service and the reconciliation flows (FdR). Empty:
-# PAGOPA_BASE_URL (Checkout: its /checkout/ec/v2) and PAGOPA_SUBSCRIPTION_KEY, which is how the built-in fake serves
-# them all.
+# Each pagoPA service's own base URL and key (GPD, Checkout, receipts, FdR; from the Comune's onboarding). Empty: the
+# two above (Checkout: PAGOPA_BASE_URL/checkout/ec/v2), as the built-in fake serves them all.
 PAGOPA_GPD_BASE_URL = env("PAGOPA_GPD_BASE_URL", default="")
 PAGOPA_GPD_SUBSCRIPTION_KEY = env("PAGOPA_GPD_SUBSCRIPTION_KEY", default="")
 PAGOPA_CHECKOUT_BASE_URL = env("PAGOPA_CHECKOUT_BASE_URL", default="")
@@ -333,9 +329,8 @@ PAGOPA_ID_BROKER_PA = env("PAGOPA_ID_BROKER_PA", default=PAGOPA_CREDITOR_FISCAL_
 PAGOPA_ID_STATION = env("PAGOPA_ID_STATION", default=f"{PAGOPA_CREDITOR_FISCAL_CODE}_01")
 PAGOPA_TIMEOUT_SECONDS = env.float("PAGOPA_TIMEOUT_SECONDS", default=5.0)
 PAGOPA_RETRIES = env.int("PAGOPA_RETRIES", default=2)
-# "wsgi" sends the gateway's requests to this process in memory; "" uses the network. The embedded default (SQLite,
-# the fake inside the portal) is in memory: over the network the fake would answer on another runserver thread
-# that waits for the database lock the calling request holds.
+# "wsgi": the gateway reaches this process in memory, "": the network. The embedded default (SQLite, fake inside) is in
+# memory: over the network the fake answers on another runserver thread, waiting for the caller's database lock.
 PAGOPA_HTTP_TRANSPORT = env(
     "PAGOPA_HTTP_TRANSPORT", default="wsgi" if PAYMENTS_MOCK_ENABLED and EMBEDDED_DATABASE else ""
 )
@@ -375,21 +370,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 
-def _script_hash(source: str) -> str:
-    digest = hashlib.sha256(source.encode()).digest()
-    return f"'sha256-{base64.b64encode(digest).decode()}'"
-
-
-# The two inline scripts of the page's document, templates/portal/document.html (Bootstrap Italia's font path and
-# font loader): allowed by their hashes, so any change to them must be made here too.
-THEME_INLINE_SCRIPTS = [
-    f'window.__PUBLIC_PATH__ = "{STATIC_URL}fonts"',
-    "bootstrap.loadFonts('/bootstrap-italia/dist/fonts');",
-]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *(_script_hash(s) for s in THEME_INLINE_SCRIPTS)],
+        "script-src": ["'self'"],
         # Bootstrap Italia's font loader injects a <style> element at run time.
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],

@@ -42,7 +42,7 @@ def test_the_fake_in_production_refuses_to_start_unless_a_demo_says_so():
     assert "ImproperlyConfigured" in result.stderr
     assert "PAYMENTS_MOCK_ENABLED è attivo con DEBUG spento" in result.stderr
     assert "PORTAL_DEMO=true" in result.stderr
-    assert "set PAYMENTS_MOCK_ENABLED=false in production" in result.stderr
+    assert "The pagoPA fake is on with DEBUG off: PAYMENTS_MOCK_ENABLED=false" in result.stderr
 
     # A declared demo (or benchmark) server may run it without DEBUG; DEBUG needs no flag; production without it loads.
     for overrides in ({"PORTAL_DEMO": "true"}, {"DJANGO_DEBUG": "true"}):
