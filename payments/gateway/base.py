@@ -96,6 +96,8 @@ class ParsedReceipt:
     payer_fiscal_code: str
     payer_name: str
     paid_at: datetime.datetime
+    psp_fiscal_code: str = ""  # pspFiscalCode: printed on the payer's attestation
+    application_date: datetime.date | None = None  # applicationDate: the Nodo's "data applicativa" of the payment
 
 
 class Gateway(Protocol):

@@ -150,7 +150,20 @@ def receipt_parse(body: bytes) -> ParsedReceipt:
         payer_fiscal_code=payer_code,
         payer_name=payer_name,
         paid_at=paid_at,
+        psp_fiscal_code=_text(data, "pspFiscalCode", max_length=16, required=False),
+        application_date=_application_date(data),
     )
+
+
+def _application_date(data: dict) -> datetime.date | None:
+    """ctReceiptV2's applicationDate (xs:date), when given."""
+    text = _text(data, "applicationDate", max_length=10, required=False)
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise ReceiptFormatError("applicationDate: not an ISO date") from error
 
 
 def pagopa_endpoints() -> dict[str, tuple[str, str]]:

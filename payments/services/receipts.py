@@ -191,6 +191,8 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
                 fee=from_cents(parsed.fee_cents),
                 psp_id=parsed.psp_id[:35],
                 psp_name=parsed.psp_name[:140],
+                psp_fiscal_code=parsed.psp_fiscal_code[:16],
+                application_date=parsed.application_date,
                 payment_method=parsed.payment_method[:35],
                 payer_fiscal_code=parsed.payer_fiscal_code[:16],
                 payer_name=parsed.payer_name[:70],

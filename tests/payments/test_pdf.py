@@ -91,6 +91,8 @@ def receipt_make(*, notice, fee="1.20", paid_at=None, option=None) -> Receipt:
         fee=Decimal(fee),
         psp_id="MOCKPSP01",
         psp_name="Banca Demo S.p.A.",
+        psp_fiscal_code="00000000000",
+        application_date=datetime.date(2026, 3, 2),
         payment_method="CP",
         payer_fiscal_code=notice.payer_fiscal_code,
         payer_name=notice.payer_name,
@@ -266,6 +268,8 @@ def test_receipt_pdf_carries_what_the_payer_needs(notice, tmp_path):
         "02/03/2026",
         "08:05:09",  # 07:05:09 UTC is 08:05:09 in Rome
         "Ricarica mensa - Giulia Rossi",
+        "Data applicativa",  # what SANP asks of the creditor's attestation (issue 12): the Nodo's date, the PSP's CF
+        "C.F. 00000000000",
     ]:
         assert expected in text, expected
 

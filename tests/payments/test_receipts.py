@@ -350,3 +350,22 @@ def test_paying_at_the_fake_platform_pays_the_notice_end_to_end(giulia, parent):
     assert receipt.receipt_id == body["receiptId"]
     assert json.loads(receipt.message.body) == body
     assert ledger_balance(child=giulia, service_kind="canteen") == Decimal("25.00")
+
+
+def test_the_receipt_keeps_the_psps_fiscal_code_and_the_application_date(giulia, parent):
+    """ctReceiptV2's pspFiscalCode and applicationDate, printed on the payer's attestation (issue 12)."""
+    notice = notice_make(child=giulia, payer=parent)
+    body = receipt_body(option=single_option(notice))
+    body |= {"pspFiscalCode": "12345678901", "applicationDate": "2026-03-03"}
+    _message, status = receipt_post(body)
+    assert status == 200
+    receipt = Receipt.objects.get(notice=notice)
+    assert (receipt.psp_fiscal_code, receipt.application_date) == ("12345678901", datetime.date(2026, 3, 3))
+
+
+def test_an_application_date_that_is_not_a_date_is_a_malformed_receipt(giulia, parent):
+    notice = notice_make(child=giulia, payer=parent)
+    body = receipt_body(option=single_option(notice)) | {"applicationDate": "ieri"}
+    _message, status = receipt_post(body)
+    assert status == 400
+    assert not Receipt.objects.filter(notice=notice).exists()
