@@ -289,3 +289,22 @@ def test_receipt_attachment_builder_is_registered(notice):
     assert name == f"ricevuta-{receipt.iuv}.pdf"
     assert content_type == "application/pdf"
     assert content.startswith(b"%PDF")
+
+
+def test_five_instalments_leave_no_page_with_only_the_header(giulia, parent, tmp_path):
+    """Issue 12: the rate boxes and their caption keep together; the due date does not wrap at 999.999,99 €."""
+    base = datetime.date(2026, 9, 15)
+    notice = notice_make(
+        child=giulia,
+        payer=parent,
+        amount="999999.95",
+        causale="TRASPORTO SCOLASTICO A.S. 2026/27 - GIULIA ROSSI",
+        instalments=[("199999.99", base + datetime.timedelta(days=30 * i)) for i in range(5)],
+        service_kind="transport",
+    )
+    text = pdf_text(pdf.notice_pdf_render(notice=notice), tmp_path)
+
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert pages
+    assert all("Codice Avviso" in page for page in pages), [page[:200] for page in pages]
+    assert f"entro il {notice.due_date:%d/%m/%Y}" in text  # "entro il" and its date on one line
