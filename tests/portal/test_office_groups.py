@@ -131,3 +131,8 @@ def test_a_parents_menu_keeps_the_family_pages_and_has_no_office_link(client, le
 
     assert f'href="{reverse("accounts:family")}"' in menu
     assert f'href="{reverse("admin:index")}"' not in menu
+
+
+def test_the_admin_has_the_portals_icon(client, legal_documents):
+    client.force_login(_member(legal_documents, OFFICE_GROUP))
+    assert 'rel="icon" href="/static/img/favicon.svg' in client.get(reverse("admin:index")).content.decode()
