@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accounts",
     "enrollment",
     "payments",
+    "canteen",
 ]
 
 MIDDLEWARE = [

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = tuple(name for name in ("portal", "accounts", "enrollment", "payments", "mockpsp") if (ROOT / name).is_dir())
+APPS = tuple(
+    name for name in ("portal", "accounts", "enrollment", "payments", "canteen", "mockpsp") if (ROOT / name).is_dir()
+)
 LINE_LIMIT = 400
 LINE_CHECKED_DIRS = (*APPS, "tests", "bench")
 # Modules whose functions may import their own app: a Celery task imports its service in its body (services queue
