@@ -4,8 +4,10 @@ Every call needs the `Ocp-Apim-Subscription-Key` header (401 otherwise, as API M
 ProblemJson with a pagoPA-like `faultCode`.
 """
 
+import datetime
 import hmac
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -13,14 +15,17 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from payments.pagopa import CREDITOR_FISCAL_CODE_PATTERN
+from payments.pagopa import CREDITOR_FISCAL_CODE_PATTERN, ROME
 
 from . import faults, services
+from .delivery import station_ids
 from .faults import MockFaultError
 from .models import DebtPosition, Receipt
 from .payloads import position_json
+from .receipt_xml import pa_send_rt_v2_document
 
 MAX_LIMIT = 50
 
@@ -150,9 +155,81 @@ def checkout_carts(request: HttpRequest) -> HttpResponse:
     return response
 
 
+RECEIPTS_WINDOW_MONTHS = 3  # the service's PAYMENTS_RECEIPTS_MONTHS_WINDOW default: no dates ⇒ the last 3 months
+RECEIPTS_PAGE_MAX = 100
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
+
+
+def _int_param(request: HttpRequest, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    text = request.GET.get(name, "")
+    if text == "":
+        return default
+    if not text.isdigit() or int(text) < minimum or (maximum is not None and int(text) > maximum):
+        raise faults.bad_request(f"{name}: an integer from {minimum}" + (f" to {maximum}" if maximum else ""))
+    return int(text)
+
+
+def _when_param(request: HttpRequest, name: str, *, end: bool) -> datetime.datetime | None:
+    """yyyy-MM-dd (the whole day) or yyyy-MM-dd'T'HH:mm:ss, Italian time, as the receipts service reads them."""
+    text = request.GET.get(name, "")
+    if not text:
+        return None
+    try:
+        if _DAY.match(text):
+            day = datetime.date.fromisoformat(text)
+            return datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min, ROME)
+        if _DAY_TIME.match(text):
+            return datetime.datetime.fromisoformat(text).replace(tzinfo=ROME)
+    except ValueError:
+        pass
+    raise faults.bad_request(f"{name}: yyyy-MM-dd or yyyy-MM-dd'T'HH:mm:ss")
+
+
+@api_endpoint("GET")
+def payment_receipts(request: HttpRequest, cf: str) -> HttpResponse:
+    """GET /payments/{cf}/receipts: the receipts of the creditor's paid options, paged (pageNum from 0, pageSize up
+    to 100), between `from` and `to` (neither: the last 3 months; one: the window completes the other); 404 when
+    none."""
+    page_num = _int_param(request, "pageNum", 0, minimum=0)
+    page_size = _int_param(request, "pageSize", 20, minimum=1, maximum=RECEIPTS_PAGE_MAX)
+    date_from = _when_param(request, "from", end=False)
+    date_to = _when_param(request, "to", end=True)
+    window = datetime.timedelta(days=31 * RECEIPTS_WINDOW_MONTHS)
+    if date_from is None:
+        date_from = (date_to or timezone.now()) - window
+    if date_to is None:
+        date_to = max(date_from + window, timezone.now())
+    if date_from > date_to:
+        raise faults.bad_request("from: after to")
+    rows = (
+        Receipt.objects.filter(
+            option__position__organization_fiscal_code=cf, created_at__gte=date_from, created_at__lte=date_to
+        )
+        .select_related("option__position")
+        .order_by("created_at", "pk")
+    )
+    paginator = Paginator(rows, page_size)
+    if paginator.count == 0 or page_num >= paginator.num_pages:
+        raise faults.unknown("no receipts found")
+    results = [
+        {
+            "organizationFiscalCode": cf,
+            "iuv": receipt.option.iuv,
+            "debtor": receipt.option.position.payer_fiscal_code,
+            "paymentDateTime": receipt.body.get("paymentDateTime"),
+            "status": receipt.option.status,
+        }
+        for receipt in paginator.page(page_num + 1)
+    ]
+    body = {"currentPageNumber": page_num, "length": len(results), "totalPages": paginator.num_pages}
+    return JsonResponse(body | {"results": results})
+
+
 @api_endpoint("GET")
 def payment_receipt(request: HttpRequest, cf: str, iuv: str) -> HttpResponse:
-    """GET /payments/{cf}/receipts/{iuv}: the receipt of a paid option (JSON here, XML on the real platform)."""
+    """GET /payments/{cf}/receipts/{iuv}: the paSendRTV2 request of the option's receipt, as XML (root
+    PaSendRTV2Request in no namespace), as the real service returns it; 404 ProblemJson when there is none."""
     receipt = (
         Receipt.objects.filter(option__iuv=iuv, option__position__organization_fiscal_code=cf)
         .order_by("-created_at", "-pk")
@@ -160,4 +237,5 @@ def payment_receipt(request: HttpRequest, cf: str, iuv: str) -> HttpResponse:
     )
     if receipt is None:
         raise faults.unknown(f"no receipt for iuv {iuv}")
-    return JsonResponse(receipt.body)
+    document = pa_send_rt_v2_document(receipt.body, **station_ids(receipt))
+    return HttpResponse(document, content_type="application/xml")

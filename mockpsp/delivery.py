@@ -1,4 +1,6 @@
-"""Receipts of the fake platform: built like ctReceiptV2, signed with HMAC-SHA256, pushed to the portal's intake.
+"""Receipts of the fake platform: built like ctReceiptV2 and pushed to the portal, as the Nodo does: `paSendRTV2`
+(SOAP) to the Comune's station (settings.PAGOPA_MOCK_RECEIPT_CHANNEL "soap", the default), or — the fake's own
+older channel — as JSON signed with HMAC-SHA256 to the JSON intake ("json").
 
 A delivery is retried with backoff until the intake answers 2xx (the beat task `receipt_deliveries_send_due_task`
 sends what is due). The behaviour row can delay, duplicate, reverse and fail deliveries on purpose.
@@ -22,6 +24,7 @@ from portal.http_transport import configured_transport, tls_context
 
 from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
 from .psps import METHODS, SHOP_METHOD_CODE, Psp
+from .receipt_xml import SOAP_ACTION, pa_send_rt_v2_envelope, pa_send_rt_v2_outcome
 from .tasks import receipt_deliveries_send_task
 
 logger = logging.getLogger(__name__)
@@ -40,13 +43,19 @@ def backoff_seconds(attempts: int) -> int:
     return min(5 * 2 ** max(0, attempts - 1), 600)
 
 
+def receipt_channel() -> str:
+    """ "soap" (paSendRTV2 to the station, as the Nodo) or "json" (the fake's signed JSON)."""
+    return getattr(settings, "PAGOPA_MOCK_RECEIPT_CHANNEL", "soap")
+
+
 def receipt_target_url() -> str:
-    """Where receipts go: PAGOPA_MOCK_RECEIPT_URL if set, else the portal's intake on PORTAL_DOMAIN ("" if none)."""
+    """Where receipts go: PAGOPA_MOCK_RECEIPT_URL if set, else the portal's station (or JSON intake) on PORTAL_DOMAIN
+    ("" if none)."""
     explicit = getattr(settings, "PAGOPA_MOCK_RECEIPT_URL", "")
     if explicit:
         return explicit
     try:
-        path = reverse("payments:receipt_intake")
+        path = reverse("payments:pagopa_station" if receipt_channel() == "soap" else "payments:receipt_intake")
     except NoReverseMatch:
         return ""
     # In memory the portal is reached under the host the gateway uses for the fake (tests: "testserver").
@@ -65,6 +74,26 @@ def delivery_transport() -> httpx.BaseTransport | None:
 
 def receipt_body_bytes(receipt: Receipt) -> bytes:
     return json.dumps(receipt.body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def station_ids(receipt: Receipt) -> dict[str, str]:
+    """The creditor's station as the Nodo knows it from the onboarding: idPA is the position's creditor."""
+    stations = [item.strip() for item in settings.PAGOPA_ID_STATION.split(",") if item.strip()]
+    return {
+        "id_pa": str(receipt.body.get("fiscalCode", "")),
+        "id_broker_pa": settings.PAGOPA_ID_BROKER_PA,
+        "id_station": stations[0] if stations else "",
+    }
+
+
+def receipt_request(receipt: Receipt) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one delivery, in the configured channel."""
+    if receipt_channel() == "soap":
+        body = pa_send_rt_v2_envelope(receipt.body, **station_ids(receipt))
+        return body, {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{SOAP_ACTION}"'}
+    body = receipt_body_bytes(receipt)
+    signature = receipt_sign(body=body, secret=settings.PAYMENTS_WEBHOOK_SECRET)
+    return body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 
 def receipt_create(
@@ -125,6 +154,8 @@ def receipt_create(
 def receipts_queue(*, receipts: list[Receipt], extra_delay_seconds: int = 0) -> list[ReceiptDelivery]:
     """Deliveries for receipts as the behaviour says (delay, twice, reverse order); sent after commit if due now."""
     behaviour = Behaviour.current()
+    if behaviour.lose_pushes:  # the push is lost: the receipts stay with the receipts service, for pull
+        return []
     delay = behaviour.delay_seconds + max(0, extra_delay_seconds)
     after = timezone.now() + datetime.timedelta(seconds=delay)
     ordered = list(reversed(receipts)) if behaviour.out_of_order else list(receipts)
@@ -140,22 +171,22 @@ def receipts_queue(*, receipts: list[Receipt], extra_delay_seconds: int = 0) -> 
     return deliveries
 
 
-def _post(url: str, body: bytes) -> tuple[int, str]:
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     if not url:
-        return 0, "nessun indirizzo per le ricevute (manca payments:receipt_intake)"
-    headers = {
-        "Content-Type": "application/json",
-        SIGNATURE_HEADER: receipt_sign(body=body, secret=settings.PAYMENTS_WEBHOOK_SECRET),
-    }
+        return 0, "nessun indirizzo per le ricevute (manca payments:pagopa_station)"
     try:
         timeout = float(settings.PAGOPA_TIMEOUT_SECONDS)
         with httpx.Client(transport=delivery_transport(), verify=tls_context(), timeout=timeout) as client:
             response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as error:
         return 0, f"{type(error).__name__}: {error}"[:300]
-    if 200 <= response.status_code < 300:
-        return response.status_code, ""
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+    if not 200 <= response.status_code < 300:
+        return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+    if headers.get("SOAPAction"):  # a KO in a 200 is not a delivery: the Nodo keeps the receipt and retries
+        outcome, fault = pa_send_rt_v2_outcome(response.content)
+        if outcome != "OK":
+            return response.status_code, f"paSendRTV2Response {outcome or 'illeggibile'} {fault}".strip()
+    return response.status_code, ""
 
 
 def receipt_delivery_attempt(*, delivery_id: int, force: bool = False) -> bool:
@@ -180,8 +211,8 @@ def receipt_delivery_attempt(*, delivery_id: int, force: bool = False) -> bool:
         delivery.deliver_after = now + datetime.timedelta(seconds=CLAIM_SECONDS)
         delivery.save(update_fields=["attempts", "deliver_after"])
         url = delivery.target_url or receipt_target_url()
-        body = receipt_body_bytes(delivery.receipt)
-    status, error = _post(url, body)
+        body, headers = receipt_request(delivery.receipt)
+    status, error = _post(url, body, headers)
     with transaction.atomic():
         delivery = ReceiptDelivery.objects.select_for_update().get(pk=delivery_id)
         delivery.last_status = status or None

@@ -141,3 +141,6 @@ class BehaviourForm(forms.Form):
     check_digit_strict = forms.BooleanField(
         label=_("Controlla le cifre di controllo dei codici avviso"), required=False, initial=True
     )
+    lose_pushes = forms.BooleanField(
+        label=_("Perdi l'invio delle ricevute (il portale le recupera dal servizio ricevute)"), required=False
+    )

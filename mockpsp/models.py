@@ -165,6 +165,9 @@ class Behaviour(models.Model):
     fail_first_n = models.PositiveIntegerField(_("fallisci i primi N invii"), default=0)
     failures_left = models.PositiveIntegerField(_("fallimenti ancora da simulare"), default=0)
     check_digit_strict = models.BooleanField(_("controlla la cifra di controllo del codice avviso"), default=True)
+    lose_pushes = models.BooleanField(
+        _("perdi l'invio delle ricevute"), default=False, help_text=_("Le ricevute restano solo per il recupero.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

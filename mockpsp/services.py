@@ -29,6 +29,7 @@ def behaviour_set(
     out_of_order: bool = False,
     fail_first_n: int = 0,
     check_digit_strict: bool = True,
+    lose_pushes: bool = False,
 ) -> Behaviour:
     """Set how receipts misbehave from now on (the failure counter restarts at fail_first_n)."""
     behaviour = Behaviour.current()
@@ -39,6 +40,7 @@ def behaviour_set(
     behaviour.fail_first_n = max(0, int(fail_first_n))
     behaviour.failures_left = behaviour.fail_first_n
     behaviour.check_digit_strict = check_digit_strict
+    behaviour.lose_pushes = lose_pushes
     behaviour.save()
     return behaviour
 

@@ -26,6 +26,7 @@ urlpatterns = [
         name="api_payment_option_paid",
     ),
     path("api/checkout/ec/v2/carts", api.checkout_carts, name="api_checkout_carts"),
+    path("api/payments/<str:cf>/receipts", api.payment_receipts, name="api_payment_receipts"),
     path("api/payments/<str:cf>/receipts/<str:iuv>", api.payment_receipt, name="api_payment_receipt"),
     # pages
     path("checkout/<str:token>/", views.checkout, name="checkout"),

@@ -149,6 +149,7 @@ def control(request: HttpRequest) -> HttpResponse:
         "out_of_order": behaviour.out_of_order,
         "fail_first_n": behaviour.fail_first_n,
         "check_digit_strict": behaviour.check_digit_strict,
+        "lose_pushes": behaviour.lose_pushes,
     }
     form = BehaviourForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -5,7 +5,8 @@ the other way round at import time.
 
 Beat (CELERY_BEAT_SCHEDULE): `notices_publish_pending_task` every minute (notices the platform has not got yet,
 because its task was lost or the platform was down), `notices_expire_overdue_task` once a day after midnight,
-`nursery_fees_issue_current_month_task` on the first of each month (the nursery's monthly fees).
+`nursery_fees_issue_current_month_task` on the first of each month (the nursery's monthly fees),
+`receipts_pull_task` and `positions_sweep_task` every hour (receipts whose push was lost).
 """
 
 import logging
@@ -53,3 +54,23 @@ def nursery_fees_issue_current_month_task() -> int:
     from .services import nursery_fees_issue
 
     return nursery_fees_issue(month=timezone.localdate())
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def receipts_pull_task(days: int | None = None) -> dict:
+    """Pull from the platform the receipts of the last days that the portal does not have."""
+    from dataclasses import asdict
+
+    from .services import receipts_pull
+
+    return asdict(receipts_pull(days=days))
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def positions_sweep_task() -> dict:
+    """Ask the platform about notices still open here; pull the receipts of those paid there."""
+    from dataclasses import asdict
+
+    from .services import positions_sweep
+
+    return asdict(positions_sweep())

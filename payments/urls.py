@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import station, views, webhooks
 
 app_name = "payments"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("carrello/<str:public_id>/esito/<str:outcome>/", views.cart_return, name="cart_return"),
     path("carrello/<str:public_id>/stato/", views.cart_status, name="cart_status"),
     path("pagopa/ricevute/", webhooks.receipt_intake, name="receipt_intake"),
+    path("pagopa/stazione/", station.pagopa_station, name="pagopa_station"),
 ]

@@ -37,25 +37,35 @@ def _answer(message, status: int) -> JsonResponse:
     )
 
 
+def body_read_limited(request: HttpRequest, *, channel: str) -> tuple[bytes | None, ReceiptMessage | None, int]:
+    """The body, read up to PAYMENTS_RECEIPT_MAX_BYTES; (None, the refused call's record, 413 or 429) past it, having
+    read no more than its first kilobyte."""
+    limit = settings.PAYMENTS_RECEIPT_MAX_BYTES
+    declared = _declared_length(request)
+    body = request.read(limit + 1) if declared is None or declared <= limit else request.read(REFUSED_HEAD_BYTES)
+    if (declared is None or declared <= limit) and len(body) <= limit:
+        return body, None, 200
+    length = max(declared or 0, len(body))
+    message, status = services.receipt_intake_refuse(
+        head=body,
+        length=length,
+        sha256=hashlib.sha256(body).hexdigest(),
+        headers=dict(request.headers),
+        remote_addr=client_ip(request),
+        reason=f"Contenuto troppo grande: {length} byte, al massimo {limit}",
+        refusal=ReceiptMessage.Refusal.TOO_LARGE,
+        status=413,
+        channel=channel,
+    )
+    return None, message, status
+
+
 @csrf_exempt
 @require_POST
 def receipt_intake(request: HttpRequest) -> JsonResponse:
     """Answer {"outcome": "OK"} (200) or {"outcome": "KO", "fault": code, "description": why} with the status."""
-    limit = settings.PAYMENTS_RECEIPT_MAX_BYTES
-    declared = _declared_length(request)
-    body = request.read(limit + 1) if declared is None or declared <= limit else request.read(REFUSED_HEAD_BYTES)
-    if (declared is not None and declared > limit) or len(body) > limit:
-        length = max(declared or 0, len(body))
-        message, status = services.receipt_intake_refuse(
-            head=body,
-            length=length,
-            sha256=hashlib.sha256(body).hexdigest(),
-            headers=dict(request.headers),
-            remote_addr=client_ip(request),
-            reason=f"Contenuto troppo grande: {length} byte, al massimo {limit}",
-            refusal=ReceiptMessage.Refusal.TOO_LARGE,
-            status=413,
-        )
-        return _answer(message, status)
+    body, refused, status = body_read_limited(request, channel=ReceiptMessage.Channel.JSON)
+    if body is None:
+        return _answer(refused, status)
     message, status = services.receipt_intake(body=body, headers=dict(request.headers), remote_addr=client_ip(request))
     return _answer(message, status)

@@ -12,10 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from portal.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -229,21 +230,8 @@ CELERY_TIMEZONE = "Europe/Rome"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hang a web request: publishing gives up fast, the outbox keeps the row.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "socket_timeout": 2}
-CELERY_BEAT_SCHEDULE = {
-    "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending_task", "schedule": 60.0},
-    "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent_task", "schedule": crontab(hour=3, minute=15)},
-    "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending_task", "schedule": 60.0},
-    "payments-nursery-fees": {
-        "task": "payments.tasks.nursery_fees_issue_current_month_task",
-        "schedule": crontab(day_of_month=1, hour=6, minute=0),
-    },
-    "payments-expire-overdue": {
-        "task": "payments.tasks.notices_expire_overdue_task",
-        "schedule": crontab(hour=0, minute=30),
-    },
-    # Health data, ISEE values, never-verified accounts past the office's periods (portal.site.retention).
-    "retention-purge": {"task": "portal.site.tasks.retention_purge_task", "schedule": crontab(hour=2, minute=40)},
-}
+# The beat jobs of every app are listed in portal/schedule.py (the fake's own job is added below when installed).
+CELERY_BEAT_SCHEDULE = dict(BEAT_SCHEDULE)
 # portal.site is not an installed app: autodiscovery does not find its tasks.
 CELERY_IMPORTS = ["portal.site.tasks"]
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=120)
@@ -342,9 +330,21 @@ PAYMENTS_WEBHOOK_SECRET = env("PAYMENTS_WEBHOOK_SECRET", default="mock-receipt-s
 PAYMENTS_RECEIPT_MAX_BYTES = env.int("PAYMENTS_RECEIPT_MAX_BYTES", default=64 * 1024)
 PAYMENTS_RECEIPT_REFUSED_LIMIT = env.int("PAYMENTS_RECEIPT_REFUSED_LIMIT", default=20)
 PAYMENTS_RECEIPT_REFUSED_WINDOW_SECONDS = env.int("PAYMENTS_RECEIPT_REFUSED_WINDOW_SECONDS", default=600)
+# The station (paSendRTV2) trusts the Nodo's client certificate as the TLS proxy verified it: the header the proxy
+# writes its subject in, the subjects allowed (";"-separated), and whether a call without one is refused.
+PAGOPA_STATION_CLIENT_CERT_HEADER = env("PAGOPA_STATION_CLIENT_CERT_HEADER", default="X-SSL-Client-S-DN")
+PAGOPA_STATION_CLIENT_SUBJECTS = [
+    subject.strip() for subject in env("PAGOPA_STATION_CLIENT_SUBJECTS", default="").split(";") if subject.strip()
+]
+PAGOPA_STATION_REQUIRE_CLIENT_CERT = env.bool("PAGOPA_STATION_REQUIRE_CLIENT_CERT", default=not PAYMENTS_MOCK_ENABLED)
+# Safety nets for lost receipts: pull the receipts of the last N days; look up positions still open after N hours.
+PAYMENTS_RECEIPTS_PULL_DAYS = env.int("PAYMENTS_RECEIPTS_PULL_DAYS", default=3)
+PAYMENTS_POSITIONS_SWEEP_HOURS = env.int("PAYMENTS_POSITIONS_SWEEP_HOURS", default=6)
 PAYMENTS_TOPUP_MAX = Decimal(env("PAYMENTS_TOPUP_MAX", default="500.00"))
 PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
 PAYMENTS_CART_MAX = 5
+# How the fake delivers receipts: "soap" (paSendRTV2 to the station, as the Nodo) or "json" (its signed JSON).
+PAGOPA_MOCK_RECEIPT_CHANNEL = env("PAGOPA_MOCK_RECEIPT_CHANNEL", default="soap")
 if PAYMENTS_MOCK_ENABLED:
     INSTALLED_APPS.append("mockpsp")
     CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {

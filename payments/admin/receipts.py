@@ -105,12 +105,22 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReceiptMessage)
 class ReceiptMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["received_at", "outcome", "authenticated", "refusal", "reason", "body_length", "remote_addr"]
-    list_filter = ["outcome", "authenticated", "refusal"]
+    list_display = [
+        "received_at",
+        "channel",
+        "outcome",
+        "authenticated",
+        "refusal",
+        "reason",
+        "body_length",
+        "remote_addr",
+    ]
+    list_filter = ["channel", "outcome", "authenticated", "refusal"]
     search_fields = ["reason", "body", "body_sha256", "remote_addr"]
     date_hierarchy = "received_at"
     readonly_fields = [
         "received_at",
+        "channel",
         "outcome",
         "authenticated",
         "refusal",

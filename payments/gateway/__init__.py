@@ -12,8 +12,11 @@ from .base import (
     GatewayRejectedError,
     GatewayUnavailableError,
     ParsedReceipt,
+    PositionState,
     ReceiptFormatError,
+    ReceiptListing,
     ReceiptSignatureError,
+    ReceiptsPage,
     ReturnUrls,
 )
 
@@ -26,8 +29,11 @@ __all__ = [
     "GatewayRejectedError",
     "GatewayUnavailableError",
     "ParsedReceipt",
+    "PositionState",
     "ReceiptFormatError",
+    "ReceiptListing",
     "ReceiptSignatureError",
+    "ReceiptsPage",
     "ReturnUrls",
     "get_gateway",
 ]

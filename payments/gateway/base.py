@@ -100,6 +100,28 @@ class ParsedReceipt:
     application_date: datetime.date | None = None  # applicationDate: the Nodo's "data applicativa" of the payment
 
 
+@dataclass(frozen=True)
+class ReceiptListing:
+    """One row of the receipts service's list: the IUV and when it was paid (as the service writes it)."""
+
+    iuv: str
+    paid_at: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiptsPage:
+    items: list[ReceiptListing]
+    total_pages: int
+
+
+@dataclass(frozen=True)
+class PositionState:
+    """A debt position on the platform: its status and the IUVs of its options that are paid (or reported)."""
+
+    status: str
+    paid_iuvs: list[str] = field(default_factory=list)
+
+
 class Gateway(Protocol):
     def debt_position_create(self, *, position: DebtPosition) -> str:
         """Create and publish the position; returns its GPD status ("VALID"). 409 duplicate → GatewayRejectedError."""
@@ -115,3 +137,14 @@ class Gateway(Protocol):
 
     def receipt_verify_and_parse(self, *, body: bytes, headers: dict[str, str]) -> ParsedReceipt:
         """Check the signature on the raw body and parse it; ReceiptSignatureError otherwise."""
+
+    def receipts_list(
+        self, *, organization: str, date_from: datetime.date, date_to: datetime.date, page: int
+    ) -> ReceiptsPage:
+        """One page (from 0) of the receipts the platform holds for the days given; empty when none."""
+
+    def receipt_document(self, *, organization: str, iuv: str) -> bytes | None:
+        """One receipt as the platform keeps it (paSendRTV2 request, XML); None when it has none."""
+
+    def debt_position_get(self, *, iupd: str) -> PositionState:
+        """The position's status on the platform and its paid options' IUVs."""

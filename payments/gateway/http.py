@@ -30,6 +30,7 @@ from .base import (
     ReceiptSignatureError,
     ReturnUrls,
 )
+from .http_receipts import ReceiptsServiceMixin
 
 logger = logging.getLogger(__name__)
 
@@ -218,13 +219,15 @@ def _problem(response: httpx.Response) -> tuple[str, str]:
     return code, message[:300]
 
 
-class HttpGateway:
-    """`Gateway` over HTTP: GPD v1 for debt positions, Checkout EC v2 for carts, HMAC-signed pushed receipts."""
+class HttpGateway(ReceiptsServiceMixin):
+    """`Gateway` over HTTP: GPD v1 for debt positions, Checkout EC v2 for carts, the receipts service for pull (see
+    http_receipts), HMAC-signed pushed receipts from the fake."""
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None) -> None:
         endpoints = pagopa_endpoints()
         self.gpd_url, self.subscription_key = endpoints["gpd"]
         self.checkout_url, self.checkout_key = endpoints["checkout"]
+        self.receipts_url, self.receipts_key = endpoints["receipts"]
         self.timeout = float(settings.PAGOPA_TIMEOUT_SECONDS)
         self.retries = max(0, int(settings.PAGOPA_RETRIES))
         self.creditor = settings.PAGOPA_CREDITOR_FISCAL_CODE
@@ -232,9 +235,11 @@ class HttpGateway:
 
     # transport -----------------------------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, *, key: str, **kwargs: Any) -> tuple[httpx.Response, int]:
+    def _send(
+        self, method: str, url: str, *, key: str, accept: str = "application/json", **kwargs: Any
+    ) -> tuple[httpx.Response, int]:
         """Send with retries on no answer or 5xx; returns the answer and how many attempts it took."""
-        headers = {SUBSCRIPTION_HEADER: key, "Accept": "application/json"}
+        headers = {SUBSCRIPTION_HEADER: key, "Accept": accept}
         last_error = ""
         with httpx.Client(
             transport=self.transport, verify=tls_context(), timeout=self.timeout, follow_redirects=False

@@ -28,6 +28,17 @@ class ReceiptMessage(models.Model):
         TOO_DEEP = "too_deep", _("JSON annidato troppo in profondità")
         SHAPE = "shape", _("non ha la forma di una ricevuta")
         TOO_LARGE = "too_large", _("contenuto troppo grande")
+        XML = "xml", _("non è XML ben formato")
+        DOCTYPE = "doctype", _("XML con DOCTYPE o entità (non ammesso)")
+        SCHEMA = "schema", _("non rispetta lo schema XSD di pagoPA")
+        CLIENT_CERT = "client_cert", _("certificato client mancante o non ammesso")
+
+    class Channel(models.TextChoices):
+        """How the receipt reached the portal."""
+
+        JSON = "json", _("JSON firmato (piattaforma di prova)")
+        SOAP = "soap", _("paSendRTV2 alla stazione (SOAP)")
+        PULL = "pull", _("recuperata dal servizio ricevute")
 
     received_at = models.DateTimeField(_("ricevuta il"), default=timezone.now, db_index=True)
     # Whole for a call that proved who sent it; only the first kilobyte of one that did not (a refused call).
@@ -42,7 +53,8 @@ class ReceiptMessage(models.Model):
     signature = models.CharField(_("firma"), max_length=200, blank=True)
     outcome = models.CharField(_("esito"), max_length=10, choices=Outcome.choices)
     reason = models.CharField(_("motivo"), max_length=300, blank=True)
-    refusal = models.CharField(_("codice del rifiuto"), max_length=10, choices=Refusal.choices, blank=True)
+    refusal = models.CharField(_("codice del rifiuto"), max_length=12, choices=Refusal.choices, blank=True)
+    channel = models.CharField(_("canale"), max_length=4, choices=Channel.choices, default=Channel.JSON)
     remote_addr = models.GenericIPAddressField(_("indirizzo del mittente"), null=True, blank=True)
 
     class Meta:

@@ -29,8 +29,10 @@ from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_reco
 from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
 from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
 from .positions import notice_publish, notice_publish_retry, notices_publish_pending
-from .receipts import receipt_intake
+from .pull import positions_sweep, receipts_pull
+from .receipts import receipt_accept, receipt_intake, receipt_message_store
 from .retention import refused_intake_call_purge
+from .station import station_receipt_intake
 
 __all__ = [
     "OFFICE_NOTICE_MAX",
@@ -53,9 +55,14 @@ __all__ = [
     "notices_issue_bulk",
     "notices_publish_pending",
     "nursery_fees_issue",
+    "positions_sweep",
+    "receipt_accept",
     "receipt_intake",
     "receipt_intake_refuse",
+    "receipt_message_store",
+    "receipts_pull",
     "refused_intake_call_purge",
+    "station_receipt_intake",
     "topup_create",
     "transport_fees_issue",
 ]

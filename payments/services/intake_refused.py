@@ -67,6 +67,7 @@ def receipt_intake_refuse(
     reason: str,
     refusal: str,
     status: int,
+    channel: str = ReceiptMessage.Channel.JSON,
 ) -> tuple[ReceiptMessage | None, int]:
     """Record a refused call — hash, length, first kilobyte, sender, why (`refusal`, a ReceiptMessage.Refusal) — or
     nothing (429) past the sender's limit."""
@@ -85,6 +86,7 @@ def receipt_intake_refuse(
         refusal=refusal,
         remote_addr=_ip(remote_addr),
         received_at=timezone.now(),
+        channel=channel,
     )
     return message, status
 

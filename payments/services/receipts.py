@@ -77,7 +77,15 @@ class _Rejected(Exception):
 
 
 def _store(
-    *, body: str, sha256: str, length: int, signature: str, remote_addr: str | None, outcome: str, reason: str = ""
+    *,
+    body: str,
+    sha256: str,
+    length: int,
+    signature: str,
+    remote_addr: str | None,
+    outcome: str,
+    reason: str = "",
+    channel: str = ReceiptMessage.Channel.JSON,
 ) -> ReceiptMessage:
     return ReceiptMessage.objects.create(
         body=body,
@@ -88,6 +96,24 @@ def _store(
         reason=reason[:300],
         remote_addr=remote_addr,
         received_at=timezone.now(),
+        channel=channel,
+    )
+
+
+def receipt_message_store(
+    *, body: bytes, channel: str, remote_addr: str | None, signature: str, reason: str
+) -> ReceiptMessage:
+    """Keep a message from a proven sender that is refused before it is read as a receipt (e.g. sent to another
+    station): stored whole, rejected, with why."""
+    return _store(
+        body=_body_text(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        length=len(body),
+        signature=signature,
+        remote_addr=_ip(remote_addr),
+        outcome=Outcome.REJECTED,
+        reason=reason,
+        channel=channel,
     )
 
 
@@ -96,19 +122,6 @@ def receipt_intake(
 ) -> tuple[ReceiptMessage | None, int]:
     """Verify who sent it, then store, check and apply one posted receipt; returns the stored message (None when
     a sender past its limit of refused calls is not recorded) and the HTTP status."""
-    digest = hashlib.sha256(body).hexdigest()
-
-    def store(*, outcome: str, reason: str = "") -> ReceiptMessage:
-        return _store(
-            body=_body_text(body),
-            sha256=digest,
-            length=len(body),
-            signature=_header(headers, SIGNATURE_HEADER),
-            remote_addr=_ip(remote_addr),
-            outcome=outcome,
-            reason=reason,
-        )
-
     try:
         parsed = gateway_module.get_gateway().receipt_verify_and_parse(body=body, headers=dict(headers))
     except ReceiptFormatError as error:
@@ -120,6 +133,34 @@ def receipt_intake(
         reason = f"Firma mancante o non valida: {error}"
         refusal = ReceiptMessage.Refusal.SIGNATURE
         return _refuse(body, headers=headers, remote_addr=remote_addr, reason=reason, refusal=refusal, status=401)
+    return receipt_accept(
+        parsed=parsed,
+        body=body,
+        channel=ReceiptMessage.Channel.JSON,
+        remote_addr=remote_addr,
+        signature=_header(headers, SIGNATURE_HEADER),
+    )
+
+
+def receipt_accept(
+    *, parsed: ParsedReceipt, body: bytes, channel: str, remote_addr: str | None, signature: str = ""
+) -> tuple[ReceiptMessage, int]:
+    """Store, check and apply a receipt whose sender is proven (the channel did that: HMAC, mutual TLS, or the
+    portal's own pull from the platform). The one intake of every channel; returns the message and the status."""
+    digest = hashlib.sha256(body).hexdigest()
+
+    def store(*, outcome: str, reason: str = "") -> ReceiptMessage:
+        return _store(
+            body=_body_text(body),
+            sha256=digest,
+            length=len(body),
+            signature=signature,
+            remote_addr=_ip(remote_addr),
+            outcome=outcome,
+            reason=reason,
+            channel=channel,
+        )
+
     try:
         _receipt_static_check(parsed)
     except _Rejected as rejected:

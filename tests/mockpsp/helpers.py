@@ -8,21 +8,23 @@
 
 import datetime
 import itertools
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from unittest import mock
 
 import httpx
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
+from lxml import etree
 
 from mockpsp import delivery, services
 from mockpsp.models import PaymentOption
 from mockpsp.psps import CARD_OK, psps_for
 from payments.gateway.base import DebtPosition, DebtPositionOption
+from payments.gateway.receipt_xml import pa_send_rt_v2_response
 from payments.pagopa import iuv_from_notice_number, notice_number
 
 # IUV bases far from the portal's own sequence, so that helper positions never clash with portal notices.
@@ -84,11 +86,14 @@ class CapturedReceipts:
         self.requests.append(request)
         if self.answer is not None:
             return self.answer(request)
-        return httpx.Response(self.status, json={"outcome": "OK" if self.status < 300 else "KO"})
+        if self.status >= 300:
+            return httpx.Response(self.status, text="station unavailable")
+        return httpx.Response(self.status, content=pa_send_rt_v2_response(outcome="OK"), headers=SOAP_HEADERS)
 
     @property
     def bodies(self) -> list[dict]:
-        return [json.loads(request.content) for request in self.requests]
+        """Each pushed receipt as a dict of its ctReceiptV2 fields, after checking the call against the contract."""
+        return [soap_receipt_dict(request.content) for request in self.requests]
 
     @property
     def notice_numbers(self) -> list[str]:
@@ -96,6 +101,36 @@ class CapturedReceipts:
 
 
 CAPTURE_URL = "http://receipts.test/intake"
+SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
+CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "pa_send_rt_v2.xsd"
+SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
+PA_FOR_NODE = "{http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd}"
+
+
+def contract_validate(element: etree._Element) -> None:
+    """Fail the test unless the paSendRTV2 message is valid against tests/contracts/pa_send_rt_v2.xsd."""
+    schema = etree.XMLSchema(etree.parse(str(CONTRACT)))
+    if not schema.validate(element):
+        raise AssertionError(f"not valid against the contract: {schema.error_log}")
+
+
+def _element_dict(element: etree._Element) -> object:
+    children = list(element)
+    if not children:
+        return element.text or ""
+    if element.tag in ("transferList", "metadata"):
+        return [_element_dict(child) for child in children]
+    return {child.tag: _element_dict(child) for child in children}
+
+
+def soap_receipt_dict(content: bytes) -> dict:
+    """A paSendRTV2 SOAP call → its receipt as a dict (element name → text, nested for subjects and lists)."""
+    request = etree.fromstring(content).find(f"{SOAP_ENV}Body/{PA_FOR_NODE}paSendRTV2Request")
+    assert request is not None, content[:300]
+    contract_validate(request)
+    receipt = _element_dict(request.find("receipt"))
+    assert isinstance(receipt, dict)
+    return receipt
 
 
 @contextmanager

@@ -178,7 +178,9 @@ def test_pull_receipt_api(client):
         body = pay_notices_at_fake(None, navs)[0]
     url = f"/mockpsp/api/payments/00000000000/receipts/{navs[0][1:]}"
     response = client.get(url, headers=KEY)
-    assert response.json() == body
+    assert response["Content-Type"] == "application/xml"
+    assert f"<receiptId>{body['receiptId']}</receiptId>".encode() in response.content
+    assert response.content.count(b"<PaSendRTV2Request") == 1  # the receipts service's root, no namespace
     assert client.get(url).status_code == 401
     missing = client.get("/mockpsp/api/payments/00000000000/receipts/01000000000000000", headers=KEY)
     assert missing.status_code == 404
@@ -207,16 +209,17 @@ def test_rata_paid_closes_the_single_payment(client):
 
 
 def test_receipts_reach_the_portal_intake_in_process():
-    """No capture: the push goes through the WSGI transport to payments:receipt_intake inside this transaction."""
+    """No capture: the push goes through the WSGI transport to payments:pagopa_station inside this transaction."""
     from payments.models import ReceiptMessage
 
     navs = published()
     pay_notices_at_fake(None, navs)
     row = ReceiptDelivery.objects.get()
-    assert row.target_url == "http://testserver/pagamenti/pagopa/ricevute/"
+    assert row.target_url == "http://testserver/pagamenti/pagopa/stazione/"
     assert row.last_status is not None  # the intake answered (it knows no such notice: its business)
     message = ReceiptMessage.objects.get()
-    assert json.loads(message.body)["noticeNumber"] == navs[0]
+    assert f"<noticeNumber>{navs[0]}</noticeNumber>" in message.body
+    assert message.channel == ReceiptMessage.Channel.SOAP
 
 
 # --- GPD API beyond the gateway ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ PUBLIC = {
     "mockpsp:api_payment_option_paid": {401},
     "mockpsp:api_checkout_carts": {401},
     "mockpsp:api_payment_receipt": {401},
+    "mockpsp:api_payment_receipts": {401},
     "mockpsp:checkout": {404},
     "mockpsp:checkout_pay": {404},
     "mockpsp:checkout_cancel": {405},
@@ -66,6 +67,7 @@ PUBLIC = {
     "mockpsp:shop_done": {404},
     "mockpsp:control": {200},
     "payments:receipt_intake": {405},
+    "payments:pagopa_station": {405},
 }
 
 

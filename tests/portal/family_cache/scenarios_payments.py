@@ -14,7 +14,9 @@ from tests.enrollment.factories import (
     enrollment_make,
     plan_with_bands,
 )
+from tests.mockpsp.helpers import pay_notices_at_fake, set_behaviour
 from tests.payments.factories import receipt_pay, single_option
+from tests.payments.station_helpers import station_pay
 
 from .helpers import FAMILY, PAYMENTS, Status, badge, came, no_setup, topup
 
@@ -118,6 +120,26 @@ def _receipt(w, notice):
     assert receipt_pay(single_option(notice))[1] == 200
 
 
+def _station_receipt(w, notice):
+    answer = station_pay(single_option(notice))
+    assert b"<outcome>OK</outcome>" in answer.body
+
+
+def _pulled_receipt(w, notice):
+    payment_services.notice_publish(notice_id=notice.pk)
+    set_behaviour(lose_pushes=True)
+    pay_notices_at_fake(None, [single_option(notice).notice_number])
+    assert payment_services.receipts_pull().accepted == 1
+
+
+def _swept_receipt(w, notice):
+    payment_services.notice_publish(notice_id=notice.pk)
+    set_behaviour(lose_pushes=True)
+    pay_notices_at_fake(None, [single_option(notice).notice_number])
+    later = timezone.now() + datetime.timedelta(hours=7)
+    assert payment_services.positions_sweep(now=later).pull.accepted == 1
+
+
 def _ledger_adjust(w, _):
     payment_services.ledger_adjust(
         child=w.child, service_kind=ServiceKind.CANTEEN, amount=Decimal("7.00"), reason="Rimborso gita", actor=w.office
@@ -152,6 +174,10 @@ SERVICES_SHOWN = {
     "notices_expire_overdue": (PAYMENTS, _expire_setup, _expire, came(badge("scaduto"))),
     "receipt_intake": (PAYMENTS, _notice_setup, _receipt, came(badge("pagato"))),
     "receipt_intake: the family page's balance": (FAMILY, _notice_setup, _receipt, came("25,00")),
+    "station_receipt_intake (receipt_accept)": (PAYMENTS, _notice_setup, _station_receipt, came(badge("pagato"))),
+    "receipt_accept: paSendRTV2, the balance": (FAMILY, _notice_setup, _station_receipt, came("25,00")),
+    "receipts_pull": (PAYMENTS, _notice_setup, _pulled_receipt, came(badge("pagato"))),
+    "positions_sweep": (PAYMENTS, _notice_setup, _swept_receipt, came(badge("pagato"))),
     "ledger_adjust": (FAMILY, no_setup, _ledger_adjust, came("7,00")),
     "ledger_refund": (PAYMENTS, _ledger_refund_setup, _ledger_refund, came("15,00")),
     "ledger_meal_debit": (FAMILY, no_setup, _meal_debit, came("-4,50")),

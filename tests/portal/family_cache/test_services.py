@@ -83,6 +83,7 @@ SERVICES_NOT_WRITING = {
     "notice_publish",
     "notice_publish_retry",  # the platform's bookkeeping of a notice, and its history
     "receipt_intake_refuse",  # a refused call: one ReceiptMessage row, nothing the pages read
+    "receipt_message_store",  # a message refused before it is read as a receipt: one ReceiptMessage row
     "refused_intake_call_purge",
     "notices_publish_pending",
     "notice_payer_default",  # reads the child's adult of reference

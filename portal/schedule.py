@@ -1,0 +1,22 @@
+"""The Celery beat schedule: every periodic job of the portal, read by settings.CELERY_BEAT_SCHEDULE."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending_task", "schedule": 60.0},
+    "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent_task", "schedule": crontab(hour=3, minute=15)},
+    "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending_task", "schedule": 60.0},
+    "payments-nursery-fees": {
+        "task": "payments.tasks.nursery_fees_issue_current_month_task",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    "payments-expire-overdue": {
+        "task": "payments.tasks.notices_expire_overdue_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Receipts whose push was lost: pulled from the platform, and open positions looked up (issue 12).
+    "payments-receipts-pull": {"task": "payments.tasks.receipts_pull_task", "schedule": crontab(minute=20)},
+    "payments-positions-sweep": {"task": "payments.tasks.positions_sweep_task", "schedule": crontab(minute=40)},
+    # Health data, ISEE values, never-verified accounts past the office's periods (portal.site.retention).
+    "retention-purge": {"task": "portal.site.tasks.retention_purge_task", "schedule": crontab(hour=2, minute=40)},
+}
