@@ -1,5 +1,6 @@
 """Input of the fake's pages: checkout payment, pay-at-a-shop lookup and payment, behaviour control."""
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -127,6 +128,28 @@ class ShopPayForm(PspChoiceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, method="shop", **kwargs)
         self.fields["psp"].label = _("Dove paghi")
+
+
+class FdrChangeForm(forms.Form):
+    """How a PSP reports one receipt in its reconciliation flow (to exercise the portal's mismatch paths)."""
+
+    ACTIONS = [
+        ("drop", _("Togli il pagamento dal flusso")),
+        ("amount", _("Riporta un importo diverso")),
+        ("twice", _("Elenca il pagamento due volte")),
+        ("reset", _("Riporta il pagamento com'è")),
+    ]
+    receipt_id = forms.CharField(label=_("Identificativo della ricevuta"), max_length=64)
+    fdr_action = forms.ChoiceField(label=_("Nel flusso di rendicontazione"), choices=ACTIONS)
+    amount = forms.DecimalField(
+        label=_("Importo da riportare (euro)"), required=False, min_value=Decimal("0.01"), decimal_places=2
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("fdr_action") == "amount" and cleaned.get("amount") is None:
+            self.add_error("amount", _("Indica l'importo da riportare nel flusso."))
+        return cleaned
 
 
 class BehaviourForm(forms.Form):

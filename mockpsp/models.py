@@ -18,6 +18,7 @@ class DebtPosition(models.Model):
         VALID = "VALID", _("valida")
         PARTIALLY_PAID = "PARTIALLY_PAID", _("pagata in parte")
         PAID = "PAID", _("pagata")
+        REPORTED = "REPORTED", _("rendicontata")
         INVALID = "INVALID", _("annullata")
         EXPIRED = "EXPIRED", _("scaduta")
 
@@ -55,6 +56,7 @@ class PaymentOption(models.Model):
     class Status(models.TextChoices):
         UNPAID = "PO_UNPAID", _("da pagare")
         PAID = "PO_PAID", _("pagata")
+        REPORTED = "PO_REPORTED", _("rendicontata")
 
     position = models.ForeignKey(DebtPosition, on_delete=models.CASCADE, related_name="options")
     iuv = models.CharField(_("IUV"), max_length=17, unique=True)
@@ -64,7 +66,7 @@ class PaymentOption(models.Model):
     due_date = models.DateField(_("scadenza"))
     description = models.CharField(_("causale"), max_length=140)
     is_partial_payment = models.BooleanField(_("rata"), default=False)
-    status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.UNPAID)
+    status = models.CharField(_("stato"), max_length=24, choices=Status.choices, default=Status.UNPAID)
     transfers = models.JSONField(_("trasferimenti"), default=list)
     paid_at = models.DateTimeField(_("pagata il"), null=True, blank=True)
 
@@ -124,6 +126,11 @@ class Receipt(models.Model):
     checkout = models.ForeignKey(Checkout, on_delete=models.SET_NULL, null=True, blank=True, related_name="receipts")
     body = models.JSONField(_("contenuto"))
     created_at = models.DateTimeField(_("creata il"), default=timezone.now)
+    # How the PSP reports it in its reconciliation flow (the control page changes these to test the mismatches).
+    fdr_excluded = models.BooleanField(_("tolta dal flusso di rendicontazione"), default=False)
+    fdr_amount_cents = models.PositiveBigIntegerField(_("importo nel flusso (centesimi)"), null=True, blank=True)
+    fdr_twice = models.BooleanField(_("ripetuta nel flusso"), default=False)
+    fdr_revision = models.PositiveIntegerField(_("revisione del flusso"), default=1)
 
     class Meta:
         verbose_name = _("ricevuta (simulata)")

@@ -49,6 +49,21 @@ def behaviour_reset() -> Behaviour:
     return behaviour_set()
 
 
+@transaction.atomic
+def receipt_fdr_change(*, receipt_id: str, action: str, amount_cents: int | None = None) -> Receipt:
+    """How the PSP reports a receipt in its flow: "drop" it, report another "amount", list it "twice", or "reset";
+    each change is a new revision of the flow, as a PSP's correction would be."""
+    receipt = Receipt.objects.select_for_update().filter(receipt_id=receipt_id).first()
+    if receipt is None:
+        raise faults.unknown(f"no receipt {receipt_id}")
+    receipt.fdr_excluded = action == "drop"
+    receipt.fdr_amount_cents = amount_cents if action == "amount" else None
+    receipt.fdr_twice = action == "twice"
+    receipt.fdr_revision += 1
+    receipt.save(update_fields=["fdr_excluded", "fdr_amount_cents", "fdr_twice", "fdr_revision"])
+    return receipt
+
+
 # --- debt positions (GPD) ------------------------------------------------------------------------------------
 
 

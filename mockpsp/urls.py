@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, views
+from . import api, api_fdr, views
 
 app_name = "mockpsp"
 
@@ -28,6 +28,17 @@ urlpatterns = [
     path("api/checkout/ec/v2/carts", api.checkout_carts, name="api_checkout_carts"),
     path("api/payments/<str:cf>/receipts", api.payment_receipts, name="api_payment_receipts"),
     path("api/payments/<str:cf>/receipts/<str:iuv>", api.payment_receipt, name="api_payment_receipt"),
+    path("api/organizations/<str:cf>/fdrs", api_fdr.fdr_list, name="api_fdr_list"),
+    path(
+        "api/organizations/<str:cf>/fdrs/<str:fdr>/revisions/<int:revision>/psps/<str:psp_id>",
+        api_fdr.fdr_flow,
+        name="api_fdr_flow",
+    ),
+    path(
+        "api/organizations/<str:cf>/fdrs/<str:fdr>/revisions/<int:revision>/psps/<str:psp_id>/payments",
+        api_fdr.fdr_payments,
+        name="api_fdr_payments",
+    ),
     # pages
     path("checkout/<str:token>/", views.checkout, name="checkout"),
     path("checkout/<str:token>/paga/", views.checkout_pay, name="checkout_pay"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import delivery, services
 from .faults import MockFaultError
-from .forms import BehaviourForm, CheckoutPayForm, ShopLookupForm, ShopPayForm
+from .forms import BehaviourForm, CheckoutPayForm, FdrChangeForm, ShopLookupForm, ShopPayForm
 from .models import Behaviour, Checkout, PaymentOption, Receipt, ReceiptDelivery
 from .psps import METHODS, psps_for
 
@@ -143,6 +143,20 @@ def control(request: HttpRequest) -> HttpResponse:
         sent = delivery.receipt_deliveries_flush()
         messages.success(request, _("Ricevute consegnate ora: %(n)d.") % {"n": sent})
         return redirect("mockpsp:control")
+    fdr_form = FdrChangeForm(request.POST if request.POST.get("action") == "fdr" else None)
+    if fdr_form.is_bound and fdr_form.is_valid():
+        amount = fdr_form.cleaned_data.get("amount")
+        try:
+            services.receipt_fdr_change(
+                receipt_id=fdr_form.cleaned_data["receipt_id"],
+                action=fdr_form.cleaned_data["fdr_action"],
+                amount_cents=int(amount * 100) if amount is not None else None,
+            )
+        except MockFaultError as error:
+            fdr_form.add_error("receipt_id", error.user_message)
+        else:
+            messages.success(request, _("Flusso di rendicontazione modificato: ne esce una nuova revisione."))
+            return redirect("mockpsp:control")
     initial = {
         "delay_seconds": behaviour.delay_seconds,
         "send_twice": behaviour.send_twice,
@@ -151,11 +165,12 @@ def control(request: HttpRequest) -> HttpResponse:
         "check_digit_strict": behaviour.check_digit_strict,
         "lose_pushes": behaviour.lose_pushes,
     }
-    form = BehaviourForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    saving = request.method == "POST" and request.POST.get("action") not in ("flush", "fdr")
+    form = BehaviourForm(request.POST if saving else None, initial=initial)
+    if form.is_bound and form.is_valid():
         services.behaviour_set(**form.cleaned_data)
         messages.success(request, _("Comportamento del simulatore salvato."))
         return redirect("mockpsp:control")
     deliveries = ReceiptDelivery.objects.select_related("receipt__option").order_by("-pk")[:30]
-    context = {"form": form, "behaviour": behaviour, "deliveries": deliveries}
+    context = {"form": form, "fdr_form": fdr_form, "behaviour": behaviour, "deliveries": deliveries}
     return render(request, "mockpsp/behaviour_form.html", context)

@@ -6,7 +6,8 @@ the other way round at import time.
 Beat (CELERY_BEAT_SCHEDULE): `notices_publish_pending_task` every minute (notices the platform has not got yet,
 because its task was lost or the platform was down), `notices_expire_overdue_task` once a day after midnight,
 `nursery_fees_issue_current_month_task` on the first of each month (the nursery's monthly fees),
-`receipts_pull_task` and `positions_sweep_task` every hour (receipts whose push was lost).
+`receipts_pull_task` and `positions_sweep_task` every hour (receipts whose push was lost), `fdr_import_task`
+every morning (the reconciliation flows).
 """
 
 import logging
@@ -74,3 +75,15 @@ def positions_sweep_task() -> dict:
     from .services import positions_sweep
 
     return asdict(positions_sweep())
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+def fdr_import_task() -> dict:
+    """Read the reconciliation flows published since the last run and match them to the receipts."""
+    from dataclasses import asdict
+
+    from .services import fdr_import
+
+    result = asdict(fdr_import())
+    result.pop("pulled", None)
+    return result

@@ -17,6 +17,8 @@ BEAT_SCHEDULE = {
     # Receipts whose push was lost: pulled from the platform, and open positions looked up (issue 12).
     "payments-receipts-pull": {"task": "payments.tasks.receipts_pull_task", "schedule": crontab(minute=20)},
     "payments-positions-sweep": {"task": "payments.tasks.positions_sweep_task", "schedule": crontab(minute=40)},
+    # Reconciliation flows (FdR): published by the PSPs in the morning, read at 9 and at 14.
+    "payments-fdr-import": {"task": "payments.tasks.fdr_import_task", "schedule": crontab(hour="9,14", minute=5)},
     # Health data, ISEE values, never-verified accounts past the office's periods (portal.site.retention).
     "retention-purge": {"task": "portal.site.tasks.retention_purge_task", "schedule": crontab(hour=2, minute=40)},
 }

@@ -4,7 +4,9 @@ Amounts cross this boundary as integer euro cents and states use GPD's names, as
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 
@@ -122,6 +124,27 @@ class PositionState:
     paid_iuvs: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FdrListing:
+    """A page of published flows: each {fdr, pspId, revision, published, flowDate} as the service lists them."""
+
+    flows: list[dict]
+    total_pages: int
+
+
+@dataclass(frozen=True)
+class FdrPayment:
+    """One payment line of a flow (fdr_organization.json, Payment)."""
+
+    index: int
+    iuv: str
+    iur: str
+    id_transfer: int
+    amount: Decimal
+    pay_date: datetime.datetime | None
+    pay_status: str
+
+
 class Gateway(Protocol):
     def debt_position_create(self, *, position: DebtPosition) -> str:
         """Create and publish the position; returns its GPD status ("VALID"). 409 duplicate → GatewayRejectedError."""
@@ -148,3 +171,14 @@ class Gateway(Protocol):
 
     def debt_position_get(self, *, iupd: str) -> PositionState:
         """The position's status on the platform and its paid options' IUVs."""
+
+    def fdr_list(self, *, organization: str, published_after: datetime.datetime | None, page: int) -> FdrListing:
+        """One page (from 1) of the flows published for the organization after the instant; empty when none."""
+
+    def fdr_flow(self, *, organization: str, fdr: str, revision: int, psp_id: str) -> dict:
+        """One flow's header."""
+
+    def fdr_payments(
+        self, *, organization: str, fdr: str, revision: int, psp_id: str, page: int, sink: Callable
+    ) -> int:
+        """Stream one page (from 1) of a flow's payments into sink(FdrPayment); returns the count."""

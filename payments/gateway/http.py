@@ -30,6 +30,7 @@ from .base import (
     ReceiptSignatureError,
     ReturnUrls,
 )
+from .http_fdr import FdrServiceMixin
 from .http_receipts import ReceiptsServiceMixin
 
 logger = logging.getLogger(__name__)
@@ -219,7 +220,7 @@ def _problem(response: httpx.Response) -> tuple[str, str]:
     return code, message[:300]
 
 
-class HttpGateway(ReceiptsServiceMixin):
+class HttpGateway(ReceiptsServiceMixin, FdrServiceMixin):
     """`Gateway` over HTTP: GPD v1 for debt positions, Checkout EC v2 for carts, the receipts service for pull (see
     http_receipts), HMAC-signed pushed receipts from the fake."""
 
@@ -228,6 +229,7 @@ class HttpGateway(ReceiptsServiceMixin):
         self.gpd_url, self.subscription_key = endpoints["gpd"]
         self.checkout_url, self.checkout_key = endpoints["checkout"]
         self.receipts_url, self.receipts_key = endpoints["receipts"]
+        self.fdr_url, self.fdr_key = endpoints["fdr"]
         self.timeout = float(settings.PAGOPA_TIMEOUT_SECONDS)
         self.retries = max(0, int(settings.PAGOPA_RETRIES))
         self.creditor = settings.PAGOPA_CREDITOR_FISCAL_CODE

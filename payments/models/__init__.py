@@ -1,6 +1,7 @@
 """The payments app's models (Django's `payments.models`): `notices` (what is owed), `receipts` (what the platform
-sent), `ledger` (where money moves)."""
+sent), `ledger` (where money moves), `fdr` (what the PSPs report they transferred)."""
 
+from .fdr import FdrFlow, FdrLine
 from .ledger import Balance, LedgerEntry
 from .notices import Cart, IuvBase, PaymentNotice, PaymentNoticeEvent, PaymentOption
 from .receipts import Receipt, ReceiptMessage
@@ -8,6 +9,8 @@ from .receipts import Receipt, ReceiptMessage
 __all__ = [
     "Balance",
     "Cart",
+    "FdrFlow",
+    "FdrLine",
     "IuvBase",
     "LedgerEntry",
     "PaymentNotice",

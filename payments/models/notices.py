@@ -54,6 +54,7 @@ class PaymentNotice(models.Model):
         VALID = "VALID", _("pubblicato")
         INVALID = "INVALID", _("annullato sulla piattaforma")
         PAID = "PAID", _("pagato")
+        REPORTED = "REPORTED", _("rendicontato")
 
     iupd = models.CharField(_("identificativo posizione debitoria"), max_length=64, unique=True)
     status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)

@@ -23,6 +23,7 @@ looked up at each call as `payments.gateway.get_gateway` (tests patch it there).
 
 from ..errors import PayerError
 from .carts import cart_open, cart_return, topup_create
+from .fdr import fdr_import, fdr_rematch
 from .fees import nursery_fees_issue, transport_fees_issue
 from .intake_refused import receipt_intake_refuse
 from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
@@ -39,6 +40,8 @@ __all__ = [
     "PayerError",
     "cart_open",
     "cart_return",
+    "fdr_import",
+    "fdr_rematch",
     "iuv_allocate",
     "ledger_adjust",
     "ledger_meal_debit",
