@@ -28,6 +28,9 @@ SAMPLE_KWARGS = {
     "public_id": "nothing",
     "outcome": "ok",
     "step": "scuola",
+    "fdr": "2026-12-01MOCKPSP1-0000001",
+    "revision": "1",
+    "psp_id": "MOCKPSP1",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).
@@ -60,6 +63,9 @@ PUBLIC = {
     "mockpsp:api_checkout_carts": {401},
     "mockpsp:api_payment_receipt": {401},
     "mockpsp:api_payment_receipts": {401},
+    "mockpsp:api_fdr_list": {401},
+    "mockpsp:api_fdr_flow": {401},
+    "mockpsp:api_fdr_payments": {401},
     "mockpsp:checkout": {404},
     "mockpsp:checkout_pay": {404},
     "mockpsp:checkout_cancel": {405},

@@ -51,6 +51,9 @@ SERVICES_WRITING_NOT_SHOWN = {
     "medical_diet_purge",
     "enrollment_isee_purge",
     "user_unverified_purge",
+    # reconciliation: FdR rows and the notice's platform state (REPORTED), which the pages do not show
+    "fdr_import",
+    "fdr_rematch",
 }
 # Services that write nothing the pages read (or only the platform's bookkeeping of a notice).
 SERVICES_NOT_WRITING = {
