@@ -146,6 +146,13 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         help_text=_("Per essere contattati dall'ufficio scuola in caso di necessità."),
     )
+    postal_address = forms.CharField(
+        label=_("Indirizzo di residenza (facoltativo)"),
+        max_length=140,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        help_text=_("Via e numero civico, CAP, comune (provincia). Compare sugli avvisi di pagamento stampati."),
+    )
 
 
 class ConsentForm(forms.Form):

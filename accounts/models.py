@@ -23,6 +23,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     first_name = models.CharField(_("nome"), max_length=100)
     last_name = models.CharField(_("cognome"), max_length=100)
     phone = models.CharField(_("telefono"), max_length=20, blank=True)
+    postal_address = models.CharField(
+        _("indirizzo di residenza"),
+        max_length=140,
+        blank=True,
+        help_text=_("Via e numero civico, CAP, comune (provincia): compare sugli avvisi di pagamento stampati."),
+    )
     is_staff = models.BooleanField(
         _("personale dell'ufficio"), default=False, help_text=_("Può entrare nell'amministrazione.")
     )

@@ -98,6 +98,7 @@ def accounts_personal_data(user: User) -> dict:
             "cognome": user.last_name,
             "email": user.email,
             "telefono": user.phone,
+            "indirizzo_di_residenza": user.postal_address,
             "registrato_il": user.date_joined,
             "ultimo_accesso": user.last_login,
             "attivo": user.is_active,
@@ -344,6 +345,7 @@ def _user_anonymise(*, user: User, actor: User) -> list[str]:
     user.email = placeholder_email
     user.codice_fiscale = placeholder_cf
     user.phone = ""
+    user.postal_address = ""
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False

@@ -33,6 +33,8 @@ from . import pagopa
 from .models import PaymentNotice, PaymentOption, Receipt
 
 logger = logging.getLogger(__name__)
+# pagoPA's avviso guide 3.0.0, "Avviso con molte rate": the variant for an avviso with at least 9 rate.
+MANY_INSTALMENTS = 9
 
 NOTICE_TEMPLATE = "payments/pdf/notice.html"
 RECEIPT_TEMPLATE = "payments/pdf/receipt.html"
@@ -195,12 +197,19 @@ def notice_pdf_context(*, notice: PaymentNotice) -> dict:
         raise NoticeNotPrintableError(f"notice {notice.pk} has no payment option")
     single = next((_block(option) for option in options if option.instalment == 0), None)
     instalments = [_block(option) for option in options if option.instalment > 0]
-    per_row = 3 if len(instalments) % 3 == 0 else 2  # rate 2 or 3 per row, the same layout on every row
+    # From MANY_INSTALMENTS rate, the guide's "avviso con molte rate": compact boxes, three per row, the data shared by
+    # every rata printed once above them; below, rate 2 or 3 per row, the same layout on every row.
+    many = len(instalments) >= MANY_INSTALMENTS
+    per_row = 3 if many or len(instalments) % 3 == 0 else 2
     return {
         "notice": notice,
         "subject": notice_subject(notice.causale),
         "creditor": creditor_info(),
-        "payer": {"fiscal_code": notice.payer_fiscal_code.upper(), "name": notice.payer_name[:70]},
+        "payer": {
+            "fiscal_code": notice.payer_fiscal_code.upper(),
+            "name": notice.payer_name[:70],
+            "address": (notice.payer.postal_address if notice.payer else "")[:140],
+        },
         "single": single,
         "instalments": instalments,
         # rows of equal width: the last one padded with empty cells
@@ -208,6 +217,7 @@ def notice_pdf_context(*, notice: PaymentNotice) -> dict:
             (instalments[i : i + per_row] + [None] * per_row)[:per_row] for i in range(0, len(instalments), per_row)
         ],
         "per_row": per_row,
+        "many": many,
         # "entro il" of the whole notice: the single payment's due date, else the first rata's
         "due_date": single.due_date if single else instalments[0].due_date,
         "amount": single.amount if single else sum((block.amount for block in instalments), Decimal("0.00")),

@@ -37,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [AdultGuardianshipInline]
     fieldsets = [
         (None, {"fields": ["codice_fiscale", "password"]}),
-        (_("Dati personali"), {"fields": ["first_name", "last_name", "email", "phone"]}),
+        (_("Dati personali"), {"fields": ["first_name", "last_name", "email", "phone", "postal_address"]}),
         (_("Permessi"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Date"), {"fields": ["last_login", "date_joined"]}),
     ]

@@ -60,12 +60,15 @@ def family_summary_invalidate_all() -> None:
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, first_name: str, last_name: str, phone: str) -> User:
+def user_profile_update(
+    *, user: User, first_name: str, last_name: str, phone: str, postal_address: str = ""
+) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     user.first_name = first_name
     user.last_name = last_name
     user.phone = phone
-    user.save(update_fields=["first_name", "last_name", "phone"])
+    user.postal_address = " ".join(postal_address.split())[:140]
+    user.save(update_fields=["first_name", "last_name", "phone", "postal_address"])
     return user
 
 

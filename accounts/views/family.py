@@ -24,7 +24,12 @@ from ..models import Child
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
     user = request.user
-    initial = {"first_name": user.first_name, "last_name": user.last_name, "phone": user.phone}
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "postal_address": user.postal_address,
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.user_profile_update(user=user, **form.cleaned_data)

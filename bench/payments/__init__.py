@@ -12,7 +12,9 @@ process of its own (`--worker NAME`, JSON on its last line of output; `workers`)
 2. `receipts`: --receipts signed receipts (ctReceiptV2 JSON, HMAC as the platform signs them) for distinct
    notices, POSTed by --clients threads to the intake on gunicorn (2 sync workers, DEBUG off, the Celery broker in
    memory so that e-mails are queued, not sent): receipts/s, p50/p95 latency, all answered 200 and each credited
-   once. Then 30 more, one at a time, timing from the POST to the moment the new balance is visible to another
+   once; then --receipts more as paSendRTV2 SOAP envelopes to the station (mutual TLS subject passed as by the
+   proxy): receipts/s, p95, and the ratio to the JSON channel's rate (target >= 0.8). Then 30 more, one at a time,
+   timing from the POST to the moment the new balance is visible to another
    database connection (target <= 1 s).
 3. `pdf`: the notice PDF (payments.pdf.notice_pdf_get_or_render): first render of a new notice (median of 16,
    pk order, so 2 with instalments) against a minimal WeasyPrint page rendered with the same conventions (one
@@ -39,6 +41,7 @@ __all__ = [
     "TARGET_PAGE_QUERIES",
     "TARGET_PDF_RATIO",
     "TARGET_PDF_REPEAT_SPEEDUP",
+    "TARGET_SOAP_RATIO",
     "WEBHOOK_SECRET",
 ]
 
@@ -53,3 +56,4 @@ TARGET_BALANCE_SECONDS = 1.0
 TARGET_PDF_RATIO = 3.0
 TARGET_PDF_REPEAT_SPEEDUP = 20.0
 TARGET_PAGE_QUERIES = 5
+TARGET_SOAP_RATIO = 0.8

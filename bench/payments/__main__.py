@@ -21,9 +21,16 @@ from bench.payments import (
     TARGET_PAGE_QUERIES,
     TARGET_PDF_RATIO,
     TARGET_PDF_REPEAT_SPEEDUP,
+    TARGET_SOAP_RATIO,
     WEBHOOK_SECRET,
 )
-from bench.payments.receipts import balance_latency, db_counts, post_receipt, receipts_load
+from bench.payments.receipts import (
+    STATION_CLIENT_SUBJECT,
+    balance_latency,
+    db_counts,
+    post_receipt,
+    receipts_load,
+)
 from bench.server import (
     BASE_DIR,
     VENV_PYTHON,
@@ -56,6 +63,9 @@ def bench_env(static_root: str, media_root: str) -> dict[str, str]:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "PAYMENTS_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "PAYMENTS_MOCK_ENABLED": "false",
+            # The station believes the client certificate subject a declared proxy passes (here: the bench itself).
+            "DJANGO_TRUSTED_PROXY_COUNT": "1",
+            "PAGOPA_STATION_CLIENT_SUBJECTS": STATION_CLIENT_SUBJECT,
             "STATIC_ROOT": static_root,
             "MEDIA_ROOT": media_root,
             "DJANGO_LOG_LEVEL": "WARNING",
@@ -104,12 +114,18 @@ def step_receipts(env: dict[str, str], args: argparse.Namespace, data_path: str,
     prepared = run_worker(env, "receipts", "--receipts", str(args.receipts), "--data", data_path)
     with open(data_path, encoding="utf-8") as fh:
         items = json.load(fh)
-    post_receipt(port, prepared["path"], {"body": "{}", "signature": "sha256=0"})  # warm both workers' imports
-    post_receipt(port, prepared["path"], {"body": "{}", "signature": "sha256=0"})
-    statuses, latencies, seconds = receipts_load(port, prepared["path"], items[: args.receipts], args.clients)
-    visible = balance_latency(port, prepared["path"], items[args.receipts :])
+    json_items = [item for item in items if not item["soap"]]
+    soap_items = [item for item in items if item["soap"]]
+    for _worker in range(2):  # warm both workers' imports, for both endpoints
+        post_receipt(port, prepared["path"], {"body": "{}", "signature": "sha256=0"})
+        post_receipt(port, prepared["station"], {"soap": "<x/>"})
+    statuses, latencies, seconds = receipts_load(port, prepared["path"], json_items[: args.receipts], args.clients)
+    soap_statuses, soap_latencies, soap_seconds = receipts_load(port, prepared["station"], soap_items, args.clients)
+    visible = balance_latency(port, prepared["path"], json_items[args.receipts :])
     counts = db_counts()
     ok = statuses.count(200)
+    soap_ok = soap_statuses.count(200)
+    json_rate, soap_rate = len(statuses) / seconds, len(soap_statuses) / soap_seconds
     print()
     print(f"2. Receipts POSTed to {prepared['path']} on gunicorn (2 sync workers) by {args.clients} client threads")
     print(
@@ -118,11 +134,17 @@ def step_receipts(env: dict[str, str], args: argparse.Namespace, data_path: str,
         f"{ok} answered 200"
     )
     print(
+        f"   {len(soap_statuses)} paSendRTV2 (SOAP) to {prepared['station']}: {soap_seconds:.2f} s = "
+        f"{soap_rate:.1f} receipts/s; latency p50 {percentile(soap_latencies, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(soap_latencies, 95) * 1000:.1f} ms; {soap_ok} answered OK"
+    )
+    print(f"   SOAP rate / JSON rate: {soap_rate / json_rate:.2f} (target >= {TARGET_SOAP_RATIO})")
+    print(
         f"   receipt → balance visible to another connection ({len(visible)} one at a time): "
         f"p50 {percentile(visible, 50) * 1000:.1f} ms, p95 {percentile(visible, 95) * 1000:.1f} ms, "
         f"max {max(visible) * 1000:.1f} ms (target <= {TARGET_BALANCE_SECONDS:g} s)"
     )
-    total = args.receipts + len(visible)
+    total = args.receipts + len(visible) + len(soap_items)
     print(
         f"   database: {counts['receipts']} receipts, {counts['credits']} ledger credits, {counts['outbox']} "
         f"confirmation e-mails queued, {counts['mismatched_balances']} balances different from their entries "
@@ -131,6 +153,10 @@ def step_receipts(env: dict[str, str], args: argparse.Namespace, data_path: str,
     failures = []
     if ok != len(statuses):
         failures.append(f"{len(statuses) - ok} receipts not answered 200")
+    if soap_ok != len(soap_statuses):
+        failures.append(f"{len(soap_statuses) - soap_ok} paSendRTV2 not answered OK")
+    if soap_rate / json_rate < TARGET_SOAP_RATIO:
+        failures.append(f"SOAP/JSON rate {soap_rate / json_rate:.2f} < {TARGET_SOAP_RATIO}")
     if max(visible) > TARGET_BALANCE_SECONDS:
         failures.append(f"receipt → balance {max(visible):.2f} s > {TARGET_BALANCE_SECONDS} s")
     found = (counts["receipts"], counts["credits"], counts["outbox"], counts["mismatched_balances"])

@@ -11,21 +11,31 @@ import psycopg
 from bench.database import database_url
 from bench.payments import DB_NAME
 
+STATION_CLIENT_SUBJECT = "CN=nodo.bench.example"  # what the bench's "proxy" says the Nodo's certificate is
+
 
 def post_receipt(port: int, path: str, item: dict) -> tuple[int, float]:
+    """POST one receipt: signed JSON to the intake, or (item["soap"]) paSendRTV2 to the station."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {
-        "Host": f"127.0.0.1:{port}",
-        "X-Forwarded-Proto": "https",
-        "Content-Type": "application/json",
-        "X-PagoPA-Signature": item["signature"],
-    }
+    headers = {"Host": f"127.0.0.1:{port}", "X-Forwarded-Proto": "https"}
+    if item.get("soap"):
+        headers |= {
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": '"paSendRTV2"',
+            "X-SSL-Client-S-DN": STATION_CLIENT_SUBJECT,
+        }
+        body = item["soap"].encode()
+    else:
+        headers |= {"Content-Type": "application/json", "X-PagoPA-Signature": item["signature"]}
+        body = item["body"].encode()
     start = time.perf_counter()
     try:
-        conn.request("POST", path, body=item["body"].encode(), headers=headers)
+        conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
-        response.read()
+        content = response.read()
         status = response.status
+        if item.get("soap") and status == 200 and b"<outcome>OK</outcome>" not in content:
+            status = 299  # a KO in a 200: not accepted
     except (OSError, http.client.HTTPException):
         status = 0
     finally:

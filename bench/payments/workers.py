@@ -100,8 +100,38 @@ def worker_issue(small: int, large: int) -> dict:
     return timings
 
 
-def worker_receipts_prepare(count: int, path: str) -> dict:
-    """Signed receipts for `count` distinct unpaid top-up notices (each with its child and balance row)."""
+def _soap_envelope(body: dict) -> str:
+    """The same receipt as the Nodo sends it to the station: paSendRTV2 (the fake's builder, with its transfer)."""
+    from django.conf import settings
+
+    from mockpsp.receipt_xml import pa_send_rt_v2_envelope
+
+    transfer = {
+        "idTransfer": 1,
+        "transferAmount": body["paymentAmount"],
+        "fiscalCodePA": body["fiscalCode"],
+        "IBAN": settings.PAGOPA_CREDITOR_IBAN,
+        "remittanceInformation": body["description"][:140],
+        "transferCategory": "9/0101108TS/",
+    }
+    receipt = body | {
+        "transferList": [transfer],
+        "idChannel": "BENCHPSP_01",
+        "channelDescription": "online",
+        "PSPCompanyName": body["PSPCompanyName"],
+    }
+    receipt["debtor"] = receipt["payer"]
+    ids = {
+        "id_pa": settings.PAGOPA_ID_PA,
+        "id_broker_pa": settings.PAGOPA_ID_BROKER_PA,
+        "id_station": settings.PAGOPA_ID_STATION.split(",")[0],
+    }
+    return pa_send_rt_v2_envelope(receipt, **ids).decode()
+
+
+def worker_receipts_prepare(count: int, path: str, soap: int = 0) -> dict:
+    """Receipts for `count` distinct unpaid top-up notices (each with its child and balance row): signed JSON, and
+    for `soap` more of them paSendRTV2 envelopes for the station (kept after the JSON ones in the file)."""
     import hashlib
     import hmac
 
@@ -114,10 +144,10 @@ def worker_receipts_prepare(count: int, path: str) -> dict:
     options = list(
         PaymentOption.objects.filter(instalment=0, notice__purpose="topup", paid_at__isnull=True)
         .select_related("notice")
-        .order_by("pk")[:count]
+        .order_by("pk")[: count + soap]
     )
-    if len(options) < count:
-        raise RuntimeError(f"only {len(options)} unpaid top-up notices for {count} receipts")
+    if len(options) < count + soap:
+        raise RuntimeError(f"only {len(options)} unpaid top-up notices for {count + soap} receipts")
     now = timezone.localtime().replace(microsecond=0).isoformat()
     items = []
     for n, option in enumerate(options):
@@ -154,6 +184,7 @@ def worker_receipts_prepare(count: int, path: str) -> dict:
         items.append(
             {
                 "body": raw,
+                "soap": _soap_envelope(body) if n >= count else "",
                 "signature": signature,
                 "child_id": option.notice.child_id,
                 "service_kind": option.notice.service_kind,
@@ -162,7 +193,11 @@ def worker_receipts_prepare(count: int, path: str) -> dict:
         )
     with open(path, "w", encoding="utf-8") as out:
         json.dump(items, out)
-    return {"receipts": len(items), "path": reverse("payments:receipt_intake")}
+    return {
+        "receipts": len(items),
+        "path": reverse("payments:receipt_intake"),
+        "station": reverse("payments:pagopa_station"),
+    }
 
 
 def worker_pdf() -> dict:
@@ -283,7 +318,7 @@ def worker(name: str, args: argparse.Namespace) -> None:
     elif name == "issue":
         result = worker_issue(args.small, args.large)
     elif name == "receipts":
-        result = worker_receipts_prepare(args.receipts + LATENCY_SAMPLES, args.data)
+        result = worker_receipts_prepare(args.receipts + LATENCY_SAMPLES, args.data, soap=args.receipts)
     elif name == "pdf":
         result = worker_pdf()
     elif name == "queries":

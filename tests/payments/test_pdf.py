@@ -308,3 +308,34 @@ def test_five_instalments_leave_no_page_with_only_the_header(giulia, parent, tmp
     assert pages
     assert all("Codice Avviso" in page for page in pages), [page[:200] for page in pages]
     assert f"entro il {notice.due_date:%d/%m/%Y}" in text  # "entro il" and its date on one line
+
+
+@pytest.mark.parametrize("count", range(1, 13))
+def test_every_instalment_count_prints_each_rata_with_its_code_and_no_header_only_page(giulia, parent, tmp_path, count):
+    """1-12 rate at the largest amounts: every rata's codice avviso printed, no page without one (issue 12); from
+    9 rate the guide's "avviso con molte rate" (the shared data once, compact boxes)."""
+    base = datetime.date(2026, 9, 15)
+    notice = notice_make(
+        child=giulia,
+        payer=parent,
+        amount="999999.99",
+        instalments=[("999999.99", base + datetime.timedelta(days=30 * i)) for i in range(count)],
+        service_kind="transport",
+    )
+    text = pdf_text(pdf.notice_pdf_render(notice=notice), tmp_path)
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert all("Codice Avviso" in page for page in pages), [page[:200] for page in pages]
+    for option in notice.options.all():
+        assert pagopa.notice_number_grouped(option.notice_number) in text
+    assert "999.999,99" in text
+    many = count >= pdf.MANY_INSTALMENTS
+    # the subject is printed once per rata box below 9 rate, once for them all from 9 (+ the single payment's own)
+    assert text.count("Oggetto del pagamento") == (2 if many else count + 1)
+    assert len(pages) <= (1 + (count + 11) // 12 if many else 1 + count)
+
+
+def test_the_payers_address_is_printed_when_known(giulia, parent, tmp_path):
+    parent.postal_address = "Via dei Mille 12, 00185 Roma (RM)"
+    parent.save(update_fields=["postal_address"])
+    notice = notice_make(child=giulia, payer=parent)
+    assert "Via dei Mille 12, 00185 Roma (RM)" in pdf_text(pdf.notice_pdf_render(notice=notice), tmp_path)

@@ -31,6 +31,7 @@ SAMPLE_KWARGS = {
     "fdr": "2026-12-01MOCKPSP1-0000001",
     "revision": "1",
     "psp_id": "MOCKPSP1",
+    "flow_id": "1",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).
