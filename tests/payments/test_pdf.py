@@ -311,7 +311,7 @@ def test_five_instalments_leave_no_page_with_only_the_header(giulia, parent, tmp
 
 
 @pytest.mark.parametrize("count", range(1, 13))
-def test_every_instalment_count_prints_each_rata_with_its_code_and_no_header_only_page(giulia, parent, tmp_path, count):
+def test_every_instalment_count_prints_each_rata_and_no_header_only_page(giulia, parent, tmp_path, count):
     """1-12 rate at the largest amounts: every rata's codice avviso printed, no page without one (issue 12); from
     9 rate the guide's "avviso con molte rate" (the shared data once, compact boxes)."""
     base = datetime.date(2026, 9, 15)
