@@ -60,9 +60,7 @@ def family_summary_invalidate_all() -> None:
 
 
 @transaction.atomic
-def user_profile_update(
-    *, user: User, first_name: str, last_name: str, phone: str, postal_address: str = ""
-) -> User:
+def user_profile_update(*, user: User, first_name: str, last_name: str, phone: str, postal_address: str = "") -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     user.first_name = first_name
     user.last_name = last_name
