@@ -33,18 +33,7 @@ class RegulationDayForm(forms.Form):
 
 @admin.register(FdrFlow)
 class FdrFlowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "fdr",
-        "psp_name",
-        "regulation",
-        "regulation_date",
-        "tot_payments",
-        "sum_euro",
-        "matched_lines",
-        "problem_lines",
-        "revision",
-        "csv_link",
-    ]
+    list_display = ["fdr", "regulation_date", "sum_euro", "matched_lines", "problem_lines", "csv_link"]
     list_filter = ["regulation_date", "psp_name", "foreign", "complete"]
     search_fields = ["=fdr", "regulation", "=lines__iuv", "=lines__iur"]
     search_help_text = _("Identificativo del flusso o del regolamento, IUV o IUR di un pagamento.")

@@ -17,7 +17,9 @@ class FdrFlow(models.Model):
     revision = models.PositiveIntegerField(_("revisione"), default=1)
     organization_id = models.CharField(_("ente ricevente"), max_length=35)
     foreign = models.BooleanField(
-        _("di un altro ente"), default=False, help_text=_("Il flusso è intestato a un altro ente: nulla è abbinato.")
+        _("intestato a un altro ente"),
+        default=False,
+        help_text=_("Il flusso è intestato a un altro ente: nulla è abbinato."),
     )
     psp_name = models.CharField(_("PSP"), max_length=70, blank=True)
     flow_date = models.DateTimeField(_("data del flusso"), null=True, blank=True)
@@ -27,7 +29,7 @@ class FdrFlow(models.Model):
     bic = models.CharField(_("BIC della banca di riversamento"), max_length=35, blank=True)
     tot_payments = models.PositiveIntegerField(_("pagamenti dichiarati"), default=0)
     sum_payments = models.DecimalField(_("importo dichiarato"), **EURO, default=0)
-    complete = models.BooleanField(_("righe lette per intero"), default=False)
+    complete = models.BooleanField(_("lettura completa"), default=False)
     imported_at = models.DateTimeField(_("letto il"), default=timezone.now)
 
     class Meta:
@@ -49,7 +51,7 @@ class FdrLine(models.Model):
         AMOUNT = "amount", _("importo diverso")
         DUPLICATE = "duplicate", _("riga ripetuta nel flusso")
         REVOKED = "revoked", _("pagamento revocato")
-        FOREIGN = "foreign", _("di un altro ente")
+        FOREIGN = "foreign", _("intestato a un altro ente")
 
     flow = models.ForeignKey(FdrFlow, on_delete=models.CASCADE, related_name="lines", verbose_name=_("flusso"))
     index = models.PositiveIntegerField(_("indice"))

@@ -163,15 +163,15 @@ def pagopa_live(settings, live_server) -> str:
     """The pagoPA fake over real sockets: the gateway calls the live server, the fake posts receipts back to it.
 
     In the other tests the gateway reaches the fake in memory (PAGOPA_HTTP_TRANSPORT = "wsgi"); a browser test
-    needs what production has: the portal's HTTP calls, the checkout pages on a real host, the signed receipts
-    arriving at the intake as requests of their own. Returns the live server's URL.
+    needs what production has: the portal's HTTP calls, the checkout pages on a real host, the receipts arriving at
+    the station (paSendRTV2, SOAP) as requests of their own. Returns the live server's URL.
     """
     from django.urls import reverse
 
     settings.PAGOPA_HTTP_TRANSPORT = ""
     settings.PAGOPA_BASE_URL = f"{live_server.url}/mockpsp/api"
     settings.PORTAL_DOMAIN = live_server.url.split("://", 1)[1]
-    settings.PAGOPA_MOCK_RECEIPT_URL = live_server.url + reverse("payments:receipt_intake")
+    settings.PAGOPA_MOCK_RECEIPT_URL = live_server.url + reverse("payments:pagopa_station")
     return live_server.url
 
 
