@@ -19,6 +19,11 @@ BEAT_SCHEDULE = {
     "payments-positions-sweep": {"task": "payments.tasks.positions_sweep_task", "schedule": crontab(minute=40)},
     # Reconciliation flows (FdR): published by the PSPs in the morning, read at 9 and at 14.
     "payments-fdr-import": {"task": "payments.tasks.fdr_import_task", "schedule": crontab(hour="9,14", minute=5)},
+    # The canteen's balances: low-balance e-mails and arrears sollecito, once per crossing (issue 13).
+    "canteen-balance-reminders": {
+        "task": "canteen.tasks.balance_reminders_task",
+        "schedule": crontab(hour=19, minute=0),
+    },
     # Health data, ISEE values, never-verified accounts past the office's periods (portal.site.retention).
     "retention-purge": {"task": "portal.site.tasks.retention_purge_task", "schedule": crontab(hour=2, minute=40)},
 }
