@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include((site_urls.accounts_patterns, accounts_namespace))),
     path("iscrizioni/", include("enrollment.urls")),
     path("pagamenti/", include("payments.urls")),
+    path("mensa/", include("canteen.urls")),
     path("admin/", admin.site.urls),
 ]
 

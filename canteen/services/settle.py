@@ -139,9 +139,7 @@ def meals_settle(*, day: datetime.date, enrollment_ids: list[int], actor=None) -
             )
             result.debited += 1
         else:
-            why = _why_not_charged(
-                attendance=report, cancelled=is_cancelled, exception=exception
-            )
+            why = _why_not_charged(attendance=report, cancelled=is_cancelled, exception=exception)
             entries.append(
                 LedgerEntry(
                     child_id=enrollment.child_id,
