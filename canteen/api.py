@@ -13,7 +13,13 @@ from portal.client_ip import client_ip
 from portal.errors import DomainError
 
 from .services import attendance
-from .services.kitchen import kitchen_call_log, kitchen_rate_exceeded, kitchen_token_check
+from .services.kitchen import (
+    attendance_receive,
+    kitchen_call_log,
+    kitchen_rate_exceeded,
+    kitchen_token_check,
+    rows_from_json,
+)
 
 
 def _answer(token, request, status: int, body: dict, **log) -> JsonResponse:
@@ -35,12 +41,12 @@ def attendance_post(request: HttpRequest) -> JsonResponse:
     try:
         if request.content_type == "application/json":
             try:
-                raw = attendance.rows_from_json(json.loads(content or b"null"))
+                raw = rows_from_json(json.loads(content or b"null"))
             except (ValueError, UnicodeDecodeError):
                 return _answer(token, request, 400, {"errore": "JSON non valido."}, detail="json")
         else:
             raw = attendance.rows_read(content)
-        batch, errors, result = attendance.attendance_receive(raw=raw, school=token.school, content=content)
+        batch, errors, result = attendance_receive(raw=raw, school=token.school, content=content)
     except DomainError as error:
         return _answer(token, request, 400, {"errore": str(error)}, detail=str(error))
     if errors:

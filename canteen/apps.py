@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CanteenConfig(AppConfig):
     name = "canteen"
     verbose_name = _("Mensa: giorni e pasti")
+
+    def ready(self) -> None:
+        from enrollment.hooks import kitchen_requests_hook_register
+
+        from .selectors import kitchen_requests
+
+        kitchen_requests_hook_register(kitchen_requests)

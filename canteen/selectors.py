@@ -93,3 +93,12 @@ def discrepancies(*, first: datetime.date, last: datetime.date) -> QuerySet[Atte
         .select_related("enrollment__child", "enrollment__school")
         .order_by("date", "enrollment__school__name", "enrollment__child__last_name")
     )
+
+
+def kitchen_requests(*, day: datetime.date, enrollment_ids: list[int]) -> dict[int, str]:
+    """The families' live requests for the day: {enrollment id: "cancel" | "light"} (enrollment's kitchen count)."""
+    return dict(
+        MealCancellation.objects.filter(enrollment_id__in=enrollment_ids, date=day, withdrawn_at__isnull=True)
+        .values_list("enrollment_id", "kind")
+        .iterator(chunk_size=2000)
+    )

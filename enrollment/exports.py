@@ -28,12 +28,12 @@ import re
 from collections.abc import Iterator, Sequence
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.csv_export import Export, csv_chunks
 
+from . import hooks
 from .models import HEALTH_PERMISSION, Enrollment, HealthDataAccess, Route, School, SchoolYear, ServiceKind
 from .services import health_data_access_record
 
@@ -56,6 +56,8 @@ KITCHEN_DIETS: list[tuple[str | None, str]] = [
 KITCHEN_DIET_LABELS = dict(KITCHEN_DIETS)
 KITCHEN_TOTAL = "totale pasti"
 KITCHEN_PENDING = "richieste di dieta da decidere (pasto standard)"
+KITCHEN_LIGHT = "di cui pasti in bianco"
+KITCHEN_CANCELLED = "disdetti dalle famiglie (non inclusi)"
 
 
 def _safe(text: str) -> str:
@@ -139,21 +141,26 @@ def _canteen_on(day: datetime.date, school_ids: Sequence[int]):
 
 
 def kitchen_counts(*, school_ids: Sequence[int], day: datetime.date) -> dict[int, dict]:
-    """Per school id: meals per kitchen diet (None = standard), the total and the diet requests to decide."""
+    """Per school id: meals to cook per kitchen diet (None = standard), the total, the light meals among them, the
+    diet requests to decide, and the meals the families cancelled (not in the total)."""
     counts: dict[int, dict] = {
-        school_id: {"diets": dict.fromkeys(KITCHEN_DIET_LABELS, 0), "total": 0, "pending": 0}
+        school_id: {"diets": dict.fromkeys(KITCHEN_DIET_LABELS, 0), "total": 0, "pending": 0, "light": 0, "cancelled": 0}
         for school_id in school_ids
     }
-    grouped = (
-        _canteen_on(day, school_ids).values_list("school_id", "diet", "diet_status").order_by().annotate(n=Count("id"))
-    )
-    for school_id, diet, diet_status, n in grouped:
+    rows = list(_canteen_on(day, school_ids).values_list("pk", "school_id", "diet", "diet_status"))
+    requests = hooks.kitchen_requests(day=day, enrollment_ids=[row[0] for row in rows])
+    for pk, school_id, diet, diet_status in rows:
         entry = counts[school_id]
+        request = requests.get(pk)
+        if request == "cancel":
+            entry["cancelled"] += 1
+            continue
         kitchen_diet = diet if diet_status == Enrollment.DietStatus.ACCEPTED and diet != Enrollment.Diet.NONE else None
-        entry["diets"][kitchen_diet if kitchen_diet in KITCHEN_DIET_LABELS else Enrollment.Diet.OTHER] += n
-        entry["total"] += n
+        entry["diets"][kitchen_diet if kitchen_diet in KITCHEN_DIET_LABELS else Enrollment.Diet.OTHER] += 1
+        entry["total"] += 1
+        entry["light"] += request == "light"
         if diet_status == Enrollment.DietStatus.REQUESTED:
-            entry["pending"] += n
+            entry["pending"] += 1
     return counts
 
 
@@ -170,6 +177,8 @@ def kitchen_rows(*, school_ids: Sequence[int], day: datetime.date, include_names
             yield (day, code, name, label, entry["diets"][value], "", "", "", "")
         yield (day, code, name, KITCHEN_TOTAL, entry["total"], "", "", "", "")
         yield (day, code, name, KITCHEN_PENDING, entry["pending"], "", "", "", "")
+        yield (day, code, name, KITCHEN_LIGHT, entry["light"], "", "", "", "")
+        yield (day, code, name, KITCHEN_CANCELLED, entry["cancelled"], "", "", "", "")
     if not include_names:
         return
     names = (

@@ -27,3 +27,23 @@ def enrollments_accepted_notify(*, enrollment_ids: list[int], actor: User | None
     """Run the registered hooks for these newly accepted enrollments, in the caller's transaction."""
     for hook in _accepted_hooks:
         hook(enrollment_ids=enrollment_ids, actor=actor)
+
+
+# The kitchen's count (enrollment.exports.kitchen_counts) asks the canteen which children of the day will not eat
+# ("cancel") or eat a light meal ("light"): hook(day=date, enrollment_ids=[...]) -> {enrollment_id: "cancel"|"light"}.
+KitchenRequestsHook = Callable[..., dict[int, str]]
+
+_kitchen_hooks: list[KitchenRequestsHook] = []
+
+
+def kitchen_requests_hook_register(hook: KitchenRequestsHook) -> None:
+    if hook not in _kitchen_hooks:
+        _kitchen_hooks.append(hook)
+
+
+def kitchen_requests(*, day, enrollment_ids: list[int]) -> dict[int, str]:
+    """The families' requests for the day, from every registered hook (none: nobody cancelled)."""
+    found: dict[int, str] = {}
+    for hook in _kitchen_hooks:
+        found.update(hook(day=day, enrollment_ids=enrollment_ids))
+    return found

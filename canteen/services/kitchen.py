@@ -5,12 +5,17 @@ import hashlib
 import secrets
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from enrollment.models import School
 
-from ..models import KitchenApiCall, KitchenToken
+from ..errors import AttendanceFileError
+from ..models import AttendanceBatch, KitchenApiCall, KitchenToken
+from .attendance import MAX_ERRORS_KEPT, MAX_ROWS, RawRow, attendance_apply, rows_check
+from .settle import SettleResult
 
 TOKEN_PREFIX = "mensa_"  # noqa: S105 - the visible start of every code, not a secret
 RATE_LIMIT_CALLS = 30
@@ -80,3 +85,50 @@ def kitchen_call_log(
     )
     if token is not None:
         KitchenToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+
+def rows_from_json(items: object) -> list[RawRow]:
+    """The kitchen's JSON: a list of objects (or {"righe": [...]}) with codice_fiscale, data, presenza, tipo_pasto."""
+    if isinstance(items, dict):
+        items = items.get("righe", items.get("rows"))
+    if not isinstance(items, list) or not items:
+        raise AttendanceFileError(_("Manda un elenco «righe» di presenze."))
+    if len(items) > MAX_ROWS:
+        raise AttendanceFileError(_("Troppe righe in una chiamata."))
+    rows = []
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            item = {}
+        present = item.get("presenza", item.get("presente", ""))
+        if isinstance(present, bool):
+            present = "presente" if present else "assente"
+        rows.append(
+            RawRow(
+                index,
+                str(item.get("codice_fiscale", ""))[:32],
+                str(item.get("data", ""))[:32],
+                str(present)[:32],
+                str(item.get("tipo_pasto", "") or "")[:32],
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def attendance_receive(
+    *, raw: list[RawRow], school: School, filename: str = "", content: bytes = b""
+) -> tuple[AttendanceBatch | None, list[dict], SettleResult | None]:
+    """The kitchen's call: all rows valid → recorded and applied at once; otherwise nothing, and the errors."""
+    valid, errors = rows_check(raw=raw, school=school)
+    if errors:
+        return None, errors[:MAX_ERRORS_KEPT], None
+    batch = AttendanceBatch.objects.create(
+        school=school,
+        source=AttendanceBatch.Source.API,
+        filename=filename[:200],
+        content_sha256=hashlib.sha256(content).hexdigest() if content else "",
+        rows=valid,
+        row_count=len(raw),
+    )
+    result = attendance_apply(batch=batch, actor=None)
+    return batch, [], result

@@ -180,6 +180,8 @@ def test_kitchen_counts_meals_by_accepted_diet_without_names(school, canteen_day
         "dieta medica": "1",
         exports.KITCHEN_TOTAL: "5",
         exports.KITCHEN_PENDING: "1",
+        exports.KITCHEN_LIGHT: "0",
+        exports.KITCHEN_CANCELLED: "0",
     }
     assert all(row[5:8] == ["", "", ""] for row in rows[1:])
     assert not HealthDataAccess.objects.exists()

@@ -75,6 +75,7 @@ PUBLIC = {
     "mockpsp:control": {200},
     "payments:receipt_intake": {405},
     "payments:pagopa_station": {405},
+    "canteen:api_attendance": {405},
 }
 
 
