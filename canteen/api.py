@@ -50,9 +50,14 @@ def attendance_post(request: HttpRequest) -> JsonResponse:
     except DomainError as error:
         return _answer(token, request, 400, {"errore": str(error)}, detail=str(error))
     if errors:
-        body = {"errore": "Righe non valide: nessuna presenza registrata.", "righe_con_errori": errors}
-        return _answer(token, request, 422, body, rows=len(raw), errors=len(errors), detail="rows")
-    body = {
+        failure: dict[str, object] = {
+            "errore": "Righe non valide: nessuna presenza registrata.",
+            "righe_con_errori": errors,
+        }
+        return _answer(token, request, 422, failure, rows=len(raw), errors=len(errors), detail="rows")
+    if batch is None or result is None:  # pragma: no cover - no errors means applied
+        return _answer(token, request, 500, {"errore": "Errore interno."}, detail="internal")
+    body: dict[str, object] = {
         "righe": len(raw),
         "addebitati": result.debited,
         "stornati": result.reversed,

@@ -2,6 +2,7 @@
 end-of-year request; and the school's attendance upload."""
 
 import datetime
+from collections.abc import Sequence
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +28,15 @@ class CancelForm(forms.Form):
     )
     action = forms.ChoiceField(choices=ACTIONS, initial="cancel", widget=forms.HiddenInput)
 
-    def __init__(self, *args, day_choices: list[datetime.date] = (), **kwargs) -> None:
+    def __init__(self, *args, day_choices: Sequence[datetime.date] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["days"].choices = [(day.isoformat(), f"{day:%d/%m/%Y}") for day in day_choices]
+        self.fields["days"].choices = [  # type: ignore[attr-defined]
+            (day.isoformat(), f"{day:%d/%m/%Y}") for day in day_choices
+        ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("days") and not (data.get("first")):
             raise forms.ValidationError(_("Scegli i giorni, oppure scrivi il primo e l'ultimo giorno."))
         if data.get("first") and not data.get("last"):
@@ -61,7 +65,10 @@ class YearEndForm(forms.Form):
 
     def __init__(self, *args, siblings=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_child"].choices = [("", "—"), *[(c.pk, f"{c.first_name} {c.last_name}") for c in siblings]]
+        self.fields["to_child"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[(c.pk, f"{c.first_name} {c.last_name}") for c in siblings],
+        ]
 
 
 class AttendanceUploadForm(forms.Form):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from enrollment.models import School, SchoolStaff
+from enrollment.views.common import signed_in_user
 from portal.errors import DomainError
 
 from . import services
@@ -43,7 +44,7 @@ def attendance_upload(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             try:
                 batch = services.attendance_preview(
-                    content=upload.read(), filename=upload.name, school=school, actor=request.user
+                    content=upload.read(), filename=upload.name, school=school, actor=signed_in_user(request)
                 )
                 return redirect("canteen:attendance_batch", pk=batch.pk)
             except DomainError as error:
@@ -66,7 +67,7 @@ def attendance_batch(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "apply":
-                result = services.attendance_apply(batch=batch, actor=request.user)
+                result = services.attendance_apply(batch=batch, actor=signed_in_user(request))
                 messages.success(
                     request,
                     _(

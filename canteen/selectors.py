@@ -41,8 +41,10 @@ class ServiceDays:
     def __init__(self) -> None:
         self._days: dict[tuple[int, int], frozenset[datetime.date] | None] = {}
 
-    def of(self, *, school_year_id: int, school_id: int) -> frozenset[datetime.date] | None:
-        """None when the office has not entered the school's calendar for that year."""
+    def of(self, *, school_year_id: int, school_id: int | None) -> frozenset[datetime.date] | None:
+        """None when the office has not entered the school's calendar for that year (or there is no school)."""
+        if school_id is None:
+            return None
         key = (school_year_id, school_id)
         if key not in self._days:
             calendar = CanteenCalendar.objects.filter(school_year_id=school_year_id, school_id=school_id).first()

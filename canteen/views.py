@@ -19,7 +19,7 @@ from portal.errors import DomainError
 
 from . import pdf, services, statement
 from .forms import CancelForm, ThresholdForm, YearEndForm
-from .models import LowBalanceThreshold, YearEndRequest
+from .models import LowBalanceThreshold, MealCancellation, YearEndRequest
 
 
 def _page_or_404(request, child_id: int, month: str | None = None) -> statement.MealsPage:
@@ -58,7 +58,7 @@ def meals(request, child_id: int):
 def _chosen_days(form: CancelForm, page: statement.MealsPage) -> list[datetime.date]:
     days = list(form.cleaned_data.get("days") or [])
     first, last = form.cleaned_data.get("first"), form.cleaned_data.get("last")
-    if first and page.enrollment is not None:
+    if first and last and page.enrollment is not None:
         days += services.days_in_range(enrollment=page.enrollment, first=first, last=last)
     return days
 
@@ -89,7 +89,7 @@ def cancel(request, child_id: int):
                 created = services.meals_cancel(
                     enrollment=page.enrollment, days=days, kind=form.cleaned_data["kind"], actor=request.user
                 )
-                kind_label = dict(form.fields["kind"].choices)[form.cleaned_data["kind"]]
+                kind_label = MealCancellation.Kind(form.cleaned_data["kind"]).label
                 messages.success(
                     request,
                     _("Fatto: %(kind)s per %(days)s.")

@@ -144,7 +144,13 @@ def kitchen_counts(*, school_ids: Sequence[int], day: datetime.date) -> dict[int
     """Per school id: meals to cook per kitchen diet (None = standard), the total, the light meals among them, the
     diet requests to decide, and the meals the families cancelled (not in the total)."""
     counts: dict[int, dict] = {
-        school_id: {"diets": dict.fromkeys(KITCHEN_DIET_LABELS, 0), "total": 0, "pending": 0, "light": 0, "cancelled": 0}
+        school_id: {
+            "diets": dict.fromkeys(KITCHEN_DIET_LABELS, 0),
+            "total": 0,
+            "pending": 0,
+            "light": 0,
+            "cancelled": 0,
+        }
         for school_id in school_ids
     }
     rows = list(_canteen_on(day, school_ids).values_list("pk", "school_id", "diet", "diet_status"))

@@ -211,7 +211,8 @@ class MealExceptionForm(forms.ModelForm):
         fields = ["date", "reason"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         child = Child.objects.filter(codice_fiscale=(data.get("codice_fiscale") or "").upper().strip()).first()
         day = data.get("date")
         enrollment = canteen_enrollment_on(child_id=child.pk, day=day) if child and day else None
@@ -238,10 +239,10 @@ class MealExceptionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
             kwargs["form"] = forms.ModelForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return ["enrollment", "date", "reason", "granted_by", "granted_at"] if obj else []

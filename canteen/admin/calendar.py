@@ -1,5 +1,7 @@
 """The canteen's calendars with their closures, the year's rules, and the attendance files."""
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import reverse
@@ -45,7 +47,7 @@ class CanteenCalendarAdmin(admin.ModelAdmin):
                 closure.created_by = request.user
             closure.save()
             if closure.notify_families and closure.notified_at is None:
-                transaction.on_commit(lambda pk=closure.pk: tasks.closure_notify_task.delay(pk))
+                transaction.on_commit(partial(tasks.closure_notify_task.delay, closure.pk))
                 messages.info(
                     request,
                     gettext("Le famiglie di %(school)s riceveranno un'e-mail.") % {"school": closure.calendar.school},
@@ -66,7 +68,7 @@ class AttendanceBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "school", "source", "status", "row_count", "error_count", "preview_link"]
     list_filter = ["status", "source", "school"]
     list_select_related = ["school"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "school",
         "source",
         "status",
@@ -76,7 +78,7 @@ class AttendanceBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
         "applied_at",
-    ]
+    )
     change_list_template = "admin/canteen/attendancebatch/change_list.html"
 
     @admin.display(description=_("righe con errori"))

@@ -111,7 +111,10 @@ def year_end_decide(*, request: YearEndRequest, approve: bool, actor: User, note
                 actor=actor,
             )
         else:
-            to_name = f"{locked.to_child.first_name} {locked.to_child.last_name}"
+            to_child = locked.to_child
+            if to_child is None:
+                raise CanteenError(_("Manca il bambino che riceve il credito."))
+            to_name = f"{to_child.first_name} {to_child.last_name}"
             from_name = f"{locked.child.first_name} {locked.child.last_name}"
             ledger_record(
                 child=locked.child,
@@ -122,7 +125,7 @@ def year_end_decide(*, request: YearEndRequest, approve: bool, actor: User, note
                 actor=actor,
             )
             ledger_record(
-                child=locked.to_child,
+                child=to_child,
                 service_kind=ServiceKind.CANTEEN,
                 kind="adjustment",
                 amount=locked.amount,

@@ -72,7 +72,7 @@ def kitchen_call_log(
     rows: int = 0,
     errors: int = 0,
     detail: str = "",
-    batch=None,
+    batch: AttendanceBatch | None = None,
 ) -> None:
     KitchenApiCall.objects.create(
         token=token,

@@ -72,7 +72,7 @@ def threshold_of(*, enrollment: Enrollment, chosen: Decimal | None, policy: Cant
     return (enrollment.tariff_amount or Decimal(0)) * policy.low_balance_meals
 
 
-def _context(child: Child, balance: Decimal, **extra) -> dict:
+def _context(child: Child, balance: Decimal, **extra: object) -> dict:
     return {
         "comune": settings.PORTAL_COMUNE_NAME,
         "child_name": " ".join(f"{child.first_name} {child.last_name}".split()),

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from enrollment.models import Enrollment, ServiceKind
 from payments.models import Balance, LedgerEntry
 from payments.services import ledger_record_many
@@ -70,7 +71,7 @@ def _day_entries(child_ids: list[int], day: datetime.date) -> dict[int, tuple[De
     return {child_id: (total, meals, adjustments) for child_id, (total, meals, adjustments) in found.items()}
 
 
-def _why_not_charged(*, attendance, cancelled: bool, exception: str | None) -> str:
+def _why_not_charged(*, attendance: tuple | None, cancelled: bool, exception: str | None) -> str:
     if exception is not None:
         return _("eccezione dell'ufficio: %(reason)s") % {"reason": exception}
     if cancelled:
@@ -85,7 +86,7 @@ def _meal_reason(day: datetime.date, meal_type: str) -> str:
 
 
 @transaction.atomic
-def meals_settle(*, day: datetime.date, enrollment_ids: list[int], actor=None) -> SettleResult:
+def meals_settle(*, day: datetime.date, enrollment_ids: list[int], actor: User | None = None) -> SettleResult:
     """Bring the ledger of these canteen enrollments in line with what happened on `day` (see the module)."""
     result = SettleResult()
     enrollments = list(

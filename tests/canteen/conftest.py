@@ -1,4 +1,4 @@
-"""Canteen fixtures: the 2026/2027 year at the Rodari school with its calendar (Mon–Fri, 14/09/2026–10/06/2027,
+"""Canteen fixtures: the 2026/2027 year at the Rodari school with its calendar (Mon-Fri, 14/09/2026 to 10/06/2027,
 patron 04/10), Giulia (Maria Rossi's daughter) accepted in the canteen at 4,50 € a meal, a classmate at 2,50 €,
 the office's rules (cut-off 09:30), an office clerk; `now_at` moves the clock (Europe/Rome wall time)."""
 
@@ -61,7 +61,9 @@ def montessori_calendar(year, montessori):
 
 @pytest.fixture
 def policy(year):
-    return CanteenPolicy.objects.create(school_year=year, cutoff_time=datetime.time(9, 30), overdraft_limit=Decimal("10.00"))
+    return CanteenPolicy.objects.create(
+        school_year=year, cutoff_time=datetime.time(9, 30), overdraft_limit=Decimal("10.00")
+    )
 
 
 def accepted(child, *, service, year, school, tariff="4.50") -> Enrollment:

@@ -36,8 +36,9 @@ def test_the_meals_page_shows_the_month_balance_chart_and_entries(parent_client,
     assert response.status_code == 200
     html = response.content.decode()
     assert "Mensa di Giulia Rossi" in html
-    assert "41,00" in html  # 50 - 2 × 4,50
-    assert "<svg" in html and "<polyline" in html
+    assert "41,00" in html  # 50 - 2 x 4,50
+    assert "<svg" in html
+    assert "<polyline" in html
     assert "Pasto del 02/12/2026 (normale)" in html
     assert html.count("pasto consumato") == 2
     assert 'value="2026-12-03"' in html  # today before the cut-off: still cancellable
@@ -88,7 +89,9 @@ def test_a_range_cancels_only_service_days(parent_client, meal_enrollment, now_a
 def test_another_familys_child_is_a_404(client, other_parent, meal_enrollment):
     client.force_login(other_parent)
     assert client.get(meals_url(meal_enrollment.child)).status_code == 404
-    assert client.get(reverse("canteen:statement_csv", kwargs={"child_id": meal_enrollment.child.pk})).status_code == 404
+    assert (
+        client.get(reverse("canteen:statement_csv", kwargs={"child_id": meal_enrollment.child.pk})).status_code == 404
+    )
 
 
 @pytest.mark.django_db
@@ -123,7 +126,8 @@ def test_year_end_refund_request_with_a_bad_iban_keeps_what_was_typed(parent_cli
     bad = parent_client.post(url, {"kind": "refund", "amount": "10,00", "iban": "IT00X0000000000000000000000"})
     assert bad.status_code == 400
     html = bad.content.decode()
-    assert "IBAN non valido" in html and "IT00X0000000000000000000000" in html
+    assert "IBAN non valido" in html
+    assert "IT00X0000000000000000000000" in html
     good = parent_client.post(url, {"kind": "refund", "amount": "10,00", "iban": "IT60 X054 2811 1010 0000 0123 456"})
     assert good.status_code == 302
     assert YearEndRequest.objects.get().iban == "IT60X0542811101000000123456"

@@ -101,7 +101,9 @@ def test_a_light_meal_is_charged_as_a_meal_with_its_type(meal_enrollment, parent
 def test_the_office_exception_reverses_a_debited_meal_with_its_reason(meal_enrollment, clerk):
     child = meal_enrollment.child
     report(meal_enrollment, DAY, present=True)
-    services.meal_exception_grant(enrollment=meal_enrollment, day=DAY, reason="Rimandata a casa con la febbre", actor=clerk)
+    services.meal_exception_grant(
+        enrollment=meal_enrollment, day=DAY, reason="Rimandata a casa con la febbre", actor=clerk
+    )
     reversal = LedgerEntry.objects.get(kind=LedgerEntry.Kind.ADJUSTMENT)
     assert reversal.amount == Decimal("4.50")
     assert reversal.reason == "Storno del pasto del 02/12/2026: eccezione dell'ufficio: Rimandata a casa con la febbre"
