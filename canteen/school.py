@@ -34,13 +34,14 @@ def _schools_for(user) -> list[School]:
 @require_http_methods(["GET", "POST"])
 def attendance_upload(request: HttpRequest) -> HttpResponse:
     schools = _schools_for(request.user)
-    form = AttendanceUploadForm(request.POST or None, request.FILES or None)
+    form = AttendanceUploadForm(request.POST, request.FILES) if request.method == "POST" else AttendanceUploadForm()
     chosen = request.POST.get("school", "") or request.GET.get("scuola", "")
     school = next((s for s in schools if str(s.pk) == chosen), None)
     if request.method == "POST":
+        valid = form.is_valid()
         if school is None:
             form.add_error(None, _("Scegli la scuola."))
-        elif form.is_valid():
+        elif valid:
             upload = form.cleaned_data["file"]
             try:
                 batch = services.attendance_preview(

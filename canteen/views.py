@@ -144,7 +144,9 @@ def statement_pdf(request, child_id: int):
 def year_end(request, child_id: int):
     page = _page_or_404(request, child_id)
     siblings = [c for c in children_for_user(user=request.user) if c.pk != page.child.pk]
-    form = YearEndForm(request.POST or None, siblings=siblings, initial={"amount": max(page.balance, Decimal(0))})
+    initial = {"amount": max(page.balance, Decimal(0))}
+    data = request.POST if request.method == "POST" else None
+    form = YearEndForm(data, siblings=siblings, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         to_child = next((c for c in siblings if c.pk == data.get("to_child")), None)

@@ -93,7 +93,7 @@ class AttendanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def correct_view(self, request):
         if not request.user.has_perm("canteen.add_attendancebatch"):
             raise PermissionDenied
-        form = CorrectionForm(request.POST or None)
+        form = CorrectionForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             child = Child.objects.filter(codice_fiscale=data["codice_fiscale"].upper().strip()).first()

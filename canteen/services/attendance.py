@@ -18,12 +18,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from codicefiscale import codicefiscale
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Child, User
+from accounts.validators import normalize_codice_fiscale, validate_codice_fiscale
 from enrollment.models import Enrollment, School
 
 from .. import tasks
@@ -166,7 +167,7 @@ class _Checker:
         self.school = school
         self.days = ServiceDays()
         self.today = today_local()
-        codes = {row.cf.upper() for row in raw}
+        codes = {normalize_codice_fiscale(row.cf) for row in raw}
         enrollments = (
             canteen_enrollments().filter(child__codice_fiscale__in=codes).select_related("school_year", "child")
         )
@@ -179,10 +180,12 @@ class _Checker:
         self.seen: dict[tuple[str, datetime.date], int] = {}
 
     def check(self, row: RawRow) -> tuple[dict | None, str]:
-        cf = row.cf.upper().replace(" ", "")
+        cf = normalize_codice_fiscale(row.cf)
         if not cf:
             return None, _("manca il codice fiscale")
-        if not codicefiscale.is_valid(cf) and not codicefiscale.is_omocode(cf):
+        try:
+            validate_codice_fiscale(cf)
+        except ValidationError:
             return None, _("codice fiscale non valido: %(cf)s") % {"cf": row.cf}
         day = date_parse(row.date)
         if day is None:
