@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
-from django.utils import timezone
 
 from canteen import services
 from canteen.errors import CanteenError
@@ -79,7 +78,7 @@ def test_arrears_wait_the_offices_days_then_one_sollecito_with_a_notice(meal_enr
     child = meal_enrollment.child
     for day in (D(2026, 11, 23), D(2026, 11, 24), D(2026, 11, 25)):  # -13,50, beyond the 10 € overdraft
         eat(meal_enrollment, day)
-    start = timezone.make_aware(datetime.datetime(2026, 11, 25, 20, 0))
+    start = datetime.datetime(2026, 11, 25, 19, 0, tzinfo=datetime.UTC)
     services.balance_reminders(now=start)
     alert = BalanceAlert.objects.get(kind=BalanceAlert.Kind.ARREARS)
     assert alert.sent_at is None
