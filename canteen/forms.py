@@ -59,9 +59,11 @@ class ThresholdForm(forms.Form):
 class YearEndForm(forms.Form):
     kind = forms.ChoiceField(label=_("Cosa chiedi"), choices=YearEndRequest.Kind.choices, widget=forms.RadioSelect)
     amount = forms.DecimalField(label=_("Importo (euro)"), min_value=0, decimal_places=2, localize=True)
-    iban = forms.CharField(label=_("IBAN per il rimborso"), required=False, max_length=40)
-    account_holder = forms.CharField(label=_("Intestatario del conto"), required=False, max_length=140)
-    to_child = forms.TypedChoiceField(label=_("A favore di"), required=False, coerce=int, empty_value=None, choices=())
+    iban = forms.CharField(label=_("IBAN (solo per il rimborso)"), required=False, max_length=40)
+    account_holder = forms.CharField(label=_("Intestatario del conto (se non sei tu)"), required=False, max_length=140)
+    to_child = forms.TypedChoiceField(
+        label=_("A favore di (solo per il trasferimento)"), required=False, coerce=int, empty_value=None, choices=()
+    )
 
     def __init__(self, *args, siblings=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

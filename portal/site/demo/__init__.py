@@ -2,13 +2,15 @@
 
 `people` (accounts: documents, the office user, two parents, their children, an imported family) and `schools`
 (enrollment: school years, services, tariffs, routes, and last year's enrollments of the demo children, whose
-transport fee notices payments issues). It reads every app, so it lives in portal.site, the top layer.
+transport fee notices payments issues), and `canteen` (calendars, a school year of meals and top-ups so
+far). It reads every app, so it lives in portal.site, the top layer.
 """
 
 from django.db import transaction
 
 from accounts import services as account_services
 
+from .canteen import canteen_seed
 from .people import DEMO_PARENTS, DEMO_PASSWORD, DEMO_STAFF, DemoPerson, people_seed
 from .schools import enrollments_seed, schools_seed
 
@@ -21,5 +23,6 @@ def seed_demo() -> list[DemoPerson]:
     users = people_seed()
     setup = schools_seed()
     enrollments_seed(staff=users[DEMO_STAFF.codice_fiscale], setup=setup)
+    canteen_seed(setup=setup)
     account_services.legal_documents_cache_clear()
     return [DEMO_STAFF, *DEMO_PARENTS]
