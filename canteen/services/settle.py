@@ -27,6 +27,7 @@ from ..models import Attendance, MealCancellation, MealException, MealType
 
 Kind = LedgerEntry.Kind
 DAY_KINDS = (Kind.MEAL, Kind.ADJUSTMENT)
+DAY_REFERENCES = 20  # references read by equality per day and kind; beyond, by prefix
 
 
 @dataclass
@@ -55,19 +56,39 @@ def balances_lock(child_ids: list[int]) -> None:
         list(Balance.objects.select_for_update().filter(child_id__in=chunk).order_by("pk").values_list("pk"))
 
 
+def _day_references(day: datetime.date) -> list[str]:
+    """Every reference a day's entries can have: the first debit, later debits (#2…) and reversals (~1…)."""
+    first = day.isoformat()
+    return [first, *(f"{first}#{n}" for n in range(2, DAY_REFERENCES + 1))] + [
+        f"{first}~{n}" for n in range(1, DAY_REFERENCES + 1)
+    ]
+
+
 def _day_entries(child_ids: list[int], day: datetime.date) -> dict[int, tuple[Decimal, int, int]]:
-    """Per child: the day's sum, how many meal debits and how many adjustments it already has."""
+    """Per child: the day's sum, how many meal debits and how many adjustments it already has.
+
+    Equality on the references (an IN list), not LIKE: the unique index (child, service, kind, reference) answers it
+    in any collation, so a day's cost does not grow with the ledger. A day corrected more than DAY_REFERENCES times
+    (never seen) is read again by prefix for that child, so the sum is always complete."""
     found: dict[int, list] = defaultdict(lambda: [Decimal(0), 0, 0])
-    rows = LedgerEntry.objects.filter(
-        child_id__in=child_ids,
-        service_kind=ServiceKind.CANTEEN,
-        kind__in=DAY_KINDS,
-        reference__startswith=day.isoformat(),
-    ).values_list("child_id", "kind", "amount")
+    entries = LedgerEntry.objects.filter(service_kind=ServiceKind.CANTEEN, kind__in=DAY_KINDS)
+    rows = entries.filter(child_id__in=child_ids, reference__in=_day_references(day)).values_list(
+        "child_id", "kind", "amount"
+    )
     for child_id, kind, amount in rows.iterator(chunk_size=2000):
         entry = found[child_id]
         entry[0] += amount
         entry[1 if kind == Kind.MEAL else 2] += 1
+    crowded = [
+        child_id for child_id, (_t, meals, adjustments) in found.items() if max(meals, adjustments) >= DAY_REFERENCES
+    ]
+    for child_id in crowded:
+        found[child_id] = [Decimal(0), 0, 0]
+        for kind, amount in entries.filter(child_id=child_id, reference__startswith=day.isoformat()).values_list(
+            "kind", "amount"
+        ):
+            found[child_id][0] += amount
+            found[child_id][1 if kind == Kind.MEAL else 2] += 1
     return {child_id: (total, meals, adjustments) for child_id, (total, meals, adjustments) in found.items()}
 
 

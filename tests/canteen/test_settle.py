@@ -122,3 +122,15 @@ def test_an_exception_needs_a_reason_and_a_service_day(meal_enrollment, clerk):
     with pytest.raises(CanteenError, match="non è in servizio"):
         services.meal_exception_grant(enrollment=meal_enrollment, day=D(2026, 12, 8), reason="Sciopero", actor=clerk)
     assert not AttendanceBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_day_corrected_many_times_still_sums_right(meal_enrollment):
+    child = meal_enrollment.child
+    for flip in range(45):  # beyond the references read by equality: the rest is read by prefix
+        report(meal_enrollment, DAY, present=flip % 2 == 0)
+    assert balance(child) == Decimal("-4.50")
+    assert LedgerEntry.objects.filter(child=child, kind=LedgerEntry.Kind.MEAL).count() == 23
+    assert_balance_is_the_sum(child)
+    report(meal_enrollment, DAY, present=True)
+    assert LedgerEntry.objects.filter(child=child).count() == 45
