@@ -160,6 +160,14 @@ def date_parse(text: str) -> datetime.date | None:
     return None
 
 
+def _codice_fiscale_valid(cf: str) -> bool:
+    try:
+        validate_codice_fiscale(cf)
+    except ValidationError:
+        return False
+    return True
+
+
 class _Checker:
     """Checks rows against the children, their canteen enrollments (at the school, when scoped) and calendars."""
 
@@ -183,9 +191,7 @@ class _Checker:
         cf = normalize_codice_fiscale(row.cf)
         if not cf:
             return None, _("manca il codice fiscale")
-        try:
-            validate_codice_fiscale(cf)
-        except ValidationError:
+        if cf not in self.known_children and not _codice_fiscale_valid(cf):  # a child's CF was checked when added
             return None, _("codice fiscale non valido: %(cf)s") % {"cf": row.cf}
         day = date_parse(row.date)
         if day is None:

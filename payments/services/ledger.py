@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,12 +163,28 @@ def ledger_record_many(*, entries: list[LedgerEntry]) -> list[LedgerEntry]:
         rows = Balance.objects.select_for_update().filter(child_id__in=chunk).order_by("pk")
         locked.extend(row for row in rows if (row.child_id, row.service_kind) in deltas)
     LedgerEntry.objects.bulk_create(entries, batch_size=1000)
-    for balance in locked:
-        balance.amount += deltas[(balance.child_id, balance.service_kind)]
-        balance.updated_at = now
-    Balance.objects.bulk_update(locked, ["amount", "updated_at"], batch_size=500)
+    _balances_add([(balance.pk, deltas[(balance.child_id, balance.service_kind)]) for balance in locked], now=now)
     family_summary_invalidate(child_ids=child_ids)
     return entries
+
+
+def _balances_add(moves: list[tuple[int, Decimal]], *, now) -> None:
+    """Add each delta to its (locked) balance row: one UPDATE … FROM (VALUES …) per 1,000 rows, on PostgreSQL and
+    SQLite alike (VALUES columns are column1, column2 in both). Django's bulk_update builds a CASE per row, whose
+    compilation cost 1 ms a row; this is one statement the database does in a few milliseconds."""
+    table = connection.ops.quote_name(Balance._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(moves), 1000):
+            chunk = moves[start : start + 1000]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            params: list[object] = [now]
+            for pk, delta in chunk:
+                params += [pk, delta]
+            cursor.execute(
+                f"UPDATE {table} SET amount = amount + v.column2, updated_at = %s "  # noqa: S608 - table name only
+                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                params,
+            )
 
 
 def ledger_adjust(*, child: Child, service_kind: str, amount: Decimal, reason: str, actor: User | None) -> LedgerEntry:
