@@ -256,7 +256,8 @@ def report(result: dict) -> bool:
     day1 = result["first_day_seconds"]
     ok_day = day1 < TARGET_DAY_SECONDS
     print(
-        f"1. one day's file ({rows:,} rows) previewed and applied: {day1:.2f} s = {rows / day1:,.0f} rows/s (target < 5 s)"
+        f"1. one day's file ({rows:,} rows) previewed and applied: {day1:.2f} s = {rows / day1:,.0f} rows/s "
+        "(target < 5 s)"
     )
     flat = result["last_tenth"] / result["first_tenth"]
     ok_flat = flat <= TARGET_FLAT_RATIO
@@ -269,7 +270,8 @@ def report(result: dict) -> bool:
     constant = result["queries_first_month"] == result["queries_last_month"]
     ratio = result["page_p95"] / result["bare_p95"]
     print(
-        f"3. meals page of a child with {result['entries_of_child']} entries: {result['queries_last_month']} SQL queries "
+        f"3. meals page of a child with {result['entries_of_child']} entries: "
+        f"{result['queries_last_month']} SQL queries "
         f"(first month {result['queries_first_month']}: {'constant' if constant else 'NOT constant'}); "
         f"p50 {result['page_p50']:.1f} ms, p95 {result['page_p95']:.1f} ms vs the bare view p50 "
         f"{result['bare_p50']:.1f} ms, p95 {result['bare_p95']:.1f} ms (p95 ratio {ratio:.1f}x)"

@@ -168,7 +168,7 @@ def ledger_record_many(*, entries: list[LedgerEntry]) -> list[LedgerEntry]:
     return entries
 
 
-def _balances_add(moves: list[tuple[int, Decimal]], *, now) -> None:
+def _balances_add(moves: list[tuple[int, Decimal]], *, now: datetime.datetime) -> None:
     """Add each delta to its (locked) balance row: one UPDATE … FROM (VALUES …) per 1,000 rows, on PostgreSQL and
     SQLite alike (VALUES columns are column1, column2 in both). Django's bulk_update builds a CASE per row, whose
     compilation cost 1 ms a row; this is one statement the database does in a few milliseconds."""
@@ -177,7 +177,7 @@ def _balances_add(moves: list[tuple[int, Decimal]], *, now) -> None:
         for start in range(0, len(moves), 1000):
             chunk = moves[start : start + 1000]
             values = ", ".join(["(%s, %s)"] * len(chunk))
-            params: list[object] = [now]
+            params: list[datetime.datetime | int | Decimal] = [now]
             for pk, delta in chunk:
                 params += [pk, delta]
             cursor.execute(
