@@ -124,3 +124,23 @@ def test_year_end_refund_and_transfer(meal_enrollment, parent, clerk, canteen_se
     assert YearEndRequest.objects.filter(status="approved").count() == 2
     with pytest.raises(CanteenError, match="già stata decisa"):
         services.year_end_decide(request=refund, approve=False, actor=clerk, note="no")
+
+
+@pytest.mark.django_db
+def test_a_closure_at_short_notice_emails_the_families_once(meal_enrollment, classmate_enrollment, calendar):
+    from canteen.models import Closure
+
+    closure = Closure.objects.create(
+        calendar=calendar, starts_on=D(2026, 12, 10), ends_on=D(2026, 12, 10), kind="strike", notify_families=True
+    )
+    assert services.closure_notify(closure=closure) == 2
+    assert services.closure_notify(closure=closure) == 0
+    emails_sent = OutboxEmail.objects.filter(kind="canteen_closure")
+    assert sorted(address for email in emails_sent for address in email.to) == [
+        "luca.bianchi@example.it",
+        "maria.rossi@example.it",
+    ]
+    body = emails_sent.first().body_text
+    assert "10/12/2026" in body
+    assert "sciopero" in body
+    assert "non viene addebitato" in body
