@@ -4,10 +4,13 @@ import datetime
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment, ServiceKind
+from payments.models import Balance
 
 from .calendar import service_days
+from .errors import CanteenError
 from .models import Attendance, CanteenCalendar, CanteenPolicy, Closure, MealCancellation
 
 
@@ -104,3 +107,28 @@ def kitchen_requests(*, day: datetime.date, enrollment_ids: list[int]) -> dict[i
         .values_list("enrollment_id", "kind")
         .iterator(chunk_size=2000)
     )
+
+
+def arrears_block_check(*, enrollment: Enrollment) -> None:
+    """Refuse a parent's submission when the office blocks enrollment on canteen arrears and the child's canteen
+    balance is below the allowed overdraft (the rule of the year before the one enrolled for)."""
+    previous = (
+        CanteenPolicy.objects.filter(school_year__starts_on__lt=enrollment.school_year.starts_on)
+        .order_by("-school_year__starts_on")
+        .first()
+    )
+    if previous is None or not previous.arrears_block_enrollment:
+        return
+    balance = (
+        Balance.objects.filter(child_id=enrollment.child_id, service_kind=ServiceKind.CANTEEN)
+        .values_list("amount", flat=True)
+        .first()
+    )
+    if balance is not None and balance < -previous.overdraft_limit:
+        raise CanteenError(
+            _(
+                "Il credito della mensa è negativo (%(amount)s €): l'iscrizione si potrà inviare dopo aver pagato il "
+                "debito con una ricarica o l'avviso ricevuto. Per accordi, scrivi all'ufficio scuola."
+            )
+            % {"amount": f"{balance:.2f}".replace(".", ",")}
+        )

@@ -47,3 +47,20 @@ def kitchen_requests(*, day, enrollment_ids: list[int]) -> dict[int, str]:
     for hook in _kitchen_hooks:
         found.update(hook(day=day, enrollment_ids=enrollment_ids))
     return found
+
+
+# Checks other apps add to a submission (the canteen: arrears that block next year's enrollment, when the office says
+# so): hook(enrollment=...) raises a DomainError whose message the parent reads; called before anything is written.
+SubmitCheckHook = Callable[..., None]
+
+_submit_checks: list[SubmitCheckHook] = []
+
+
+def submit_check_hook_register(hook: SubmitCheckHook) -> None:
+    if hook not in _submit_checks:
+        _submit_checks.append(hook)
+
+
+def submit_checks_run(*, enrollment) -> None:
+    for hook in _submit_checks:
+        hook(enrollment=enrollment)

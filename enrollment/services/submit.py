@@ -19,6 +19,7 @@ from accounts.services import family_summary_invalidate
 from portal.errors import TransitionNotAllowedError
 from portal.mail import attachment
 
+from .. import hooks
 from ..errors import ENROLLMENT_STATE_CHANGED, EnrollmentNotFoundError, MissingDataError
 from ..models import Enrollment, MedicalDiet, Route, SchoolYear
 from ..selectors import PARENT_WITHDRAWABLE
@@ -158,6 +159,8 @@ def enrollment_submit(
         window_check(service_id=locked.service_id, school_year_id=locked.school_year_id, now=check_time)
     _required_check(locked, declarations=declarations)
     consistency_check(locked)
+    if not staff:  # the office may always enroll: it decides on arrears itself
+        hooks.submit_checks_run(enrollment=locked)
 
     reference_id = reference_adult_id(locked.child_id)
     if reference_id is not None:  # siblings submitted at the same moment get distinct ranks
