@@ -87,3 +87,28 @@ def fdr_import_task() -> dict:
     result = asdict(fdr_import())
     result.pop("pulled", None)
     return result
+
+
+@shared_task(acks_late=True, time_limit=7200, soft_time_limit=7100)
+def certificates_issue_year_task(year: int) -> dict:
+    """The year's tax certificates for every child, progress in the cache for the admin's page."""
+    from dataclasses import asdict
+
+    from django.core.cache import cache
+
+    from .services.certificates import PROGRESS_KEY, certificates_issue_year
+
+    key = PROGRESS_KEY.format(year=year)
+
+    def progress(*, done: int, total: int) -> None:
+        if done == total or done % 25 == 0:
+            cache.set(key, {"done": done, "total": total, "finished": done == total}, timeout=86400)
+
+    cache.set(key, {"done": 0, "total": 0, "finished": False}, timeout=86400)
+    result = asdict(certificates_issue_year(year=year, progress=progress))
+    cache.set(
+        key,
+        {**(cache.get(key) or {}), "finished": True, **{k: v for k, v in result.items() if k != "certificate_ids"}},
+        timeout=86400,
+    )
+    return {k: v for k, v in result.items() if k != "certificate_ids"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import station, views, webhooks
+from . import certificate_views, station, views, webhooks
 
 app_name = "payments"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("saldo/<id:child_id>/", views.ledger, name="ledger"),
     path("carrello/<str:public_id>/esito/<str:outcome>/", views.cart_return, name="cart_return"),
     path("carrello/<str:public_id>/stato/", views.cart_status, name="cart_status"),
+    path("attestazioni/", certificate_views.certificates, name="certificates"),
+    path("attestazioni/<id:pk>/attestazione.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
+    path("attestazioni/verifica/", certificate_views.certificate_verify, name="certificate_verify"),
     path("pagopa/ricevute/", webhooks.receipt_intake, name="receipt_intake"),
     path("pagopa/stazione/", station.pagopa_station, name="pagopa_station"),
 ]

@@ -1,6 +1,8 @@
 """The payments app's models (Django's `payments.models`): `notices` (what is owed), `receipts` (what the platform
-sent), `ledger` (where money moves), `fdr` (what the PSPs report they transferred)."""
+sent), `ledger` (where money moves), `fdr` (what the PSPs report they transferred), `certificates`
+(the yearly tax certificates)."""
 
+from .certificates import ExpenseSplit, TaxCertificate
 from .fdr import FdrFlow, FdrLine
 from .ledger import Balance, LedgerEntry
 from .notices import Cart, IuvBase, PaymentNotice, PaymentNoticeEvent, PaymentOption
@@ -9,6 +11,7 @@ from .receipts import Receipt, ReceiptMessage
 __all__ = [
     "Balance",
     "Cart",
+    "ExpenseSplit",
     "FdrFlow",
     "FdrLine",
     "IuvBase",
@@ -18,4 +21,5 @@ __all__ = [
     "PaymentOption",
     "Receipt",
     "ReceiptMessage",
+    "TaxCertificate",
 ]

@@ -1,0 +1,50 @@
+"""The tax certificate as PDF (WeasyPrint, local fonts only), in Italian: a document of the Comune, stored once."""
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portal.files import file_delete_on_rollback
+from portal.pdf import assets, html_to_pdf
+
+from .models import TaxCertificate
+from .services.notify import portal_url
+
+TEMPLATE = "payments/pdf/certificate.html"
+
+
+def certificate_pdf_render(*, certificate: TaxCertificate) -> bytes:
+    child = certificate.child
+    with translation.override("it"), timezone.override("Europe/Rome"):
+        html = render_to_string(
+            TEMPLATE,
+            {
+                "certificate": certificate,
+                "child": child,
+                "lines": certificate.lines,
+                "fonts": assets()["fonts"],
+                "logo_url": assets()["logo"],
+                "comune": settings.PORTAL_COMUNE_NAME,
+                "comune_fiscal_code": settings.PAGOPA_CREDITOR_FISCAL_CODE,
+                "verify_url": portal_url(reverse("payments:certificate_verify")),
+                "has_third_party": any(line.get("third_party") for line in certificate.lines),
+            },
+        )
+    return html_to_pdf(html)
+
+
+def certificate_pdf_get_or_render(*, certificate: TaxCertificate) -> bytes:
+    if certificate.pdf:
+        with certificate.pdf.storage.open(certificate.pdf.name, "rb") as stored:
+            return stored.read()
+    content = certificate_pdf_render(certificate=certificate)
+    certificate.pdf.save("attestazione.pdf", ContentFile(content), save=False)
+    file_delete_on_rollback(storage=certificate.pdf.storage, name=certificate.pdf.name)
+    certificate.save(update_fields=["pdf"])
+    return content
+
+
+def certificate_pdf_filename(certificate: TaxCertificate) -> str:
+    return f"attestazione-{certificate.year}-{certificate.child.codice_fiscale}-{certificate.holder_fiscal_code}.pdf"
