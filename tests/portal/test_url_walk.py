@@ -39,6 +39,7 @@ PUBLIC = {
     "home": {200},
     "healthz": {200},
     "accessibility": {200},
+    "payments:certificate_verify": {200},  # anyone checks a certificate's code
     "accounts:terms": {200},
     "accounts:privacy": {200},
     "account_login": {200},
