@@ -112,3 +112,20 @@ def certificates_issue_year_task(year: int) -> dict:
         timeout=86400,
     )
     return {k: v for k, v in result.items() if k != "certificate_ids"}
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
+def certificates_refresh_task(child_id: int, year: int) -> dict:
+    """Issue again one child's certificates of a year already issued (a late receipt or a refund changed it)."""
+    from dataclasses import asdict
+
+    from accounts.models import Child
+
+    from .services.certificates import certificates_issue, emails_for_issued
+
+    child = Child.objects.filter(pk=child_id).first()
+    if child is None:
+        return {}
+    result = certificates_issue(child=child, year=year)
+    emails_for_issued(result.certificate_ids)
+    return {k: v for k, v in asdict(result).items() if k != "certificate_ids"}

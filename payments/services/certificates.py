@@ -29,6 +29,7 @@ from enrollment.models import ServiceKind
 from portal import mail
 from portal.money import CENT
 
+from .. import tasks
 from ..errors import PaymentsError
 from ..models import ExpenseSplit, LedgerEntry, Receipt, TaxCertificate
 from .notify import portal_url
@@ -124,7 +125,7 @@ def year_lines(*, child: Child, year: int) -> list[dict]:
 def certificate_specs(*, child: Child, year: int) -> list[CertificateSpec]:
     """Who gets a certificate for the child and year, with which payments (see the module)."""
     lines = year_lines(child=child, year=year)
-    if not lines:
+    if not any(not line.get("refund") for line in lines):  # no payment this year: nothing to certify
         return []
     split = ExpenseSplit.objects.filter(child=child, year=year).first()
     if split is not None:
@@ -275,6 +276,13 @@ def certificate_children(*, year: int) -> list[int]:
     return sorted(set(paid) | set(refunded))
 
 
+def emails_for_issued(certificate_ids: list[int]) -> None:
+    """E-mail the holders of these new certificates (those with an active account and an address)."""
+    emails = _emails_for(certificate_ids)
+    if emails:
+        mail.email_enqueue_many(emails)
+
+
 def _emails_for(certificate_ids: list[int]) -> list[mail.TemplateEmail]:
     rows = TaxCertificate.objects.filter(pk__in=certificate_ids).select_related("child")
     holders = dict(
@@ -303,12 +311,18 @@ def certificates_issue_year(*, year: int, progress: Callable[..., None] | None =
     for index, child in enumerate(Child.objects.filter(pk__in=children).order_by("pk").iterator(chunk_size=500), 1):
         with transaction.atomic():
             result = certificates_issue(child=child, year=year)
-            emails = _emails_for(result.certificate_ids)
-            if emails:
-                mail.email_enqueue_many(emails)
+            emails_for_issued(result.certificate_ids)
         total.issued += result.issued
         total.unchanged += result.unchanged
         total.replaced += result.replaced
         if progress is not None:
             progress(done=index, total=len(children))
     return total
+
+
+def certificates_refresh_if_issued(*, child_id: int, when: datetime.datetime) -> None:
+    """A late receipt (or refund) for a year whose certificates were already issued: issue them again after commit
+    (only the changed ones are replaced). Years without certificates wait for the office's yearly issue."""
+    year = timezone.localtime(when).year
+    if TaxCertificate.objects.filter(child_id=child_id, year=year).exists():
+        transaction.on_commit(lambda: tasks.certificates_refresh_task.delay(child_id, year))

@@ -42,6 +42,7 @@ from .. import gateway as gateway_module
 from ..gateway import ParsedReceipt, ReceiptFormatError, ReceiptSignatureError
 from ..models import LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt, ReceiptMessage
 from ..pagopa import SIGNATURE_HEADER
+from .certificates import certificates_refresh_if_issued
 from .events import notice_event_record
 from .intake_refused import _body_text, _header, _ip
 from .intake_refused import refuse as _refuse
@@ -264,6 +265,7 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
             reason=f"Pagamento pagoPA {receipt.notice_number}",
         )
     receipt_confirmation_enqueue(notice=notice, option=option, receipt=receipt)
+    certificates_refresh_if_issued(child_id=notice.child_id, when=receipt.paid_at)
     if flags:
         logger.warning("Receipt %s accepted and flagged: %s", receipt.receipt_id, "; ".join(flags))
     return message, 200

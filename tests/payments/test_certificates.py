@@ -196,3 +196,16 @@ def test_certificates_add_up_to_the_years_receipts(legal_documents, payments, re
         assert not issued.exists()
     else:  # never below zero: a refund of an earlier year's payment does not make negative spending
         assert abs(total - max(received - refunded, Decimal(0))) <= Decimal("0.01")  # a 50/50 split rounds halves
+
+
+@pytest.mark.django_db
+def test_a_late_receipt_reissues_a_year_already_issued(family, django_capture_on_commit_callbacks):
+    mother, _father, child = family
+    pay(child, mother, "40.00", at(2025, 2, 1, 9, 0))
+    certificates_issue(child=child, year=2025)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(child, mother, "5.00", at(2025, 12, 30, 9, 0))  # reaches the portal after the certificates
+    valid = TaxCertificate.objects.get(status="issued")
+    assert valid.school_total == Decimal("45.00")
+    assert TaxCertificate.objects.filter(status="replaced").count() == 1
+    assert OutboxEmail.objects.filter(kind="tax_certificate_issued").count() == 1
