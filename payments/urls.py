@@ -16,6 +16,7 @@ urlpatterns = [
     path("carrello/<str:public_id>/stato/", views.cart_status, name="cart_status"),
     path("attestazioni/", certificate_views.certificates, name="certificates"),
     path("attestazioni/<id:pk>/attestazione.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
+    path("attestazioni/ripartizione/<id:child_id>/", certificate_views.expense_split, name="expense_split"),
     path("attestazioni/verifica/", certificate_views.certificate_verify, name="certificate_verify"),
     path("pagopa/ricevute/", webhooks.receipt_intake, name="receipt_intake"),
     path("pagopa/stazione/", station.pagopa_station, name="pagopa_station"),

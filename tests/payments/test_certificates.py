@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from payments import services
 from payments.errors import PaymentsError
-from payments.models import Receipt, TaxCertificate
+from payments.models import ExpenseSplit, Receipt, TaxCertificate
 from payments.services.certificates import certificates_issue, certificates_issue_year, expense_split_declare
 from portal.models import OutboxEmail
 from tests.payments.factories import child_make, delegate_add, notice_make, parent_make, receipt_pay, single_option
@@ -209,3 +209,26 @@ def test_a_late_receipt_reissues_a_year_already_issued(family, django_capture_on
     assert valid.school_total == Decimal("45.00")
     assert TaxCertificate.objects.filter(status="replaced").count() == 1
     assert OutboxEmail.objects.filter(kind="tax_certificate_issued").count() == 1
+
+
+@pytest.mark.django_db
+def test_parents_declare_the_split_on_a_page_with_what_they_typed_kept(family, client, legal_documents):
+    mother, father, child = family
+    client.force_login(mother)
+    url = reverse("payments:expense_split", args=[child.pk])
+    page = client.get(url, {"anno": "2025"}).content.decode()
+    assert 'value="50,00"' in page
+    bad = client.post(
+        url, {"anno": "2025", f"quota_{mother.codice_fiscale}": "70", f"quota_{father.codice_fiscale}": "20"}
+    )
+    assert bad.status_code == 400
+    assert "devono fare 100" in bad.content.decode()
+    assert 'value="20"' in bad.content.decode()
+    good = client.post(
+        url, {"anno": "2025", f"quota_{mother.codice_fiscale}": "70", f"quota_{father.codice_fiscale}": "30"}
+    )
+    assert good.status_code == 302
+    shares = {row["fiscal_code"]: row["percent"] for row in ExpenseSplit.objects.get().shares}
+    assert shares == {mother.codice_fiscale: "70.00", father.codice_fiscale: "30.00"}
+    client.force_login(parent_make(first_name="Altro", documents=legal_documents))
+    assert client.get(url).status_code == 404
