@@ -1,0 +1,223 @@
+"""Tax certificates benchmark (issue 14): the year's certificates for 1,000 and then 10,000 children.
+
+    .venv/bin/python -m bench.certificates [--small 1000] [--large 10000]
+
+Creates a throw-away PostgreSQL database (`portal_bench_certificates`, dropped at the end, also on failure) and, in
+this process (DEBUG off; the work is the worker's, `certificates_issue_year` as the Celery task runs it): families
+with one child each and three paid receipts in 2025 (canteen top-up, transport fee, nursery fee), bulk inserted.
+It issues the year's certificates for --small children, then for --large (a second year's data, so both runs start
+from nothing), and renders each certificate's PDF as the download or the e-mail's link would (stored once):
+per-item cost of each run (target: at --large no more than 1.2x the cost at --small), the worker's peak Python
+memory (tracemalloc) and resident set, and the time of one certificate PDF next to a minimal WeasyPrint page in
+the same process. Exit status 1 when the ratio target is missed. Stops by itself; talks only to 127.0.0.1.
+"""
+
+import argparse
+import base64
+import datetime
+import os
+import resource
+import secrets
+import statistics
+import shutil
+import sys
+import tempfile
+import time
+import tracemalloc
+from decimal import Decimal
+
+from bench.database import database_drop, database_recreate, database_url
+
+DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_certificates")
+TARGET_RATIO = 1.2
+
+
+def families(count: int, year: int, offset: int) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import Child, Guardianship, User
+    from payments.models import PaymentNotice, PaymentOption, Receipt, ReceiptMessage
+
+    zone = timezone.get_default_timezone()
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [
+                User(
+                    codice_fiscale=f"BNCCRT{offset + n:010d}",
+                    email=f"c{offset + n}@bench.example.it",
+                    password="!",
+                    first_name="Genitore",
+                    last_name=f"N{offset + n}",
+                )
+                for n in range(count)
+            ],
+            batch_size=2000,
+        )
+        children = Child.objects.bulk_create(
+            [
+                Child(
+                    codice_fiscale=f"BNCFGC{offset + n:010d}",
+                    first_name="Bambino",
+                    last_name=f"N{offset + n}",
+                    birth_date="2018-01-01",
+                    sex="F",
+                )
+                for n in range(count)
+            ],
+            batch_size=2000,
+        )
+        Guardianship.objects.bulk_create(
+            [Guardianship(adult=u, child=c, role="reference") for u, c in zip(users, children, strict=True)],
+            batch_size=2000,
+        )
+        message = ReceiptMessage.objects.create(body="bench", outcome="accepted")
+        kinds = [("canteen", "topup", "80.00"), ("transport", "fee", "150.00"), ("nursery", "fee", "300.00")]
+        notices = PaymentNotice.objects.bulk_create(
+            [
+                PaymentNotice(
+                    iupd=f"CRT{year}{offset + n:09d}{k}",
+                    status="paid",
+                    purpose=purpose,
+                    service_kind=kind,
+                    child=child,
+                    payer=user,
+                    payer_fiscal_code=user.codice_fiscale,
+                    payer_name=f"Genitore N{offset + n}",
+                    causale=f"Servizi scolastici {year} - Bambino N{offset + n}",
+                    amount=Decimal(amount),
+                    due_date=datetime.date(year, 6, 1),
+                    platform_state="PAID",
+                )
+                for n, (user, child) in enumerate(zip(users, children, strict=True))
+                for k, (kind, purpose, amount) in enumerate(kinds)
+            ],
+            batch_size=3000,
+        )
+        options = PaymentOption.objects.bulk_create(
+            [
+                PaymentOption(
+                    notice=notice,
+                    iuv=f"{year % 100:02d}{offset * 3 + i:015d}",
+                    notice_number=f"3{year % 100:02d}{offset * 3 + i:015d}",
+                    amount=notice.amount,
+                    due_date=notice.due_date,
+                )
+                for i, notice in enumerate(notices)
+            ],
+            batch_size=3000,
+        )
+        Receipt.objects.bulk_create(
+            [
+                Receipt(
+                    receipt_id=f"R{year}{offset * 3 + i:015d}",
+                    message=message,
+                    notice=option.notice,
+                    option=option,
+                    iuv=option.iuv,
+                    notice_number=option.notice_number,
+                    creditor_fiscal_code="00000000000",
+                    amount=option.amount,
+                    psp_id="BENCHPSP",
+                    psp_name="Banca di prova",
+                    payer_fiscal_code=option.notice.payer_fiscal_code,
+                    payer_name=option.notice.payer_name,
+                    paid_at=datetime.datetime(year, 3 + i % 9, 10, 10, 0, tzinfo=zone),
+                )
+                for i, option in enumerate(options)
+            ],
+            batch_size=3000,
+        )
+
+
+def issue(year: int) -> tuple[float, int, float, float]:
+    from payments.certificate_pdf import certificate_pdf_get_or_render
+    from payments.models import TaxCertificate
+    from payments.services.certificates import certificates_issue_year
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = certificates_issue_year(year=year)
+    for certificate in TaxCertificate.objects.filter(year=year).select_related("child").iterator(chunk_size=200):
+        certificate_pdf_get_or_render(certificate=certificate)
+    seconds = time.perf_counter() - start
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return seconds, result.issued, peak / 1024 / 1024, rss_after - rss_before
+
+
+def pdf_times(samples: int = 20) -> tuple[float, float]:
+    from payments.certificate_pdf import certificate_pdf_render
+    from payments.models import TaxCertificate
+    from portal.pdf import html_to_pdf
+
+    certificate = TaxCertificate.objects.select_related("child").first()
+    minimal, full = [], []
+    for _ in range(samples):
+        start = time.perf_counter()
+        html_to_pdf("<p>Hello</p>")
+        minimal.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        certificate_pdf_render(certificate=certificate)
+        full.append((time.perf_counter() - start) * 1000)
+    return statistics.median(minimal), statistics.median(full)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.certificates", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=10000)
+    args = parser.parse_args()
+    media = tempfile.mkdtemp(prefix="bench-certificates-")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            "DATABASE_URL": database_url(DB_NAME),
+            "CELERY_BROKER_URL": "memory://",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "PAYMENTS_MOCK_ENABLED": "false",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "MEDIA_ROOT": media,
+        }
+    )
+    print(f"Preparing database {DB_NAME} ...", flush=True)
+    database_recreate(DB_NAME)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        families(args.small, 2024, 0)
+        families(args.large, 2025, args.small)
+        small = issue(2024)
+        print(f"   {args.small:,} certificates: {small[0]:.1f} s", flush=True)
+        large = issue(2025)
+        print(f"   {args.large:,} certificates: {large[0]:.1f} s", flush=True)
+        minimal_ms, full_ms = pdf_times()
+    finally:
+        database_drop(DB_NAME)
+        shutil.rmtree(media, ignore_errors=True)
+    per_small = small[0] / max(small[1], 1) * 1000
+    per_large = large[0] / max(large[1], 1) * 1000
+    ratio = per_large / per_small
+    print()
+    print("Tax certificates: computed, stored and rendered to PDF by the worker (certificates_issue_year)")
+    print(f"   {small[1]:,} certificates in {small[0]:.1f} s = {per_small:.1f} ms each")
+    print(f"   {large[1]:,} certificates in {large[0]:.1f} s = {per_large:.1f} ms each")
+    print(f"   per-item cost {args.large:,}/{args.small:,}: {ratio:.2f} (target <= {TARGET_RATIO})")
+    print(f"   worker's peak Python memory {large[2]:.1f} MB (tracemalloc), resident set growth {large[3]:.1f} MB")
+    print(f"   one certificate PDF {full_ms:.1f} ms vs a minimal WeasyPrint page {minimal_ms:.1f} ms (medians of 20)")
+    failed = ratio > TARGET_RATIO
+    print("OK" if not failed else "FAILED: the ratio target was missed.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
