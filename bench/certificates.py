@@ -18,8 +18,8 @@ import datetime
 import os
 import resource
 import secrets
-import statistics
 import shutil
+import statistics
 import sys
 import tempfile
 import time
