@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Guardianship
 from accounts.services import invitations
-from payments.models import Cart, PaymentNotice
+from payments.models import Cart, PaymentNotice, TaxCertificate
 from tests.conftest import make_user
 from tests.payments.test_pdf import notice_make, receipt_make
 from tests.portal.test_url_walk import ROUTES
@@ -24,7 +24,23 @@ def family_a(parent, giulia):
     receipt = receipt_make(notice=notice)
     cart = Cart.objects.create(public_id="a" * 32, user=parent, status=Cart.Status.PENDING)
     cart.notices.set([notice])
-    return {"parent": parent, "child": giulia, "notice": notice, "receipt": receipt, "cart": cart}
+    certificate = TaxCertificate.objects.create(
+        year=2025,
+        child=giulia,
+        holder_fiscal_code=parent.codice_fiscale,
+        holder_name="Maria Rossi",
+        school_total=10,
+        fingerprint="x",
+        verification_code="ABCDEFGHJKLM",
+    )
+    return {
+        "parent": parent,
+        "child": giulia,
+        "notice": notice,
+        "receipt": receipt,
+        "cart": cart,
+        "certificate": certificate,
+    }
 
 
 # route name → the kwargs that point at family A's objects
@@ -35,6 +51,8 @@ FAMILY_A_KWARGS = {
     "payments:ledger": lambda a: {"child_id": a["child"].pk},
     "payments:cart_return": lambda a: {"public_id": a["cart"].public_id, "outcome": "ok"},
     "payments:cart_status": lambda a: {"public_id": a["cart"].public_id},
+    "payments:certificate_pdf": lambda a: {"pk": a["certificate"].pk},
+    "payments:expense_split": lambda a: {"child_id": a["child"].pk},
 }
 
 PAYMENT_ROUTES = [(name, args) for name, args in ROUTES if name.startswith("payments:") and args]
