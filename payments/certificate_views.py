@@ -90,7 +90,7 @@ def expense_split(request, child_id: int):
         )
         for index, adult in enumerate(adults)
     }
-    error = ""
+    problem = ""
     if request.method == "POST":
         try:
             shares = [(cf, Decimal(str(text).replace(",", ".") or "0")) for cf, text in values.items()]
@@ -100,13 +100,13 @@ def expense_split(request, child_id: int):
             messages.success(request, _("Ripartizione salvata: le attestazioni dell'anno la seguiranno."))
             return redirect("payments:certificates")
         except InvalidOperation:
-            error = _("Scrivi le percentuali come numeri, ad esempio 50 o 33,33.")
+            problem = _("Scrivi le percentuali come numeri, ad esempio 50 o 33,33.")
         except DomainError as refused:
-            error = str(refused)
+            problem = str(refused)
     context = {
         "child": child,
         "year": year,
         "rows": [(adult, str(values[adult.codice_fiscale]).replace(".", ",")) for adult in adults],
-        "error": error,
+        "error": problem,
     }
-    return render(request, "payments/expense_split.html", context, status=400 if error else 200)
+    return render(request, "payments/expense_split.html", context, status=400 if problem else 200)
