@@ -15,9 +15,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
+from portal.csv_export import csv_response
 
 from .. import tasks
 from ..certificate_pdf import certificate_pdf_filename, certificate_pdf_get_or_render
+from ..certificates_export import tax_data_export
 from ..models import ExpenseSplit, TaxCertificate
 from ..services.certificates import PROGRESS_KEY
 from .money import money_column
@@ -65,6 +67,7 @@ class TaxCertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [
             path("<int:pk>/pdf/", view(self.pdf_view), name="payments_taxcertificate_pdf"),
             path("emetti/", view(self.issue_view), name="payments_taxcertificate_issue"),
+            path("dati-fiscali/", view(self.tax_data_view), name="payments_taxcertificate_tax_data"),
             *super().get_urls(),
         ]
 
@@ -75,6 +78,14 @@ class TaxCertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response = HttpResponse(certificate_pdf_get_or_render(certificate=certificate), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{certificate_pdf_filename(certificate)}"'
         return response
+
+    def tax_data_view(self, request):
+        """The year's data for the tax agency as a `;` CSV (?anno=YYYY), streamed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        text = request.GET.get("anno", "")
+        year = int(text) if text.isdigit() and 2020 <= int(text) <= 2100 else timezone.localdate().year - 1
+        return csv_response(tax_data_export(year=year))
 
     def issue_view(self, request):
         if not request.user.has_perm("payments.add_taxcertificate"):

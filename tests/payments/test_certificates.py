@@ -232,3 +232,32 @@ def test_parents_declare_the_split_on_a_page_with_what_they_typed_kept(family, c
     assert shares == {mother.codice_fiscale: "70.00", father.codice_fiscale: "30.00"}
     client.force_login(parent_make(first_name="Altro", documents=legal_documents))
     assert client.get(url).status_code == 404
+
+
+SCHOOL_KIND = "spese per la frequenza scolastica (mensa e trasporto)"
+
+
+@pytest.mark.django_db
+def test_the_tax_agency_csv_has_a_row_per_pupil_person_and_kind(family, client, legal_documents, staff_user):
+    from accounts.groups import OFFICE_GROUP
+    from tests.portal.test_office_groups import _member
+
+    mother, father, child = family
+    pay(child, mother, "80.00", at(2025, 2, 1, 9, 0))
+    pay(child, father, "300.00", at(2025, 3, 1, 9, 0), service_kind="nursery", purpose="fee")
+    with time_machine.travel(at(2025, 6, 30, 12, 0), tick=False):
+        services.ledger_refund(
+            child=child, service_kind="canteen", amount=Decimal("5.00"), reason="x", actor=staff_user
+        )
+    certificates_issue_year(year=2025)
+    client.force_login(_member(legal_documents, OFFICE_GROUP))
+    response = client.get(reverse("admin:payments_taxcertificate_tax_data"), {"anno": "2025"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("anno;codice_fiscale_iscritto;codice_fiscale_soggetto_spesa;tipo_spesa;importo_spesa")
+    body = sorted(line.rsplit(";", 1)[0] for line in lines[1:])
+    assert body == sorted(
+        [
+            f"2025;{child.codice_fiscale};{mother.codice_fiscale};{SCHOOL_KIND};80,00;5,00;100,00",
+            f"2025;{child.codice_fiscale};{father.codice_fiscale};rette per l'asilo nido;300,00;0,00;100,00",
+        ]
+    )
