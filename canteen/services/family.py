@@ -12,6 +12,7 @@ from accounts.models import Child, Guardianship, User
 from enrollment.models import ServiceKind
 from payments.errors import AmountError
 from payments.models import Balance
+from payments.pagopa import iban_valid
 from payments.services import ledger_record, ledger_refund
 from payments.services.ledger import ledger_amount_check
 from portal import mail
@@ -44,12 +45,9 @@ def threshold_set(*, user: User, child: Child, amount: Decimal | None) -> LowBal
 
 
 def _iban_check(iban: str) -> str:
+    """The IBAN without spaces, upper case, when its check digits hold (payments.pagopa's one rule)."""
     value = "".join(iban.split()).upper()
-    if len(value) < 15 or not value[:2].isalpha() or not value[2:].isalnum():
-        raise CanteenError(_("IBAN non valido."), field="iban")
-    rearranged = value[4:] + value[:4]
-    digits = "".join(str(int(char, 36)) for char in rearranged)
-    if int(digits) % 97 != 1:
+    if not iban_valid(value):
         raise CanteenError(_("IBAN non valido: controlla di averlo copiato per intero."), field="iban")
     return value
 
