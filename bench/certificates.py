@@ -13,11 +13,9 @@ the same process. Exit status 1 when the ratio target is missed. Stops by itself
 """
 
 import argparse
-import base64
 import datetime
 import os
 import resource
-import secrets
 import shutil
 import statistics
 import sys
@@ -26,7 +24,7 @@ import time
 import tracemalloc
 from decimal import Decimal
 
-from bench.database import database_drop, database_recreate, database_url
+from bench.database import database_drop, database_recreate, in_process_env
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_certificates")
 TARGET_RATIO = 1.2
@@ -171,20 +169,7 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=10000)
     args = parser.parse_args()
     media = tempfile.mkdtemp(prefix="bench-certificates-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "DATABASE_URL": database_url(DB_NAME),
-            "CELERY_BROKER_URL": "memory://",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "PAYMENTS_MOCK_ENABLED": "false",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "MEDIA_ROOT": media,
-        }
-    )
+    os.environ.update(in_process_env(DB_NAME, CELERY_TASK_ALWAYS_EAGER="false", MEDIA_ROOT=media))
     print(f"Preparing database {DB_NAME} ...", flush=True)
     database_recreate(DB_NAME)
     try:

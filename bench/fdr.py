@@ -13,11 +13,9 @@ memory allocated during it (tracemalloc) and the growth of the process's residen
 """
 
 import argparse
-import base64
 import json
 import os
 import resource
-import secrets
 import sys
 import threading
 import time
@@ -25,7 +23,7 @@ import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from bench.database import database_drop, database_recreate, database_url
+from bench.database import database_drop, database_recreate, in_process_env
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_fdr")
 ORGANIZATION = "00000000000"
@@ -218,18 +216,7 @@ def main() -> int:
     parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--receipts", type=int, default=2_000)
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "DATABASE_URL": database_url(DB_NAME),
-            "CELERY_BROKER_URL": "memory://",
-            "PAYMENTS_MOCK_ENABLED": "false",
-            "DJANGO_LOG_LEVEL": "WARNING",
-        }
-    )
+    os.environ.update(in_process_env(DB_NAME))
     print(f"Preparing database {DB_NAME} ...", flush=True)
     database_recreate(DB_NAME)
     try:

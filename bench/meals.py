@@ -21,17 +21,15 @@ Exit status 1 when a target is missed. Stops by itself; talks only to 127.0.0.1.
 """
 
 import argparse
-import base64
 import datetime
 import os
-import secrets
 import statistics
 import sys
 import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bench.database import database_drop, database_recreate, database_url
+from bench.database import database_drop, database_recreate, in_process_env
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_meals")
 SCHOOLS = 10
@@ -290,19 +288,12 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print the profile of the first day's import")
     args = parser.parse_args()
     os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "MFA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "DATABASE_URL": database_url(DB_NAME),
-            "CELERY_BROKER_URL": "memory://",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "PAYMENTS_MOCK_ENABLED": "false",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_ROOT_URLCONF": "bench.urls",
-        }
+        in_process_env(
+            DB_NAME,
+            CELERY_TASK_ALWAYS_EAGER="false",
+            DJANGO_ALLOWED_HOSTS="testserver",
+            DJANGO_ROOT_URLCONF="bench.urls",
+        )
     )
     print(f"Preparing database {DB_NAME} ...", flush=True)
     database_recreate(DB_NAME)
