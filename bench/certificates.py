@@ -128,7 +128,7 @@ def families(count: int, year: int, offset: int) -> None:
         )
 
 
-def issue(year: int, pdf_sample: int) -> dict:
+def issue(year: int, pdf_sample: int, profile: bool = False) -> dict:
     """Issue the year (computed and stored by the worker's function), then render `pdf_sample` of the PDFs as the
     download or the e-mail's link would (stored once): both timed, with the worker's peak memory."""
     from payments.certificate_pdf import certificate_pdf_get_or_render
@@ -138,7 +138,15 @@ def issue(year: int, pdf_sample: int) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tracemalloc.start()
     start = time.perf_counter()
-    result = certificates_issue_year(year=year)
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(certificates_issue_year, year=year)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+    else:
+        result = certificates_issue_year(year=year)
     issue_seconds = time.perf_counter() - start
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -182,6 +190,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10000)
     parser.add_argument("--pdf-sample", type=int, default=300, help="PDFs rendered and stored per run")
+    parser.add_argument("--profile", action="store_true", help="print the profile of the large run's issue")
     args = parser.parse_args()
     media = tempfile.mkdtemp(prefix="bench-certificates-")
     os.environ.update(in_process_env(DB_NAME, CELERY_TASK_ALWAYS_EAGER="false", MEDIA_ROOT=media))
@@ -198,7 +207,7 @@ def main() -> int:
         families(args.large, 2025, args.small)
         small = issue(2024, args.pdf_sample)
         print(f"   {args.small:,} certificates issued in {small['issue_seconds']:.1f} s", flush=True)
-        large = issue(2025, args.pdf_sample)
+        large = issue(2025, args.pdf_sample, profile=args.profile)
         print(f"   {args.large:,} certificates issued in {large['issue_seconds']:.1f} s", flush=True)
         minimal_ms, full_ms = pdf_times()
     finally:
