@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment, ServiceKind
 from payments.models import Balance
+from portal.money import euro_format
 
 from .calendar import service_days
 from .errors import CanteenError
@@ -127,8 +128,8 @@ def arrears_block_check(*, enrollment: Enrollment) -> None:
     if balance is not None and balance < -previous.overdraft_limit:
         raise CanteenError(
             _(
-                "Il credito della mensa è negativo (%(amount)s €): l'iscrizione si potrà inviare dopo aver pagato il "
+                "Il credito della mensa è negativo (%(amount)s): l'iscrizione si potrà inviare dopo aver pagato il "
                 "debito con una ricarica o l'avviso ricevuto. Per accordi, scrivi all'ufficio scuola."
             )
-            % {"amount": f"{balance:.2f}".replace(".", ",")}
+            % {"amount": euro_format(balance)}
         )

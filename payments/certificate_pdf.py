@@ -36,6 +36,8 @@ def certificate_pdf_render(*, certificate: TaxCertificate) -> bytes:
 
 
 def certificate_pdf_get_or_render(*, certificate: TaxCertificate) -> bytes:
+    """The stored PDF (the worker renders it after the issue: `certificate_pdf_task`); rendered here only when a
+    download comes before the worker."""
     if certificate.pdf:
         with certificate.pdf.storage.open(certificate.pdf.name, "rb") as stored:
             return stored.read()

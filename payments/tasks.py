@@ -129,3 +129,16 @@ def certificates_refresh_task(child_id: int, year: int) -> dict:
     result = certificates_issue(child=child, year=year)
     emails_for_issued(result.certificate_ids)
     return {k: v for k, v in asdict(result).items() if k != "certificate_ids"}
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def certificate_pdf_task(certificate_id: int) -> bool:
+    """Render and store one tax certificate's PDF (once: a stored PDF is left as it is)."""
+    from .certificate_pdf import certificate_pdf_get_or_render
+    from .models import TaxCertificate
+
+    certificate = TaxCertificate.objects.select_related("child").filter(pk=certificate_id).first()
+    if certificate is None:
+        return False
+    certificate_pdf_get_or_render(certificate=certificate)
+    return True

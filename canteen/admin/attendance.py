@@ -222,6 +222,11 @@ class MealExceptionForm(forms.ModelForm):
                 gettext("Nessun bambino iscritto alla mensa in quel giorno con questo codice fiscale."),
             )
         data["enrollment"] = enrollment
+        if enrollment is not None and day:
+            try:
+                services.meal_exception_check(enrollment=enrollment, day=day, reason=data.get("reason", ""))
+            except DomainError as error:
+                self.add_error(None, str(error))
         return data
 
 

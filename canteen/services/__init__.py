@@ -2,7 +2,14 @@
 reminders and end-of-year requests."""
 
 from .attendance import attendance_apply, attendance_correct, attendance_discard, attendance_preview, date_parse
-from .cancel import cancellable, days_in_range, meal_exception_grant, meals_cancel, meals_cancel_withdraw
+from .cancel import (
+    cancellable,
+    days_in_range,
+    meal_exception_check,
+    meal_exception_grant,
+    meals_cancel,
+    meals_cancel_withdraw,
+)
 from .family import closure_notify, threshold_set, year_end_decide, year_end_request
 from .reminders import balance_reminders
 from .settle import SettleResult, meals_settle
@@ -18,6 +25,7 @@ __all__ = [
     "closure_notify",
     "date_parse",
     "days_in_range",
+    "meal_exception_check",
     "meal_exception_grant",
     "meals_cancel",
     "meals_cancel_withdraw",

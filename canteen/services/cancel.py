@@ -114,9 +114,9 @@ def meals_cancel_withdraw(
     )
 
 
-@transaction.atomic
-def meal_exception_grant(*, enrollment: Enrollment, day: datetime.date, reason: str, actor: User) -> MealException:
-    """The office's decision after the cut-off: the day's meal is not charged (a reversal the parent sees)."""
+def meal_exception_check(*, enrollment: Enrollment, day: datetime.date, reason: str) -> str:
+    """The exception's reason, normalised, or a CanteenError saying why it cannot be granted (the admin's form asks
+    this before saving, so the office reads the reason on the same page)."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise CanteenError(_("Scrivi il motivo dell'eccezione: la famiglia lo vedrà."))
@@ -124,10 +124,19 @@ def meal_exception_grant(*, enrollment: Enrollment, day: datetime.date, reason: 
         raise NotServiceDayError(
             _("Il %(day)s la mensa di questa scuola non è in servizio.") % {"day": f"{day:%d/%m/%Y}"}
         )
+    if MealException.objects.filter(enrollment=enrollment, date=day).exists():
+        raise CanteenError(_("Per questo giorno c'è già un'eccezione."))
+    return reason
+
+
+@transaction.atomic
+def meal_exception_grant(*, enrollment: Enrollment, day: datetime.date, reason: str, actor: User) -> MealException:
+    """The office's decision after the cut-off: the day's meal is not charged (a reversal the parent sees)."""
+    reason = meal_exception_check(enrollment=enrollment, day=day, reason=reason)
     exception, created = MealException.objects.get_or_create(
         enrollment=enrollment, date=day, defaults={"reason": reason[:200], "granted_by": actor}
     )
-    if not created:
+    if not created:  # granted by someone else a moment ago
         raise CanteenError(_("Per questo giorno c'è già un'eccezione."))
     meals_settle(day=day, enrollment_ids=[enrollment.pk], actor=actor)
     return exception

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -228,6 +229,8 @@ def certificates_issue(*, child: Child, year: int) -> IssueResult:
             result.replaced += 1
         result.issued += 1
         result.certificate_ids.append(certificate.pk)
+        # The worker renders and stores the PDF: neither the download nor the e-mail's link does it in a request.
+        transaction.on_commit(partial(tasks.certificate_pdf_task.delay, certificate.pk))
     for stale in current.values():  # a holder with nothing left this year (a refund took it all, a split changed)
         stale.status = TaxCertificate.Status.REPLACED
         stale.save(update_fields=["status"])

@@ -133,3 +133,16 @@ def test_the_ragioneria_reads_but_does_not_correct(client, legal_documents, mont
     client.force_login(_member(legal_documents, ACCOUNTS_OFFICE_GROUP))
     assert client.get(reverse("admin:canteen_report_arrears")).status_code == 200
     assert client.get(reverse("admin:canteen_attendance_correct")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_exception_that_cannot_be_granted_is_said_on_the_form(office, month_of_meals):
+    url = reverse("admin:canteen_mealexception_add")
+    holiday = office.post(url, {"codice_fiscale": GIULIA, "date": "08/12/2026", "reason": "Sciopero"})
+    assert holiday.status_code == 200
+    assert "08/12/2026 la mensa di questa scuola non è in servizio" in holiday.content.decode()
+    office.post(url, {"codice_fiscale": GIULIA, "date": "02/12/2026", "reason": "Febbre"})
+    again = office.post(url, {"codice_fiscale": GIULIA, "date": "02/12/2026", "reason": "Febbre"})
+    assert again.status_code == 200
+    assert "c&#x27;è già un&#x27;eccezione" in again.content.decode()
+    assert MealException.objects.count() == 1

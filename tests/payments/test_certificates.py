@@ -261,3 +261,15 @@ def test_the_tax_agency_csv_has_a_row_per_pupil_person_and_kind(family, client, 
             f"2025;{child.codice_fiscale};{father.codice_fiscale};rette per l'asilo nido;300,00;0,00;100,00",
         ]
     )
+
+
+@pytest.mark.django_db
+def test_the_worker_stores_the_pdf_after_the_issue(family, django_capture_on_commit_callbacks):
+    mother, _father, child = family
+    pay(child, mother, "40.00", at(2025, 2, 1, 9, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        certificates_issue(child=child, year=2025)
+    certificate = TaxCertificate.objects.get()
+    assert certificate.pdf
+    with certificate.pdf.open("rb") as stored:
+        assert stored.read().startswith(b"%PDF")
