@@ -46,6 +46,8 @@ def test_parent_downloads_the_certificate_and_anyone_verifies_it(
     expect(page.locator("main")).to_contain_text("Anno 2025 — Giulia")
     expect(page.locator("main")).to_contain_text("Spese scolastiche 210,00 €")
     audit(page, "certificates")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "certificates.png"), full_page=True)
     with page.expect_download() as download:
         page.locator("main").get_by_role("link", name=re.compile("^Scarica il PDF")).click()
     text = pdf_text(Path(download.value.path()).read_bytes())
@@ -60,6 +62,5 @@ def test_parent_downloads_the_certificate_and_anyone_verifies_it(
     expect(anyone.locator("main")).to_contain_text("Attestazione autentica e valida.")
     expect(anyone.locator("main")).not_to_contain_text("Giulia")
     audit(anyone, "verification")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     anyone.screenshot(path=str(SCREENSHOTS / "certificate-verified.png"), full_page=True)
     assert Decimal("210.00") == orm(lambda: TaxCertificate.objects.get().school_total)
