@@ -47,6 +47,13 @@ def iban_valid(iban: str) -> bool:
     return int(digits) % 97 == 1
 
 
+def iupd_organization(iupd: str) -> str:
+    """The organization a debt position belongs to, read off its IUPD: the portal's IUPDs start with the creditor's
+    fiscal code (11 digits); "" when it does not."""
+    head = (iupd or "")[:11]
+    return head if CREDITOR_FISCAL_CODE_PATTERN.match(head) else ""
+
+
 MAX_BASE = 10**13 - 1
 DESCRIPTION_MAX = 140  # causale / remittance information, as GPD and Checkout accept it
 

@@ -30,6 +30,7 @@ from portal.money import to_cents
 from portal.pdf import assets, html_to_pdf, weasyprint_kit
 
 from . import pagopa
+from .creditors import comune, notice_creditor
 from .models import PaymentNotice, PaymentOption, Receipt
 
 logger = logging.getLogger(__name__)
@@ -104,10 +105,10 @@ def qr_svg(payload: str) -> str:
     )
 
 
-def option_qr_payload(option: PaymentOption) -> str:
+def option_qr_payload(option: PaymentOption, *, creditor_fiscal_code: str = "") -> str:
     return pagopa.qr_payload(
         notice_number=option.notice_number,
-        creditor_fiscal_code=settings.PAGOPA_CREDITOR_FISCAL_CODE,
+        creditor_fiscal_code=creditor_fiscal_code or settings.PAGOPA_CREDITOR_FISCAL_CODE,
         amount_cents=to_cents(option.amount),
     )
 
@@ -167,27 +168,29 @@ def notice_subject(causale: str) -> str:
     return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1].rstrip() + "…"
 
 
-def creditor_info() -> dict:
+def creditor_info(notice: PaymentNotice | None = None) -> dict:
+    """The creditor as the notice prints it: the Comune, or the school whose notice it is."""
+    creditor = notice_creditor(notice) if notice is not None else comune()
     info = " · ".join(
         part for part in [_without_scheme(settings.PORTAL_COMUNE_WEBSITE), settings.PORTAL_COMUNE_EMAIL] if part
     )
     return {
-        "name": settings.PAGOPA_CREDITOR_NAME[:50],
-        "fiscal_code": settings.PAGOPA_CREDITOR_FISCAL_CODE,
-        "office": settings.PAGOPA_CREDITOR_OFFICE[:50],
+        "name": creditor.name[:50],
+        "fiscal_code": creditor.fiscal_code,
+        "office": creditor.office[:50],
         "info": info[:INFO_MAX],
         "cbill": (settings.PAGOPA_CBILL or "").upper(),
     }
 
 
-def _block(option: PaymentOption) -> PaymentBlock:
+def _block(option: PaymentOption, creditor_fiscal_code: str = "") -> PaymentBlock:
     return PaymentBlock(
         instalment=option.instalment,
         amount=option.amount,
         due_date=option.due_date,
         notice_number=option.notice_number,
         notice_number_grouped=pagopa.notice_number_grouped(option.notice_number),
-        qr=mark_safe(qr_svg(option_qr_payload(option))),  # noqa: S308 - built here from digits only
+        qr=mark_safe(qr_svg(option_qr_payload(option, creditor_fiscal_code=creditor_fiscal_code))),  # noqa: S308 - built here from digits only
     )
 
 
@@ -195,8 +198,9 @@ def notice_pdf_context(*, notice: PaymentNotice) -> dict:
     options = sorted(notice.options.all(), key=lambda option: option.instalment)
     if not options:
         raise NoticeNotPrintableError(f"notice {notice.pk} has no payment option")
-    single = next((_block(option) for option in options if option.instalment == 0), None)
-    instalments = [_block(option) for option in options if option.instalment > 0]
+    creditor = creditor_info(notice)
+    single = next((_block(option, creditor["fiscal_code"]) for option in options if option.instalment == 0), None)
+    instalments = [_block(option, creditor["fiscal_code"]) for option in options if option.instalment > 0]
     # From MANY_INSTALMENTS rate, the guide's "avviso con molte rate": compact boxes, three per row, the data shared by
     # every rata printed once above them; below, rate 2 or 3 per row, the same layout on every row.
     many = len(instalments) >= MANY_INSTALMENTS
@@ -204,7 +208,7 @@ def notice_pdf_context(*, notice: PaymentNotice) -> dict:
     return {
         "notice": notice,
         "subject": notice_subject(notice.causale),
-        "creditor": creditor_info(),
+        "creditor": creditor,
         "payer": {
             "fiscal_code": notice.payer_fiscal_code.upper(),
             "name": notice.payer_name[:70],
@@ -274,7 +278,7 @@ def receipt_pdf_context(*, receipt: Receipt) -> dict:
         "receipt": receipt,
         "notice": notice,
         "child": notice.child,
-        "creditor": creditor_info(),
+        "creditor": creditor_info(notice),
         "creditor_fiscal_code": receipt.creditor_fiscal_code or settings.PAGOPA_CREDITOR_FISCAL_CODE,
         "payer_name": receipt.payer_name or notice.payer_name,
         "payer_fiscal_code": (receipt.payer_fiscal_code or notice.payer_fiscal_code).upper(),

@@ -166,7 +166,7 @@ def notice_detail(request, pk: int):
         "instalments": [option for option in options if option.instalment > 0],
         "receipts": list(notice.receipts.all()),
         "is_open": notice.status in OPEN_STATUSES,
-        "creditor": pdf.creditor_info(),
+        "creditor": pdf.creditor_info(notice),
     }
     return render(request, "payments/notice_detail.html", context)
 

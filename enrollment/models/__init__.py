@@ -13,11 +13,20 @@ from .catalog import (
     TariffBand,
     TariffPlan,
 )
-from .common import HEALTH_PERMISSION, PREPAID_KINDS, ServiceKind, prepaid_kind_choices, service_kind_prepaid
+from .common import (
+    HEALTH_PERMISSION,
+    MUNICIPAL_KINDS,
+    PREPAID_KINDS,
+    ServiceKind,
+    municipal_kind_choices,
+    prepaid_kind_choices,
+    service_kind_prepaid,
+)
 from .enrollment import Enrollment, EnrollmentEvent, HealthDataAccess, MedicalDiet
 
 __all__ = [
     "HEALTH_PERMISSION",
+    "MUNICIPAL_KINDS",
     "PREPAID_KINDS",
     "Enrollment",
     "EnrollmentEvent",
@@ -34,6 +43,7 @@ __all__ = [
     "Stop",
     "TariffBand",
     "TariffPlan",
+    "municipal_kind_choices",
     "prepaid_kind_choices",
     "service_kind_prepaid",
 ]

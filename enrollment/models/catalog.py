@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .common import EURO, ServiceKind, service_kind_prepaid
+from .common import EURO, ServiceKind, municipal_kind_choices, service_kind_prepaid
 
 
 class SchoolYear(models.Model):
@@ -107,7 +107,7 @@ class Service(models.Model):
         ServiceKind.NURSERY: Unit.PER_MONTH,
     }
 
-    kind = models.CharField(_("tipo"), max_length=10, choices=ServiceKind.choices, unique=True)
+    kind = models.CharField(_("tipo"), max_length=10, choices=municipal_kind_choices, unique=True)
     name = models.CharField(_("nome"), max_length=100)
     description = models.TextField(_("descrizione per le famiglie"), blank=True)
     schools = models.ManyToManyField(School, related_name="services", blank=True, verbose_name=_("scuole servite"))

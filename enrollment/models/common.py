@@ -22,6 +22,7 @@ class ServiceKind(models.TextChoices):
     CANTEEN = "canteen", _("Refezione scolastica (mensa)")
     TRANSPORT = "transport", _("Trasporto scolastico")
     NURSERY = "nursery", _("Asilo nido")
+    SCHOOL = "school", _("Quote e contributi scolastici")
 
     @property
     def prepaid(self) -> bool:
@@ -38,6 +39,15 @@ PREPAID_KINDS: frozenset[str] = frozenset({ServiceKind.CANTEEN})
 def service_kind_prepaid(kind: str) -> bool:
     """Whether the service of this kind (a ServiceKind value) is paid from a prepaid balance (see ServiceKind)."""
     return kind in PREPAID_KINDS
+
+
+# The Comune's own services (what a Service is); SCHOOL is what the schools collect as creditors of their own.
+MUNICIPAL_KINDS: frozenset[str] = frozenset({ServiceKind.CANTEEN, ServiceKind.TRANSPORT, ServiceKind.NURSERY})
+
+
+def municipal_kind_choices() -> list[tuple[str, str]]:
+    """The choices (value, label) of the Comune's services."""
+    return [(value, label) for value, label in ServiceKind.choices if value in MUNICIPAL_KINDS]
 
 
 def prepaid_kind_choices() -> list[tuple[str, str]]:

@@ -62,6 +62,7 @@ class DebtPosition:
     taxonomy_code: str
     iban: str
     options: list[DebtPositionOption] = field(default_factory=list)
+    organization_fiscal_code: str = ""  # the creditor ("" = the Comune of the settings)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from portal.http_transport import configured_transport, tls_context
 
+from .. import pagopa
 from ..pagopa import ROME, SIGNATURE_HEADER, receipt_sign
 from .base import (
     CartItem,
@@ -262,8 +263,11 @@ class HttpGateway(ReceiptsServiceMixin, FdrServiceMixin):
                 return response, attempt + 1
         raise GatewayUnavailableError(f"pagoPA non risponde ({last_error})")
 
-    def _gpd(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, int]:
-        url = f"{self.gpd_url}/organizations/{self.creditor}/debtpositions{path}"
+    def _gpd(self, method: str, path: str, *, organization: str = "", **kwargs: Any) -> tuple[httpx.Response, int]:
+        """A call to GPD for one organization (one station, many organizations): the one named, else the one of
+        the IUPD in the path, else the Comune."""
+        organization = organization or pagopa.iupd_organization(path.lstrip("/")) or self.creditor
+        url = f"{self.gpd_url}/organizations/{organization}/debtpositions{path}"
         return self._send(method, url, key=self.subscription_key, **kwargs)
 
     @staticmethod
@@ -282,7 +286,13 @@ class HttpGateway(ReceiptsServiceMixin, FdrServiceMixin):
     # Gateway -------------------------------------------------------------------------------------------------
 
     def debt_position_create(self, *, position: DebtPosition) -> str:
-        response, attempts = self._gpd("POST", "", params={"toPublish": "true"}, json=self._position_body(position))
+        response, attempts = self._gpd(
+            "POST",
+            "",
+            organization=self._organization(position),
+            params={"toPublish": "true"},
+            json=self._position_body(position),
+        )
         if response.status_code == 409 and attempts > 1:
             # An earlier attempt did arrive (its answer was lost) and created the position: read it back.
             try:
@@ -339,6 +349,9 @@ class HttpGateway(ReceiptsServiceMixin, FdrServiceMixin):
 
     # payloads ------------------------------------------------------------------------------------------------
 
+    def _organization(self, position: DebtPosition) -> str:
+        return position.organization_fiscal_code or pagopa.iupd_organization(position.iupd) or self.creditor
+
     def _position_body(self, position: DebtPosition) -> dict:
         payer = position.payer_fiscal_code.upper()
         body = {
@@ -361,7 +374,7 @@ class HttpGateway(ReceiptsServiceMixin, FdrServiceMixin):
                         {
                             "idTransfer": "1",
                             "amount": int(option.amount_cents),
-                            "organizationFiscalCode": self.creditor,
+                            "organizationFiscalCode": self._organization(position),
                             "remittanceInformation": option.description[:140],
                             "category": position.taxonomy_code,
                             "iban": position.iban,

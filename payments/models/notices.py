@@ -90,6 +90,26 @@ class PaymentNotice(models.Model):
         blank=True,
         help_text=_("Per le rette mensili (asilo nido): il primo giorno del mese a cui si riferisce l'avviso."),
     )
+    creditor = models.ForeignKey(
+        "payments.Creditor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("ente creditore"),
+        help_text=_("Vuoto: il Comune."),
+    )
+    school_event = models.ForeignKey(
+        "payments.SchoolPaymentEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("evento della scuola"),
+    )
+    voluntary = models.BooleanField(
+        _("volontario"), default=False, help_text=_("Un contributo volontario: mai «in ritardo».")
+    )
     platform_state = models.CharField(
         _("stato sulla piattaforma"), max_length=10, choices=PlatformState.choices, default="", blank=True
     )

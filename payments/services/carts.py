@@ -21,6 +21,7 @@ from enrollment.models import ServiceKind, service_kind_prepaid
 from portal.money import to_cents
 
 from .. import gateway as gateway_module
+from ..creditors import notice_creditor
 from ..errors import CartError, NotFoundError, NoticeDataError, PlatformRejectedError
 from ..gateway import CartItem, GatewayRejectedError, GatewayUnavailableError, ReturnUrls
 from ..models import Cart, PaymentNotice, PaymentOption
@@ -143,7 +144,7 @@ def _cart_notices(*, user: User, notice_ids: Iterable[int | str]) -> list[Paymen
     found = {
         notice.pk: notice
         for notice in PaymentNotice.objects.filter(pk__in=ids, child__in=children_for_user(user=user))
-        .select_related("child")
+        .select_related("child", "creditor")
         .prefetch_related("options")
     }
     if len(found) != len(ids):
@@ -195,9 +196,9 @@ def cart_open(
         items.append(
             CartItem(
                 notice_number=option.notice_number,
-                creditor_fiscal_code=settings.PAGOPA_CREDITOR_FISCAL_CODE,
+                creditor_fiscal_code=notice_creditor(notice).fiscal_code,
                 amount_cents=to_cents(option.amount),
-                company_name=settings.PAGOPA_CREDITOR_NAME,
+                company_name=notice_creditor(notice).name,
                 description=notice.causale,
             )
         )

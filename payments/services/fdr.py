@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.services import family_summary_invalidate
 
 from .. import gateway as gateway_module
+from ..creditors import organizations
 from ..gateway import FdrPayment, GatewayError
 from ..gateway.http_fdr import PAYMENTS_PAGE_SIZE, instant
 from ..models import FdrFlow, FdrLine, PaymentNotice, Receipt
@@ -58,11 +59,8 @@ def _wanted(listing: dict) -> bool:
     return flow is None or not flow.complete or int(listing.get("revision") or 1) > flow.revision
 
 
-def fdr_import(*, now: datetime.datetime | None = None) -> FdrImportResult:
-    """List the flows published since the last import and read the new ones; then pull what is missing here."""
-    now = now or timezone.now()
-    organization = settings.PAGOPA_CREDITOR_FISCAL_CODE
-    result = FdrImportResult()
+def _fdr_listings(*, organization: str, now: datetime.datetime, result: FdrImportResult) -> list[dict]:
+    """The flows of one organization published since the last import (each marked with the organization)."""
     listings: list[dict] = []
     page = 1
     while True:
@@ -71,20 +69,32 @@ def fdr_import(*, now: datetime.datetime | None = None) -> FdrImportResult:
                 organization=organization, published_after=_published_after(now), page=page
             )
         except GatewayError as error:
-            logger.warning("FdR: list page %s not read: %s", page, error)
+            logger.warning("FdR: %s list page %s not read: %s", organization, page, error)
             result.failed += 1
             break
-        listings += listing.flows
+        listings += [{**flow, "organization": organization} for flow in listing.flows]
         if page >= listing.total_pages:
             break
         page += 1
+    return listings
+
+
+def fdr_import(*, now: datetime.datetime | None = None) -> FdrImportResult:
+    """List the flows published since the last import and read the new ones; then pull what is missing here."""
+    now = now or timezone.now()
+    result = FdrImportResult()
+    listings: list[dict] = []
+    for organization in organizations():  # one station, many organizations: each has its own flows
+        listings += _fdr_listings(organization=organization, now=now, result=result)
     result.flows_listed = len(listings)
     half_read = [
-        {"fdr": f.fdr, "pspId": f.psp_id, "revision": f.revision} for f in FdrFlow.objects.filter(complete=False)
+        {"fdr": f.fdr, "pspId": f.psp_id, "revision": f.revision, "organization": f.organization_id}
+        for f in FdrFlow.objects.filter(complete=False)
     ]
     for item in [*listings, *half_read]:
         if not _wanted(item):
             continue
+        organization = item.get("organization") or settings.PAGOPA_CREDITOR_FISCAL_CODE
         try:
             _flow, lines = fdr_flow_read(organization=organization, listing=item)
         except GatewayError as error:
@@ -245,10 +255,12 @@ def fdr_missing_pull(*, limit: int = MISSING_PULL_LIMIT) -> PullResult:
     """Pull the receipts of lines paid there and missing here, then match those lines again."""
     result = PullResult()
     lines = FdrLine.objects.filter(outcome=Outcome.MISSING).select_related("flow")
-    iuvs = list(dict.fromkeys(lines.values_list("iuv", flat=True)[: limit * 2]))[:limit]
+    rows = lines.values_list("iuv", "flow__organization_id")[: limit * 2]
+    organization_of = dict(rows)
+    iuvs = list(organization_of)[:limit]
     for iuv in iuvs:
         if not Receipt.objects.filter(iuv=iuv).exists():
-            receipt_pull_one(iuv=iuv, result=result)
+            receipt_pull_one(iuv=iuv, result=result, organization=organization_of[iuv])
     fdr_rematch(iuvs=iuvs)
     return result
 

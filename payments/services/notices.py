@@ -32,7 +32,15 @@ from .. import gateway as gateway_module
 from .. import pagopa
 from ..errors import NotFoundError, NoticeDataError, PlatformRejectedError, PlatformUnavailableError
 from ..gateway import GatewayRejectedError, GatewayUnavailableError
-from ..models import IuvBase, LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption
+from ..models import (
+    Creditor,
+    IuvBase,
+    LedgerEntry,
+    PaymentNotice,
+    PaymentNoticeEvent,
+    PaymentOption,
+    SchoolPaymentEvent,
+)
 from . import positions
 from .events import notice_event_build, notice_event_record, notice_events_record_many
 from .ledger import ledger_record, ledger_record_many
@@ -48,13 +56,14 @@ PUBLISH_CHUNK = 200  # notices per publication task after a bulk issue
 # --- IUV ---------------------------------------------------------------------------------------------------------
 
 
-def iuv_allocate(*, count: int) -> list[tuple[str, str]]:
-    """`count` new (IUV, notice number) pairs: aux digit 3, the configured segregation code, a never-reused base."""
+def iuv_allocate(*, count: int, segregation_code: int | None = None) -> list[tuple[str, str]]:
+    """`count` new (IUV, notice number) pairs: aux digit 3, the creditor's segregation code (the Comune's by
+    default), a never-reused base (one sequence for every creditor: a number is unique whoever it is for)."""
     if count <= 0:
         return []
     now = timezone.now()
     rows = IuvBase.objects.bulk_create([IuvBase(created_at=now) for _n in range(count)], batch_size=2000)
-    segregation = int(settings.PAGOPA_SEGREGATION_CODE)
+    segregation = int(settings.PAGOPA_SEGREGATION_CODE if segregation_code is None else segregation_code)
     pairs = []
     for row in rows:
         number = pagopa.notice_number(segregation_code=segregation, base=row.pk)
@@ -84,6 +93,9 @@ def _notice_prepare(
     enrollment: Enrollment | None = None,
     instalments: list[tuple[Decimal, datetime.date]] | None = None,
     period: datetime.date | None = None,
+    creditor: Creditor | None = None,
+    school_event: SchoolPaymentEvent | None = None,
+    voluntary: bool = False,
     today: datetime.date,
     now: datetime.datetime,
 ) -> _Draft:
@@ -107,7 +119,10 @@ def _notice_prepare(
     if period is not None and (not isinstance(period, datetime.date) or isinstance(period, datetime.datetime)):
         raise NoticeDataError(_("Il mese di competenza non è valido."))
     notice = PaymentNotice(
-        iupd=f"{settings.PAGOPA_CREDITOR_FISCAL_CODE}{uuid.uuid4().hex}",
+        iupd=f"{creditor.fiscal_code if creditor else settings.PAGOPA_CREDITOR_FISCAL_CODE}{uuid.uuid4().hex}",
+        creditor=creditor,
+        school_event=school_event,
+        voluntary=bool(voluntary),
         status=Status.ISSUED,
         purpose=purpose,
         service_kind=service_kind,
@@ -127,12 +142,24 @@ def _notice_prepare(
     return _Draft(notice=notice, options=options)
 
 
+def _segregation(draft: _Draft) -> int | None:
+    creditor = draft.notice.creditor
+    return creditor.segregation_code if creditor is not None else None
+
+
 def _options_build(drafts: list[_Draft]) -> list[PaymentOption]:
-    numbers = iter(iuv_allocate(count=sum(len(draft.options) for draft in drafts)))
+    """The drafts' options with new IUVs: one allocation per creditor (each has its own segregation code)."""
+    codes = {_segregation(draft) for draft in drafts}
+    numbers = {
+        code: iter(
+            iuv_allocate(count=sum(len(d.options) for d in drafts if _segregation(d) == code), segregation_code=code)
+        )
+        for code in codes
+    }
     options = []
     for draft in drafts:
         for instalment, value, due in draft.options:
-            iuv, number = next(numbers)
+            iuv, number = next(numbers[_segregation(draft)])
             options.append(
                 PaymentOption(
                     notice_id=draft.notice.pk,

@@ -8,7 +8,6 @@ recorded for the office (platform_error and a "refused" event) and not retried.
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from portal.money import to_cents
 
 from .. import gateway as gateway_module
 from .. import pagopa, tasks
+from ..creditors import notice_creditor
 from ..errors import PlatformRejectedError
 from ..gateway import DebtPosition, DebtPositionOption, GatewayRejectedError, GatewayUnavailableError
 from ..models import PaymentNotice, PaymentNoticeEvent, PaymentOption
@@ -63,15 +63,18 @@ def notices_publish_enqueue(notice_ids: list[int]) -> None:
 def debt_position_of(notice: PaymentNotice, options: list[PaymentOption]) -> DebtPosition:
     """The notice and its options as the platform receives them (amounts in cents, instalment descriptions)."""
     count = sum(1 for option in options if option.instalment)
+    creditor = notice_creditor(notice)
+    kind = notice.school_event.kind if notice.school_event_id and notice.school_event else notice.service_kind
     return DebtPosition(
         iupd=notice.iupd,
         payer_fiscal_code=notice.payer_fiscal_code,
         payer_name=notice.payer_name,
         payer_email=notice.payer.email if notice.payer is not None and notice.payer.is_active else "",
-        company_name=settings.PAGOPA_CREDITOR_NAME,
-        office_name=settings.PAGOPA_CREDITOR_OFFICE,
-        taxonomy_code=settings.PAGOPA_TAXONOMY[notice.service_kind],
-        iban=settings.PAGOPA_CREDITOR_IBAN,
+        company_name=creditor.name,
+        office_name=creditor.office,
+        taxonomy_code=creditor.taxonomy_code(kind),
+        iban=creditor.iban,
+        organization_fiscal_code=creditor.fiscal_code,
         options=[
             DebtPositionOption(
                 iuv=option.iuv,
@@ -115,7 +118,7 @@ def notice_publish(*, notice_id: int) -> str:
     earlier attempt arrived) reads the position back. Raises GatewayUnavailableError (the beat job retries) or
     PlatformRejectedError (recorded in platform_error for the office; not retried).
     """
-    notice = PaymentNotice.objects.select_related("payer").filter(pk=notice_id).first()
+    notice = PaymentNotice.objects.select_related("payer", "creditor", "school_event").filter(pk=notice_id).first()
     if notice is None or notice.platform_state or notice.status != Status.ISSUED:
         return notice.platform_state if notice is not None else ""
     gateway = gateway_module.get_gateway()

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from .. import gateway as gateway_module
+from .. import pagopa
+from ..creditors import organizations, station_organizations
 from ..gateway import GatewayError, ReceiptFormatError
 from ..gateway.receipt_xml import receipt_document_parse
 from ..models import PaymentNotice, Receipt, ReceiptMessage
@@ -51,9 +53,10 @@ def _processed(digest: str) -> bool:
     )
 
 
-def receipt_pull_one(*, iuv: str, result: PullResult) -> None:
-    """Fetch one IUV's receipt from the platform and hand it to the intake."""
-    organization = settings.PAGOPA_CREDITOR_FISCAL_CODE
+def receipt_pull_one(*, iuv: str, result: PullResult, organization: str = "") -> None:
+    """Fetch one IUV's receipt from the platform (of the organization: the Comune by default); hand it to the
+    intake."""
+    organization = organization or settings.PAGOPA_CREDITOR_FISCAL_CODE
     try:
         content = gateway_module.get_gateway().receipt_document(organization=organization, iuv=iuv)
     except GatewayError as error:
@@ -73,8 +76,8 @@ def receipt_pull_one(*, iuv: str, result: PullResult) -> None:
         logger.warning("Receipts pull: IUV %s: not a receipt (%s)", iuv, error)
         result.failed += 1
         return
-    if request.id_pa != settings.PAGOPA_ID_PA:
-        logger.warning("Receipts pull: IUV %s belongs to %s, not to %s", iuv, request.id_pa, settings.PAGOPA_ID_PA)
+    if request.id_pa not in station_organizations():
+        logger.warning("Receipts pull: IUV %s belongs to %s, not to the portal's station", iuv, request.id_pa)
         result.failed += 1
         return
     _message, status = receipt_accept(
@@ -96,8 +99,16 @@ def receipts_pull(*, days: int | None = None, today: datetime.date | None = None
     today = today or timezone.localdate()
     span = settings.PAYMENTS_RECEIPTS_PULL_DAYS if days is None else days
     date_from = today - datetime.timedelta(days=max(0, span))
-    organization = settings.PAGOPA_CREDITOR_FISCAL_CODE
     result = PullResult()
+    for organization in organizations():  # one station, many organizations: each lists its own receipts
+        _pull_organization(organization=organization, date_from=date_from, today=today, result=result)
+    logger.info("Receipts pull: %s", result)
+    return result
+
+
+def _pull_organization(
+    *, organization: str, date_from: datetime.date, today: datetime.date, result: PullResult
+) -> None:
     page = 0
     while page < PULL_MAX_PAGES:
         try:
@@ -113,12 +124,10 @@ def receipts_pull(*, days: int | None = None, today: datetime.date | None = None
         known = _known_iuvs(iuvs)
         for iuv in dict.fromkeys(iuvs):
             if iuv not in known:
-                receipt_pull_one(iuv=iuv, result=result)
+                receipt_pull_one(iuv=iuv, result=result, organization=organization)
         page += 1
         if page >= listing.total_pages:
             break
-    logger.info("Receipts pull: %s", result)
-    return result
 
 
 @dataclass
@@ -156,6 +165,6 @@ def positions_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
         known = _known_iuvs(state.paid_iuvs)
         for iuv in state.paid_iuvs:
             if iuv not in known:
-                receipt_pull_one(iuv=iuv, result=result.pull)
+                receipt_pull_one(iuv=iuv, result=result.pull, organization=pagopa.iupd_organization(notice.iupd))
     logger.info("Positions sweep: %s", result)
     return result

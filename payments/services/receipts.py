@@ -39,6 +39,7 @@ from portal.models import OutboxEmail
 from portal.money import from_cents, to_cents
 
 from .. import gateway as gateway_module
+from ..creditors import notice_creditor, organizations
 from ..gateway import ParsedReceipt, ReceiptFormatError, ReceiptSignatureError
 from ..models import LedgerEntry, PaymentNotice, PaymentNoticeEvent, PaymentOption, Receipt, ReceiptMessage
 from ..pagopa import SIGNATURE_HEADER
@@ -181,7 +182,7 @@ def receipt_accept(
 
 def _receipt_static_check(parsed: ParsedReceipt) -> None:
     """What can be checked without the database."""
-    if parsed.creditor_fiscal_code != settings.PAGOPA_CREDITOR_FISCAL_CODE:
+    if parsed.creditor_fiscal_code not in organizations():
         raise _Rejected(f"Ente creditore diverso: {parsed.creditor_fiscal_code[:11]}", 422)
     if parsed.iuv != parsed.notice_number[1:]:
         raise _Rejected(f"IUV {parsed.iuv[:35]} non corrisponde al codice avviso {parsed.notice_number}", 422)
@@ -199,13 +200,16 @@ def _receipt_apply(*, parsed: ParsedReceipt, store: Store) -> tuple[ReceiptMessa
     # The lock serialises every receipt of this notice (and cancellations, expiry): what follows sees their commits.
     notice = (
         PaymentNotice.objects.select_for_update(of=("self",))
-        .select_related("payer", "child")
+        .select_related("payer", "child", "creditor")
         .filter(options__notice_number=parsed.notice_number)
         .first()
     )
     if notice is None:
         logger.warning("Receipt %s for unknown notice number %s", parsed.receipt_id, parsed.notice_number)
         return store(outcome=Outcome.REJECTED, reason=f"Codice avviso sconosciuto: {parsed.notice_number}"), 404
+    if notice_creditor(notice).fiscal_code != parsed.creditor_fiscal_code:  # a school's number, the Comune's CF
+        reason = f"Ente creditore {parsed.creditor_fiscal_code[:11]} diverso da quello dell'avviso"
+        return store(outcome=Outcome.REJECTED, reason=reason), 422
     options = list(PaymentOption.objects.filter(notice_id=notice.pk).order_by("instalment"))
     option = next(option for option in options if option.notice_number == parsed.notice_number)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from ..creditors import segregation_codes, station_organizations
 from ..gateway import ReceiptFormatError
 from ..gateway.receipt_xml import Refusal, StationReceipt, pa_send_rt_v2_envelope_parse, pa_send_rt_v2_response
 from ..models import ReceiptMessage
@@ -146,8 +147,8 @@ def station_receipt_intake(*, body: bytes, headers: Mapping[str, str], remote_ad
 
 
 def _station_mismatch(request: StationReceipt) -> tuple[str, str] | None:
-    if request.id_pa != settings.PAGOPA_ID_PA:
-        return "PAA_ID_DOMINIO_ERRATO", f"idPA {request.id_pa} diverso da {settings.PAGOPA_ID_PA}"
+    if request.id_pa not in station_organizations():
+        return "PAA_ID_DOMINIO_ERRATO", f"idPA {request.id_pa} non è un ente della stazione del portale"
     if request.id_broker_pa != settings.PAGOPA_ID_BROKER_PA:
         expected = settings.PAGOPA_ID_BROKER_PA
         return "PAA_ID_INTERMEDIARIO_ERRATO", f"idBrokerPA {request.id_broker_pa} diverso da {expected}"
@@ -158,7 +159,8 @@ def _station_mismatch(request: StationReceipt) -> tuple[str, str] | None:
 
 def _ours(notice_number: str) -> bool:
     """Whether a notice number is of this portal's own series (aux digit 3 + its segregation code)."""
-    return notice_number[:3] == f"{settings.PAGOPA_AUX_DIGIT}{settings.PAGOPA_SEGREGATION_CODE:02d}"
+    series = {f"{settings.PAGOPA_AUX_DIGIT}{code:02d}" for code in segregation_codes()}
+    return notice_number[:3] in series
 
 
 def _station_answer(*, request: StationReceipt, message: ReceiptMessage, status: int) -> StationAnswer:
