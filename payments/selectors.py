@@ -49,7 +49,7 @@ def _notices_for_family(user: User) -> QuerySet[PaymentNotice]:
     latest_receipt = Receipt.objects.filter(notice=OuterRef("pk")).order_by("-paid_at", "-pk").values("pk")[:1]
     return (
         PaymentNotice.objects.filter(_family(user))
-        .select_related("child")
+        .select_related("child", "creditor")
         .prefetch_related(Prefetch("options", queryset=PaymentOption.objects.order_by("instalment")))
         .annotate(receipt_pk=Subquery(latest_receipt))
     )

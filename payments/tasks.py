@@ -142,3 +142,11 @@ def certificate_pdf_task(certificate_id: int) -> bool:
         return False
     certificate_pdf_get_or_render(certificate=certificate)
     return True
+
+
+@shared_task(acks_late=True)
+def school_event_issue_task(event_id: int) -> int:
+    """Issue a school event's notices (its page shows the progress)."""
+    from .services.school_events import school_event_issue
+
+    return school_event_issue(event_id=event_id).issued

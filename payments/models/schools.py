@@ -110,6 +110,7 @@ class SchoolPaymentEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("creato da")
     )
     created_at = models.DateTimeField(_("creato il"), default=timezone.now)
+    reminded_at = models.DateTimeField(_("ultimo sollecito"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annullato il"), null=True, blank=True)
     cancelled_reason = models.CharField(_("motivo dell'annullamento"), max_length=200, blank=True)
 

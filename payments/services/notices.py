@@ -387,7 +387,8 @@ EXPIRED_REASON = "Scaduto il termine di pagamento"  # the expiry event's reason 
 
 @transaction.atomic
 def notices_expire_overdue(*, today: datetime.date | None = None) -> int:
-    """Open notices whose every unpaid option is past its due date become expired (the daily beat job).
+    """Open notices whose every unpaid option is past its due date become expired (the daily beat job); a voluntary
+    contribution never does (it is not a debt).
 
     A constant number of queries however many expire: lock them (a receipt paying one now is waited for, and then
     the notice is no longer issued, so it is left out), one UPDATE, one INSERT of their "expired" events.
@@ -396,7 +397,7 @@ def notices_expire_overdue(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     still_open = PaymentOption.objects.filter(notice=OuterRef("pk"), paid_at__isnull=True, due_date__gte=today)
     overdue = (
-        PaymentNotice.objects.filter(status=Status.ISSUED, due_date__lt=today)
+        PaymentNotice.objects.filter(status=Status.ISSUED, due_date__lt=today, voluntary=False)
         .filter(~Exists(still_open))
         .select_for_update(of=("self",))
         .order_by("pk")

@@ -58,6 +58,9 @@ def _base_context(notice: PaymentNotice) -> dict[str, Any]:
         "amount": notice.amount,
         "due_date": notice.due_date,
         "notice_url": portal_url(reverse("payments:notice_detail", kwargs={"pk": notice.pk})),
+        "issuer": notice.creditor.name if notice.creditor_id and notice.creditor else "",
+        "voluntary": notice.voluntary,
+        "event_note": notice.school_event.note if notice.school_event_id and notice.school_event else "",
     }
 
 
