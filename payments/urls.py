@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import certificate_views, station, views, webhooks
+from . import certificate_views, school_views, station, views, webhooks
 
 app_name = "payments"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("attestazioni/<id:pk>/attestazione.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
     path("attestazioni/ripartizione/<id:child_id>/", certificate_views.expense_split, name="expense_split"),
     path("attestazioni/verifica/", certificate_views.certificate_verify, name="certificate_verify"),
+    path("scuola/eventi/", school_views.school_events, name="school_events"),
+    path("scuola/<id:school_id>/eventi/nuovo/", school_views.school_event_new, name="school_event_new"),
+    path("scuola/eventi/<id:pk>/", school_views.school_event, name="school_event"),
+    path("scuola/eventi/<id:pk>/pagamenti.csv", school_views.school_event_csv, name="school_event_csv"),
+    path("scuola/eventi/<id:pk>/sollecito/", school_views.school_event_remind, name="school_event_remind"),
+    path("scuola/eventi/<id:pk>/annulla/", school_views.school_event_cancel, name="school_event_cancel"),
     path("pagopa/ricevute/", webhooks.receipt_intake, name="receipt_intake"),
     path("pagopa/stazione/", station.pagopa_station, name="pagopa_station"),
 ]

@@ -4,6 +4,6 @@ messages, the ledger (read-only) and balances (adjustments with a reason, throug
 Nothing here writes a payment row itself: every action calls a service.
 """
 
-from . import certificates, children, fdr, ledger, notices, receipts
+from . import certificates, children, creditors, fdr, ledger, notices, receipts
 
-__all__ = ["certificates", "children", "fdr", "ledger", "notices", "receipts"]
+__all__ = ["certificates", "children", "creditors", "fdr", "ledger", "notices", "receipts"]
