@@ -1,12 +1,16 @@
 """The school staff's form for a payment event: what to ask, how much, by when, from whom."""
 
 import datetime
+from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .errors import AmountError
 from .models import EventKind, SchoolPaymentEvent
+from .services.validation import amount_check
 
 Target = SchoolPaymentEvent.Target
 
@@ -65,8 +69,8 @@ class SchoolEventForm(forms.Form):
 
     def __init__(self, *args, classes: list, pupils: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["classes"].choices = [(c.pk, c.name) for c in classes]
-        self.fields["children"].choices = [
+        cast(forms.ChoiceField, self.fields["classes"]).choices = [(c.pk, c.name) for c in classes]
+        cast(forms.ChoiceField, self.fields["children"]).choices = [
             (p.child.pk, f"{p.child.last_name} {p.child.first_name}" + (f" ({p.class_name})" if p.class_name else ""))
             for p in pupils
         ]
@@ -74,6 +78,12 @@ class SchoolEventForm(forms.Form):
         self.fields["children"].error_messages["invalid_choice"] = _(
             "Uno degli alunni scelti non è iscritto a questa scuola."
         )
+
+    def clean_amount(self) -> Decimal:
+        try:
+            return amount_check(self.cleaned_data["amount"])
+        except AmountError as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean_due_date(self) -> datetime.date:
         value = self.cleaned_data["due_date"]

@@ -47,7 +47,7 @@ MUNICIPAL_KINDS: frozenset[str] = frozenset({ServiceKind.CANTEEN, ServiceKind.TR
 
 def municipal_kind_choices() -> list[tuple[str, str]]:
     """The choices (value, label) of the Comune's services."""
-    return [(value, label) for value, label in ServiceKind.choices if value in MUNICIPAL_KINDS]
+    return [(value, str(label)) for value, label in ServiceKind.choices if value in MUNICIPAL_KINDS]
 
 
 def prepaid_kind_choices() -> list[tuple[str, str]]:

@@ -54,7 +54,7 @@ class CreditorForm(forms.ModelForm):
         return code
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         taxonomy = {}
         for value, _label in EventKind.choices:
             code = (data.get(_taxonomy_field(value)) or "").strip()

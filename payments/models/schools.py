@@ -37,7 +37,7 @@ class Creditor(models.Model):
         blank=True,
         help_text=_("Per tipo di pagamento, il codice della tassonomia pagoPA (9/nnnnnnnXX/)."),
     )
-    schools = models.ManyToManyField(
+    schools: "models.ManyToManyField" = models.ManyToManyField(
         "enrollment.School", through="CreditorSchool", related_name="+", verbose_name=_("scuole")
     )
     created_at = models.DateTimeField(_("creato il"), default=timezone.now)

@@ -119,7 +119,7 @@ def _targets(draft: EventDraft) -> list[int]:
     raise EventDataError(_("Scegli a chi è rivolto l'evento."))
 
 
-def _draft_check(draft: EventDraft, *, today: datetime.date) -> tuple[Decimal, list[int]]:
+def _draft_check(draft: EventDraft, *, today: datetime.date) -> tuple[Decimal, list[int], datetime.date]:
     if creditor_for_school(draft.school.pk) is None:
         raise EventDataError(
             _("La scuola non è ancora un ente creditore su pagoPA: chiedi all'ufficio di abilitarla.")
@@ -131,18 +131,19 @@ def _draft_check(draft: EventDraft, *, today: datetime.date) -> tuple[Decimal, l
     amount = amount_check(draft.amount)
     if draft.due_date is None or draft.due_date < today:
         raise EventDataError(_("La scadenza non può essere nel passato."))
+    due_date = draft.due_date
     if draft.per_family and draft.kind != EventKind.CONTRIBUTION:
         raise EventDataError(_("Un avviso per famiglia si usa solo per il contributo volontario."))
     children = _targets(draft)
     if not children:
         raise EventDataError(_("Nessun alunno iscritto corrisponde alla scelta: nessun avviso da emettere."))
-    return amount, children
+    return amount, children, due_date
 
 
 @transaction.atomic
 def school_event_create(*, draft: EventDraft, actor: User) -> SchoolPaymentEvent:
     """Check and record the event; its notices are issued by a task after commit (see the module)."""
-    amount, children = _draft_check(draft, today=timezone.localdate())
+    amount, children, due_date = _draft_check(draft, today=timezone.localdate())
     creditor = creditor_for_school(draft.school.pk)
     if creditor is None or not creditor.taxonomy.get(draft.kind):
         raise EventDataError(
@@ -158,7 +159,7 @@ def school_event_create(*, draft: EventDraft, actor: User) -> SchoolPaymentEvent
         amount=amount,
         per_family=draft.per_family,
         voluntary=draft.voluntary or draft.kind == EventKind.CONTRIBUTION,
-        due_date=draft.due_date,
+        due_date=due_date,
         target=draft.target,
         note=draft.note.strip()[:1000],
         created_by=actor,

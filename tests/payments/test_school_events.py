@@ -28,6 +28,7 @@ from tests.enrollment.factories import (
     enrollment_make,
 )
 from tests.payments.factories import URLS, child_make, notice_make, parent_make, receipt_pay, single_option
+from tests.portal.test_url_walk import ROUTES
 
 pytestmark = pytest.mark.django_db
 
@@ -263,12 +264,18 @@ def test_another_schools_staff_and_parents_get_404(client, secretary_client, sch
     event = SchoolPaymentEvent.objects.get()
     other = UserFactory()
     SchoolStaff.objects.create(user=other).schools.add(other_school)
-    client.force_login(other)
-    for name in ("payments:school_event", "payments:school_event_csv"):
-        assert client.get(reverse(name, kwargs={"pk": event.pk})).status_code == 404
-    assert client.get(reverse("payments:school_event_new", kwargs={"school_id": school.pk})).status_code == 404
-    client.force_login(families["3A"][0])
+    school_routes = [name for name, args in ROUTES if name.startswith("payments:school_") and args]
+    assert len(school_routes) == 5
+    for user in (other, families["3A"][0]):
+        client.force_login(user)
+        for name in school_routes:
+            kwargs = {"school_id": school.pk} if name == "payments:school_event_new" else {"pk": event.pk}
+            url = reverse(name, kwargs=kwargs)
+            answer = client.post(url, {"reason": "x"}) if name.endswith(("_remind", "_cancel")) else client.get(url)
+            assert answer.status_code == 404, name
     assert client.get(reverse("payments:school_events")).status_code == 404
+    event.refresh_from_db()
+    assert event.status == "issued"
 
 
 # --- voluntary contributions ---------------------------------------------------------------------------------------

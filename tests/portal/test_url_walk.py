@@ -32,6 +32,7 @@ SAMPLE_KWARGS = {
     "revision": "1",
     "psp_id": "MOCKPSP1",
     "flow_id": "1",
+    "school_id": "1",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).

@@ -13,6 +13,8 @@ class Command(BaseCommand):
         self.stdout.write("Sign in at http://127.0.0.1:8000/account/login/ with codice fiscale or e-mail:")
         for person in people:
             role = "ufficio scuola (admin: /admin/, asks to set up TOTP)" if person.is_staff else "genitore"
+            if person.school_staff:
+                role = "segreteria della scuola Rodari (/pagamenti/scuola/eventi/)"
             self.stdout.write(f"  {person.codice_fiscale}  {person.email:36}  {role}")
         self.stdout.write(f"Password for all of them: {DEMO_PASSWORD}")
         self.stdout.write(

@@ -24,6 +24,7 @@ class DemoPerson:
     last_name: str
     email: str
     is_staff: bool = False
+    school_staff: bool = False  # a school's secretary (Pagamenti della scuola), not the office
 
 
 DEMO_CHILDREN: list[tuple[str, dict[str, Any]]] = [
@@ -60,6 +61,9 @@ DEMO_CHILDREN: list[tuple[str, dict[str, Any]]] = [
 ]
 
 DEMO_STAFF = DemoPerson("VRDGLI79P61A944R", "Giulia", "Verdi", "ufficio.scuola@demo.example.it", is_staff=True)
+DEMO_SECRETARY = DemoPerson(
+    "NREPLA75D45H501B", "Paola", "Neri", "segreteria.rodari@demo.example.it", school_staff=True
+)
 DEMO_PARENTS = [
     DemoPerson("RSSMRA85C52H501N", "Maria", "Rossi", "maria.rossi@demo.example.it"),
     DemoPerson("BNCLCU82L04F205H", "Luca", "Bianchi", "luca.bianchi@demo.example.it"),
@@ -89,7 +93,7 @@ def people_seed() -> dict[str, User]:
         _document(LegalDocument.Kind.PRIVACY, "Informativa sul trattamento dei dati personali", PRIVACY_BODY),
     ]
     users = {}
-    for person in [DEMO_STAFF, *DEMO_PARENTS]:
+    for person in [DEMO_STAFF, DEMO_SECRETARY, *DEMO_PARENTS]:
         users[person.codice_fiscale] = _person(person)
         services.consent_accept(user=users[person.codice_fiscale], documents=documents, ip_address=None)
     for parent_cf, child in DEMO_CHILDREN:
