@@ -1,6 +1,7 @@
 """Every write about payments, one function per business action (keyword arguments, one transaction each).
 
-- `notices`: IUV allocation, issue (one or in bulk), cancellation and expiry; `validation` checks their data;
+- `notices`: IUV allocation, issue (one or in bulk), cancellation; `expiry` the daily expiry; `validation` checks
+  their data; `school_events` the schools' payment events;
 - `positions`: publication of the notices' debt positions on the pagoPA platform;
 - `carts`: top-ups and the online checkout (cart open, return);
 - `ledger`: balances and their entries; `receipts`: the receipt intake (the only proof of payment);
@@ -23,11 +24,12 @@ looked up at each call as `payments.gateway.get_gateway` (tests patch it there).
 
 from ..errors import PayerError
 from .carts import cart_open, cart_return, topup_create
+from .expiry import notices_expire_overdue
 from .fdr import fdr_import, fdr_rematch
 from .fees import nursery_fees_issue, transport_fees_issue
 from .intake_refused import receipt_intake_refuse
 from .ledger import ledger_adjust, ledger_meal_debit, ledger_record, ledger_record_many, ledger_refund
-from .notices import iuv_allocate, notice_cancel, notice_issue, notices_expire_overdue, notices_issue_bulk
+from .notices import iuv_allocate, notice_cancel, notice_issue, notices_issue_bulk
 from .office import OFFICE_NOTICE_MAX, notice_issue_oneoff, notice_payer_default
 from .positions import notice_publish, notice_publish_retry, notices_publish_pending
 from .pull import positions_sweep, receipts_pull

@@ -13,7 +13,7 @@ from payments import services
 from payments.errors import PlatformRejectedError
 from payments.gateway import GatewayRejectedError
 from payments.models import PaymentNotice, PaymentNoticeEvent
-from payments.services.notices import EXPIRED_REASON
+from payments.services.expiry import EXPIRED_REASON
 from payments.services.positions import PLATFORM_REJECTED
 from tests.payments.factories import child_make, notice_make, receipt_pay, single_option
 

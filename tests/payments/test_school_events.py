@@ -18,6 +18,7 @@ from payments import services
 from payments.admin.creditors import CreditorForm
 from payments.gateway.http import HttpGateway
 from payments.models import Creditor, CreditorSchool, PaymentNotice, SchoolPaymentEvent
+from payments.pagopa import entity_fiscal_code_valid
 from payments.services import school_events
 from tests.enrollment.factories import (
     SchoolClassFactory,
@@ -35,12 +36,6 @@ pytestmark = pytest.mark.django_db
 SCHOOL_CF = "80012345676"  # 11 digits with a right check digit
 SCHOOL_IBAN = "IT60X0542811101000000123456"
 TAXONOMY = {"contribution": "9/0201133IM/", "trip": "9/0201134IM/", "insurance": "9/0201135IM/"}
-
-
-def _cf_valid(code: str) -> bool:
-    from payments.pagopa import entity_fiscal_code_valid
-
-    return entity_fiscal_code_valid(code)
 
 
 @pytest.fixture
@@ -62,7 +57,7 @@ def other_school(db):
 
 @pytest.fixture
 def creditor(school):
-    assert _cf_valid(SCHOOL_CF)
+    assert entity_fiscal_code_valid(SCHOOL_CF)
     creditor = Creditor.objects.create(
         name="Istituto comprensivo Rodari",
         fiscal_code=SCHOOL_CF,
