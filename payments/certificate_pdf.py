@@ -26,8 +26,10 @@ def certificate_pdf_render(*, certificate: TaxCertificate) -> bytes:
                 "lines": certificate.lines,
                 "fonts": assets()["fonts"],
                 "logo_url": assets()["logo"],
-                "comune": settings.PORTAL_COMUNE_NAME,
-                "comune_fiscal_code": settings.PAGOPA_CREDITOR_FISCAL_CODE,
+                "comune": certificate.creditor_name or settings.PORTAL_COMUNE_NAME,
+                "comune_fiscal_code": certificate.creditor_fiscal_code or settings.PAGOPA_CREDITOR_FISCAL_CODE,
+                "is_school": bool(certificate.creditor_fiscal_code)
+                and certificate.creditor_fiscal_code != settings.PAGOPA_CREDITOR_FISCAL_CODE,
                 "verify_url": portal_url(reverse("payments:certificate_verify")),
                 "has_third_party": any(line.get("third_party") for line in certificate.lines),
             },

@@ -1,6 +1,7 @@
-"""The yearly tax certificate (attestazione delle spese, art. 15 c. 1 lett. e-bis TUIR; nursery fees a separate
-line): per calendar year, child and person, the school spending paid through pagoPA in that year net of refunds,
-with a public verification code; and the split of a child's spending between the adults who share it."""
+"""The yearly tax certificate (attestazione delle spese, art. 15 c. 1 lett. e-bis TUIR; nursery fees and voluntary
+contributions to a school separate lines): per calendar year, creditor (the Comune or a school), child and person,
+the spending paid through pagoPA in that year net of refunds, with a public verification code; and the split of a
+child's spending between the adults who share it."""
 
 from django.conf import settings
 from django.db import models
@@ -49,6 +50,11 @@ class TaxCertificate(models.Model):
     share_percent = models.DecimalField(_("quota (%)"), max_digits=5, decimal_places=2, default=100)
     school_total = models.DecimalField(_("spese scolastiche"), **EURO, default=0)
     nursery_total = models.DecimalField(_("spese per il nido"), **EURO, default=0)
+    donation_total = models.DecimalField(_("contributi volontari alla scuola"), **EURO, default=0)
+    creditor_fiscal_code = models.CharField(
+        _("codice fiscale dell'ente"), max_length=11, blank=True, help_text=_("Vuoto: il Comune.")
+    )
+    creditor_name = models.CharField(_("ente"), max_length=140, blank=True)
     lines = models.JSONField(_("pagamenti"), default=list)
     fingerprint = models.CharField(_("impronta dei dati"), max_length=64)
     verification_code = models.CharField(_("codice di verifica"), max_length=16, unique=True)
@@ -66,7 +72,7 @@ class TaxCertificate(models.Model):
         ordering = ["-year", "child__last_name", "holder_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "child", "holder_fiscal_code"],
+                fields=["year", "child", "holder_fiscal_code", "creditor_fiscal_code"],
                 condition=Q(status="issued"),
                 name="tax_certificate_one_valid",
             )

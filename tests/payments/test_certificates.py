@@ -234,7 +234,9 @@ def test_parents_declare_the_split_on_a_page_with_what_they_typed_kept(family, c
     assert client.get(url).status_code == 404
 
 
-SCHOOL_KIND = "spese per la frequenza scolastica (mensa e trasporto)"
+SCHOOL_KIND = "spese per la frequenza scolastica (mensa, trasporto, quote della scuola)"
+NURSERY_KIND = "rette per l'asilo nido"
+COMUNE_CF = "00000000000"  # the test settings' Comune
 
 
 @pytest.mark.django_db
@@ -253,12 +255,14 @@ def test_the_tax_agency_csv_has_a_row_per_pupil_person_and_kind(family, client, 
     client.force_login(_member(legal_documents, OFFICE_GROUP))
     response = client.get(reverse("admin:payments_taxcertificate_tax_data"), {"anno": "2025"})
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("anno;codice_fiscale_iscritto;codice_fiscale_soggetto_spesa;tipo_spesa;importo_spesa")
+    assert lines[0].startswith(
+        "anno;codice_fiscale_ente;codice_fiscale_iscritto;codice_fiscale_soggetto_spesa;tipo_spesa;importo_spesa"
+    )
     body = sorted(line.rsplit(";", 1)[0] for line in lines[1:])
     assert body == sorted(
         [
-            f"2025;{child.codice_fiscale};{mother.codice_fiscale};{SCHOOL_KIND};80,00;5,00;100,00",
-            f"2025;{child.codice_fiscale};{father.codice_fiscale};rette per l'asilo nido;300,00;0,00;100,00",
+            f"2025;{COMUNE_CF};{child.codice_fiscale};{mother.codice_fiscale};{SCHOOL_KIND};80,00;5,00;100,00",
+            f"2025;{COMUNE_CF};{child.codice_fiscale};{father.codice_fiscale};{NURSERY_KIND};300,00;0,00;100,00",
         ]
     )
 
