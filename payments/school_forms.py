@@ -41,6 +41,9 @@ class SchoolEventForm(forms.Form):
         required=False,
         help_text=_("Il contributo volontario lo è sempre: le famiglie possono non pagarlo e non ricevono solleciti."),
     )
+    free_amount = forms.BooleanField(
+        label=_("Le famiglie possono versare un importo diverso (solo per il contributo volontario)"), required=False
+    )
     due_date = forms.DateField(
         label=_("Scadenza"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -55,6 +55,7 @@ def school_event_new(request: HttpRequest, school_id: int) -> HttpResponse:
             due_date=data["due_date"],
             voluntary=data["voluntary"],
             per_family=data["per_family"],
+            free_amount=data["free_amount"],
             target=data["target"],
             class_ids=data["classes"],
             child_ids=data["children"],

@@ -49,7 +49,7 @@ def _notices_for_family(user: User) -> QuerySet[PaymentNotice]:
     latest_receipt = Receipt.objects.filter(notice=OuterRef("pk")).order_by("-paid_at", "-pk").values("pk")[:1]
     return (
         PaymentNotice.objects.filter(_family(user))
-        .select_related("child", "creditor")
+        .select_related("child", "creditor", "school_event")
         .prefetch_related(Prefetch("options", queryset=PaymentOption.objects.order_by("instalment")))
         .annotate(receipt_pk=Subquery(latest_receipt))
     )
@@ -103,7 +103,7 @@ def notice_get_for_user(*, user: User, pk: int | str) -> PaymentNotice:
         raise NotFoundError from error
     notice = (
         _notices_for_family(user)
-        .select_related("payer")
+        .select_related("payer", "school_event")
         .prefetch_related(Prefetch("receipts", queryset=Receipt.objects.order_by("paid_at", "pk")))
         .filter(pk=pk)
         .first()

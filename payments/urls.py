@@ -8,6 +8,7 @@ urlpatterns = [
     path("avvisi/", views.notices, name="notices"),
     path("avvisi/<id:pk>/", views.notice_detail, name="notice_detail"),
     path("avvisi/<id:pk>/avviso.pdf", views.notice_pdf, name="notice_pdf"),
+    path("avvisi/<id:pk>/importo/", views.notice_amount, name="notice_amount"),
     path("ricarica/", views.topup, name="topup"),
     path("ricevute/<id:pk>/ricevuta.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("storico/", views.history, name="history"),

@@ -26,6 +26,7 @@ from .errors import AmountError, CartError, NotFoundError, NoticeDataError, Plat
 from .forms import CartForm, TopupForm
 from .gateway import GatewayUnavailableError, ReturnUrls
 from .models import PaymentNotice
+from .services.voluntary import free_amount_allowed, voluntary_amount_choose
 
 logger = logging.getLogger(__name__)
 
@@ -265,3 +266,24 @@ def cart_status(request, public_id: str):
     except ValueError:
         polls = 0
     return render(request, "payments/_cart_status.html", _cart_context(cart, polls=polls))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_amount(request, pk: int):
+    """A voluntary contribution: the family chooses how much to give (where the school allows it)."""
+    notice = selectors.notice_get_for_user(user=request.user, pk=pk)
+    if not free_amount_allowed(notice) or notice.status != PaymentNotice.Status.ISSUED:
+        raise Http404
+    typed = request.POST.get("amount", "") if request.method == "POST" else f"{notice.amount}".replace(".", ",")
+    error = ""
+    if request.method == "POST":
+        try:
+            voluntary_amount_choose(user=request.user, notice_id=notice.pk, amount=typed)
+        except DomainError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, _("Importo aggiornato: ora puoi pagare l'avviso."))
+            return redirect("payments:notice_detail", pk=notice.pk)
+    context = {"notice": notice, "typed": typed, "error": error}
+    return render(request, "payments/notice_amount.html", context, status=400 if error else 200)

@@ -150,6 +150,9 @@ class Gateway(Protocol):
     def debt_position_create(self, *, position: DebtPosition) -> str:
         """Create and publish the position; returns its GPD status ("VALID"). 409 duplicate → GatewayRejectedError."""
 
+    def debt_position_update(self, *, position: DebtPosition) -> str:
+        """Replace an unpaid position's data (PUT: same IUPD, IUVs and notice numbers); returns its GPD status."""
+
     def debt_position_invalidate(self, *, iupd: str) -> str:
         """Cancel a published position; returns "INVALID"."""
 

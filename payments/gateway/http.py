@@ -302,6 +302,11 @@ class HttpGateway(ReceiptsServiceMixin, FdrServiceMixin):
         data = self._json_or_reject(response, ok={200, 201})
         return str(data.get("status") or "VALID")
 
+    def debt_position_update(self, *, position: DebtPosition) -> str:
+        response, _attempts = self._gpd("PUT", f"/{position.iupd}", json=self._position_body(position))
+        data = self._json_or_reject(response, ok={200})
+        return str(data.get("status") or "VALID")
+
     def debt_position_invalidate(self, *, iupd: str) -> str:
         response, _attempts = self._gpd("POST", f"/{iupd}/invalidate")
         if response.status_code == 409 and self.debt_position_status(iupd=iupd) == "INVALID":

@@ -194,6 +194,7 @@ class PaymentNoticeEvent(models.Model):
         CANCELLED = "cancelled", _("annullato")
         PAID = "paid", _("pagato")
         PAYMENT_RECEIVED = "payment_received", _("pagamento ricevuto")
+        AMOUNT_CHANGED = "amount_changed", _("importo scelto dalla famiglia")
 
     class ActorKind(models.TextChoices):
         USER = "user", _("utente")

@@ -97,6 +97,9 @@ class SchoolPaymentEvent(models.Model):
     amount = models.DecimalField(_("importo"), **EURO)
     per_family = models.BooleanField(_("un avviso per famiglia"), default=False)
     voluntary = models.BooleanField(_("volontario"), default=False)
+    free_amount = models.BooleanField(
+        _("importo libero"), default=False, help_text=_("Le famiglie possono versare un importo diverso.")
+    )
     due_date = models.DateField(_("scadenza"))
     target = models.CharField(_("destinatari"), max_length=10, choices=Target.choices, default=Target.SCHOOL)
     classes = models.ManyToManyField("enrollment.SchoolClass", blank=True, related_name="+", verbose_name=_("classi"))

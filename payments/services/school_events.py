@@ -91,6 +91,7 @@ class EventDraft:
     due_date: datetime.date | None
     voluntary: bool = False
     per_family: bool = False
+    free_amount: bool = False
     target: str = Target.SCHOOL
     class_ids: list[int] = field(default_factory=list)
     child_ids: list[int] = field(default_factory=list)
@@ -134,6 +135,8 @@ def _draft_check(draft: EventDraft, *, today: datetime.date) -> tuple[Decimal, l
     due_date = draft.due_date
     if draft.per_family and draft.kind != EventKind.CONTRIBUTION:
         raise EventDataError(_("Un avviso per famiglia si usa solo per il contributo volontario."))
+    if draft.free_amount and not (draft.voluntary or draft.kind == EventKind.CONTRIBUTION):
+        raise EventDataError(_("L'importo libero si usa solo per i pagamenti volontari."))
     children = _targets(draft)
     if not children:
         raise EventDataError(_("Nessun alunno iscritto corrisponde alla scelta: nessun avviso da emettere."))
@@ -158,6 +161,7 @@ def school_event_create(*, draft: EventDraft, actor: User) -> SchoolPaymentEvent
         kind=draft.kind,
         amount=amount,
         per_family=draft.per_family,
+        free_amount=draft.free_amount,
         voluntary=draft.voluntary or draft.kind == EventKind.CONTRIBUTION,
         due_date=due_date,
         target=draft.target,

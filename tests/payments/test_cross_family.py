@@ -4,18 +4,60 @@ Every route of the payments namespace that takes arguments must have an entry in
 fails: no new route escapes the walk. A delegate of the child sees the same pages; a revoked one does not.
 """
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Guardianship
 from accounts.services import invitations
-from payments.models import Cart, PaymentNotice, TaxCertificate
+from payments import services
+from payments.models import Cart, Creditor, PaymentNotice, SchoolPaymentEvent, TaxCertificate
 from tests.conftest import make_user
+from tests.enrollment.factories import SchoolFactory, SchoolYearFactory
 from tests.payments.test_pdf import notice_make, receipt_make
 from tests.portal.test_url_walk import ROUTES
 
 pytestmark = pytest.mark.django_db
+
+
+def voluntary_notice(*, child, payer):
+    """A school's voluntary contribution whose amount the family may choose."""
+    creditor = Creditor.objects.create(
+        name="IC Rodari",
+        fiscal_code="80012345676",
+        iban="IT13L0306909606100000012345",
+        segregation_code=7,
+        taxonomy={"contribution": "9/0201133IM/"},
+    )
+    event = SchoolPaymentEvent.objects.create(
+        creditor=creditor,
+        school=SchoolFactory(),
+        school_year=SchoolYearFactory(start=2026),
+        title="Contributo",
+        kind="contribution",
+        amount=Decimal("30.00"),
+        voluntary=True,
+        free_amount=True,
+        due_date=timezone.localdate() + datetime.timedelta(days=30),
+        created_by=payer,
+    )
+    spec = {
+        "child": child,
+        "service_kind": "school",
+        "purpose": "fee",
+        "amount": Decimal("30.00"),
+        "causale": "Contributo volontario - Giulia",
+        "due_date": event.due_date,
+        "payer": payer,
+        "creditor": creditor,
+        "school_event": event,
+        "voluntary": True,
+    }
+    services.notices_issue_bulk(specs=[spec])
+    return PaymentNotice.objects.get(school_event=event)
 
 
 @pytest.fixture
@@ -37,6 +79,7 @@ def family_a(parent, giulia):
         "parent": parent,
         "child": giulia,
         "notice": notice,
+        "voluntary": voluntary_notice(child=giulia, payer=parent),
         "receipt": receipt,
         "cart": cart,
         "certificate": certificate,
@@ -47,6 +90,7 @@ def family_a(parent, giulia):
 FAMILY_A_KWARGS = {
     "payments:notice_detail": lambda a: {"pk": a["notice"].pk},
     "payments:notice_pdf": lambda a: {"pk": a["notice"].pk},
+    "payments:notice_amount": lambda a: {"pk": a["voluntary"].pk},
     "payments:receipt_pdf": lambda a: {"pk": a["receipt"].pk},
     "payments:ledger": lambda a: {"child_id": a["child"].pk},
     "payments:cart_return": lambda a: {"public_id": a["cart"].public_id, "outcome": "ok"},
