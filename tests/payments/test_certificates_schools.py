@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from payments import pdf
 from payments.certificate_pdf import certificate_pdf_render
 from payments.models import Creditor, PaymentNotice, TaxCertificate
 from payments.services import notices_issue_bulk
@@ -96,3 +97,22 @@ def test_a_batch_costs_the_same_queries_for_5_or_20_children():
     with CaptureQueriesContext(connection) as twenty:
         assert certificates_issue_batch(child_ids=large, year=2025).issued == 20
     assert len(twenty) == len(five), [q["sql"][:80] for q in twenty]
+
+
+def test_a_schools_printed_notice_names_the_school_and_its_qr_code_pays_the_school(creditor, tmp_path):
+    parent = parent_make(first_name="Maria", last_name="Rossi")
+    child = child_make(adult=parent, first_name="Giulia", last_name="Rossi")
+    notice = school_notice(child, parent, creditor, "12.50")
+    option = single_option(notice)
+    assert pdf.option_qr_payload(option, creditor_fiscal_code=SCHOOL_CF) == (
+        f"PAGOPA|002|{option.notice_number}|{SCHOOL_CF}|1250"
+    )
+    context = pdf.notice_pdf_context(notice=notice)
+    assert (context["creditor"]["name"], context["creditor"]["fiscal_code"]) == (
+        "Istituto comprensivo Rodari",
+        SCHOOL_CF,
+    )
+    assert f"PAGOPA|002|{option.notice_number}|{SCHOOL_CF}|1250" in context["single"].qr or SCHOOL_CF in str(context)
+    text = pdf_text(pdf.notice_pdf_render(notice=notice), tmp_path)
+    assert "Istituto comprensivo Rodari" in text
+    assert SCHOOL_CF in text

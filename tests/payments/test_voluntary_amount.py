@@ -40,7 +40,9 @@ def test_the_family_gives_more_and_pays_that_amount(parent_client, parent, contr
     assert status == 200
 
 
-@pytest.mark.parametrize(("typed", "message"), [("0", "maggiore di zero"), ("dieci", "Scrivi solo cifre"), ("5000", "massimo")])
+@pytest.mark.parametrize(
+    ("typed", "message"), [("0", "maggiore di zero"), ("dieci", "Scrivi solo cifre"), ("5000", "massimo")]
+)
 def test_a_bad_amount_is_refused_on_the_page_with_what_was_typed(parent_client, contribution, typed, message):
     response = parent_client.post(_url(contribution), {"amount": typed})
     assert response.status_code == 400
