@@ -105,7 +105,8 @@ def test_a_school_asks_two_classes_and_a_parent_pays_school_and_comune_in_one_ca
     # The secretary creates the event for 3A and 3B.
     school = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT").new_page()
     log_in(school, base, login=SECRETARY_CF)
-    school.get_by_role("link", name="Pagamenti della scuola").first.click()
+    school.get_by_role("link", name="Per le scuole").first.click()
+    school.locator("main").get_by_role("link", name=re.compile("^Pagamenti della scuola")).click()
     expect(school.get_by_role("heading", level=1)).to_have_text("Pagamenti della scuola")
     school.locator("main").get_by_role("link", name=re.compile("^Nuovo evento")).click()
     form = school.locator("main form")

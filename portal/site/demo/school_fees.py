@@ -1,6 +1,7 @@
 """The demo's school as a creditor of its own: the Istituto comprensivo of the Rodari primary school (its fiscal
-code, IBAN, segregation code and taxonomy codes are demo values), its secretary, and one event already issued (a
-trip for two classes), so the schools' pages and the parents' mixed notices can be seen at once."""
+code, IBAN, segregation code and taxonomy codes are demo values), its secretary, and two events already issued (a
+trip for two classes, a voluntary contribution per family whose amount families choose), so the schools' pages
+and the parents' mixed notices can be seen at once."""
 
 import contextlib
 import datetime
@@ -54,6 +55,20 @@ def school_fees_seed(*, secretary: User, setup: dict) -> None:
         class_ids=classes,
         note="Partenza alle 8:30 dalla scuola, rientro per l'ora di pranzo.",
     )
-    # No demo pupil in those classes this year: nothing issued, the secretary creates one from the page.
-    with contextlib.suppress(school_events.EventDataError):
-        school_events.school_event_create(draft=draft, actor=secretary)
+    contribution = school_events.EventDraft(
+        school=school,
+        year=setup["running"],
+        title="Contributo volontario 2026/2027",
+        kind="contribution",
+        amount="30.00",
+        due_date=timezone.localdate() + datetime.timedelta(days=45),
+        voluntary=True,
+        per_family=True,
+        free_amount=True,
+        target="school",
+        note="Serve per i materiali dei laboratori e le uscite sul territorio. Grazie a chi potrà contribuire.",
+    )
+    for event in (draft, contribution):
+        # No demo pupil in those classes this year: nothing issued, the secretary creates one from the page.
+        with contextlib.suppress(school_events.EventDataError):
+            school_events.school_event_create(draft=event, actor=secretary)
