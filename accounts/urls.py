@@ -3,7 +3,7 @@ portal/site/urls.py, which includes these patterns: it reads apps above accounts
 
 from django.urls import URLPattern, path
 
-from .views import activation, family, invitations, mfa, privacy
+from .views import activation, family, invitations, mfa, notifications, privacy
 
 app_name = "accounts"
 
@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern] = [
     path("famiglia/inviti/<id:pk>/revoca/", invitations.invitation_revoke, name="invitation_revoke"),
     path("famiglia/inviti/<id:pk>/rifiuta/", invitations.invitation_decline, name="invitation_decline"),
     path("famiglia/deleghe/<id:pk>/revoca/", invitations.delegate_revoke, name="delegate_revoke"),
+    path("famiglia/notifiche/", notifications.notification_preferences, name="notification_preferences"),
     path("famiglia/privacy/", privacy.privacy_center, name="privacy_center"),
     path("famiglia/privacy/dati.zip", privacy.privacy_export, name="privacy_export"),
     path("famiglia/privacy/cancellazione/", privacy.deletion_request, name="deletion_request"),

@@ -64,9 +64,10 @@ def wsgi_transport() -> httpx.WSGITransport:
     return httpx.WSGITransport(app=_in_process_app())
 
 
-def configured_transport() -> httpx.BaseTransport | None:
-    """The transport settings ask for: in-process when PAGOPA_HTTP_TRANSPORT == "wsgi", else the network (None)."""
-    return wsgi_transport() if settings.PAGOPA_HTTP_TRANSPORT == "wsgi" else None
+def configured_transport(setting: str = "PAGOPA_HTTP_TRANSPORT") -> httpx.BaseTransport | None:
+    """The transport a setting asks for (PAGOPA_HTTP_TRANSPORT, IO_HTTP_TRANSPORT): in-process when "wsgi", else the
+    network (None)."""
+    return wsgi_transport() if getattr(settings, setting) == "wsgi" else None
 
 
 # --- TLS -------------------------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class TemplateEmail:
     to: list[str]
     context: dict
     attachments: tuple[dict, ...] = ()
+    held: bool = False  # kept until the IO message sent instead of it is taken (portal.io), or goes if it is not
 
 
 @transaction.atomic
@@ -85,10 +86,12 @@ def email_enqueue_many(emails: list[TemplateEmail]) -> list[OutboxEmail]:
                 body_text=render_to_string(f"emails/{email.template}_message.txt", email.context),
                 body_html=render_to_string(f"emails/{email.template}_message.html", email.context),
                 attachments=list(email.attachments),
+                status=OutboxEmail.Status.HELD if email.held else OutboxEmail.Status.PENDING,
             )
         )
     created = OutboxEmail.objects.bulk_create(rows, batch_size=500)
-    transaction.on_commit(partial(_dispatch_many, [row.pk for row in created]))
+    to_send = [row.pk for row in created if row.status == OutboxEmail.Status.PENDING]
+    transaction.on_commit(partial(_dispatch_many, to_send))
     return created
 
 

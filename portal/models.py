@@ -15,8 +15,15 @@ class OutboxEmail(models.Model):
         PENDING = "pending", _("da inviare")
         SENT = "sent", _("inviata")
         FAILED = "failed", _("non inviata")
+        # For a parent who chose IO only: kept until IO takes the message (then not needed) or cannot (then sent).
+        HELD = "held", _("in attesa dell'esito IO")
+        NOT_NEEDED = "not_needed", _("non necessaria (arrivata in IO)")
 
-    TRANSITIONS = {Status.PENDING: {Status.SENT, Status.FAILED}, Status.FAILED: {Status.PENDING}}
+    TRANSITIONS = {
+        Status.PENDING: {Status.SENT, Status.FAILED},
+        Status.FAILED: {Status.PENDING},
+        Status.HELD: {Status.PENDING, Status.NOT_NEEDED},
+    }
 
     created_at = models.DateTimeField(_("creata il"), auto_now_add=True, db_index=True)
     status = models.CharField(_("stato"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -45,7 +52,9 @@ class OutboxEmail(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_created")]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["pending", "sent", "failed"]), name="outbox_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "failed", "held", "not_needed"]), name="outbox_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,3 +137,86 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_trigger_display()} {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class NotifyKind(models.TextChoices):
+    """The messages a parent chooses a channel for."""
+
+    ENROLLMENT = "enrollment", _("Esito delle domande di iscrizione")
+    NOTICE = "notice", _("Nuovi avvisi di pagamento")
+    PAYMENT = "payment", _("Pagamenti ricevuti")
+    BALANCE = "balance", _("Credito della mensa basso o in negativo")
+
+
+class NotifyChannel(models.TextChoices):
+    EMAIL = "email", _("Solo e-mail")
+    IO = "io", _("Solo app IO")
+    BOTH = "both", _("E-mail e app IO")
+
+
+class NotificationPreference(models.Model):
+    """A parent's channel for one kind of message (none: the office's default, NOTIFY_DEFAULT_CHANNEL)."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notification_preferences", verbose_name=_("utente")
+    )
+    kind = models.CharField(_("messaggi"), max_length=12, choices=NotifyKind.choices)
+    channel = models.CharField(_("canale"), max_length=6, choices=NotifyChannel.choices)
+    updated_at = models.DateTimeField(_("modificata il"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preferenza di notifica")
+        verbose_name_plural = _("preferenze di notifica")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notify_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.channel}"
+
+
+class IoMessage(models.Model):
+    """A message for the app IO, written in the same transaction as the action (like OutboxEmail) and handed to IO
+    after commit: profile check, then the message; retried with backoff on 429/5xx/no answer, never sent twice
+    (the id IO returns is stored). A held e-mail (the parent chose IO only) goes out when IO cannot take it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("da inviare")
+        SENT = "sent", _("consegnato a IO")
+        NOT_ON_IO = "not_on_io", _("il cittadino non è su IO")
+        NOT_ALLOWED = "not_allowed", _("il cittadino ha disattivato il servizio")
+        NO_SERVICE = "no_service", _("servizio IO non configurato")
+        INVALID = "invalid", _("messaggio non valido")
+        FAILED = "failed", _("rifiutato da IO")
+        UNCERTAIN = "uncertain", _("esito incerto (nessuna risposta)")
+        GIVEN_UP = "given_up", _("IO non raggiungibile: rinunciato")
+
+    created_at = models.DateTimeField(_("creato il"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("tipo"), max_length=12, choices=NotifyKind.choices)
+    service = models.CharField(_("servizio IO"), max_length=10, help_text=_("mensa, trasporto o nido."))
+    fiscal_code = models.CharField(_("codice fiscale"), max_length=16)
+    subject = models.CharField(_("oggetto"), max_length=200)
+    markdown = models.TextField(_("testo"))
+    payment_data = models.JSONField(_("dati di pagamento"), null=True, blank=True)
+    due_date = models.DateTimeField(_("scadenza"), null=True, blank=True)
+    status = models.CharField(_("stato"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentativi"), default=0)
+    next_attempt_at = models.DateTimeField(_("prossimo tentativo"), null=True, blank=True)
+    last_error = models.CharField(_("ultimo errore"), max_length=500, blank=True)
+    io_message_id = models.CharField(_("identificativo IO"), max_length=32, blank=True)
+    sent_at = models.DateTimeField(_("consegnato il"), null=True, blank=True)
+    email = models.ForeignKey(
+        OutboxEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("e-mail trattenuta"),
+    )
+
+    class Meta:
+        verbose_name = _("messaggio IO")
+        verbose_name_plural = _("messaggi IO")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="io_message_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.fiscal_code[:6]}…"

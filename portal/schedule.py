@@ -4,6 +4,7 @@ from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
     "outbox-dispatch-pending": {"task": "portal.tasks.email_dispatch_pending_task", "schedule": 60.0},
+    "io-dispatch-due": {"task": "portal.tasks.io_dispatch_due_task", "schedule": 60.0},
     "outbox-purge-sent": {"task": "portal.tasks.email_purge_sent_task", "schedule": crontab(hour=3, minute=15)},
     "payments-publish-pending": {"task": "payments.tasks.notices_publish_pending_task", "schedule": 60.0},
     "payments-nursery-fees": {

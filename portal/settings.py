@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.schedule import BEAT_SCHEDULE
+from portal.settings_io import io_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -289,8 +290,7 @@ PAGOPA_TAXONOMY = {
 
 # --- payments: the platform (the built-in fake unless configured) --------------------------------------
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="payments.gateway.http.HttpGateway")
-# The pagoPA fake (the mockpsp app) is installed and served by this process only when enabled: on in development
-# and tests, off otherwise (then it has no tables, no URLs and no beat job).
+# The pagoPA fake (mockpsp) is served by this process only when enabled: on in development and tests, else absent.
 PAYMENTS_MOCK_ENABLED = env.bool("PAYMENTS_MOCK_ENABLED", default=DEBUG)
 # The fake lets anyone "pay" with test cards: outside DEBUG it runs only where a demo (or a benchmark, or the tests)
 # says so explicitly. A production server that turns it on by mistake refuses to start.
@@ -345,8 +345,11 @@ PAYMENTS_TOPUP_DUE_DAYS = env.int("PAYMENTS_TOPUP_DUE_DAYS", default=30)
 PAYMENTS_CART_MAX = 5
 # How the fake delivers receipts: "soap" (paSendRTV2 to the station, as the Nodo) or "json" (its signed JSON).
 PAGOPA_MOCK_RECEIPT_CHANNEL = env("PAGOPA_MOCK_RECEIPT_CHANNEL", default="soap")
+_io = io_settings(env, debug=DEBUG, demo=PORTAL_DEMO, domain=PORTAL_DOMAIN, embedded=EMBEDDED_DATABASE)
+IO_MOCK_ENABLED, IO_BASE_URL, IO_SERVICES, IO_REQUESTS_PER_SECOND, IO_TIMEOUT_SECONDS, IO_GIVE_UP_HOURS = _io[:6]
+IO_HTTP_TRANSPORT, NOTIFY_DEFAULT_CHANNEL = _io[6:]
+INSTALLED_APPS += ["mockpsp"] * PAYMENTS_MOCK_ENABLED + ["mockio"] * IO_MOCK_ENABLED
 if PAYMENTS_MOCK_ENABLED:
-    INSTALLED_APPS.append("mockpsp")
     CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {
         "task": "mockpsp.tasks.receipt_deliveries_send_due_task",
         "schedule": 5.0,
@@ -370,7 +373,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -387,14 +389,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- logging -----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every layout step at INFO (seven lines per PDF), fontTools every font subset (thirty), and
-    # WeasyPrint warns on every PDF that Debian's HarfBuzz lacks the subsetter it would prefer.
+    # WeasyPrint logs each layout step (and a HarfBuzz warning) per PDF at INFO, fontTools each font subset.
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }

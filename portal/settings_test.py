@@ -96,4 +96,7 @@ CSRF_COOKIE_SECURE = False
 PAYMENTS_WEBHOOK_SECRET = "test-receipt-secret"
 PAGOPA_BASE_URL = "http://testserver/mockpsp/api"
 PAGOPA_HTTP_TRANSPORT = "wsgi"
+# The fake IO too (installed with the pagoPA fake): in memory, at the tests' host.
+IO_BASE_URL = "http://testserver/mockio/api/v1"
+IO_HTTP_TRANSPORT = "wsgi"
 PAGOPA_RETRIES = 0

@@ -24,3 +24,17 @@ def email_purge_sent_task() -> int:
     from .mail import email_purge_sent
 
     return email_purge_sent()
+
+
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=45)
+def io_send_task(message_id: int) -> str:
+    from .io import io_deliver
+
+    return io_deliver(message_id=message_id)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def io_dispatch_due_task() -> int:
+    from .io import io_dispatch_due
+
+    return io_dispatch_due()

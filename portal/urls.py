@@ -22,3 +22,5 @@ urlpatterns = [
 
 if settings.PAYMENTS_MOCK_ENABLED:
     urlpatterns.append(path("mockpsp/", include("mockpsp.urls")))
+if settings.IO_MOCK_ENABLED:
+    urlpatterns.append(path("mockio/", include("mockio.urls")))

@@ -9,7 +9,11 @@ What an e-mail may say: causale, the child's name, service, amount, due dates, c
 and a link to the notice's page. Never health or ISEE data (a causale cannot hold them: `causale_check`).
 Top-ups are not told: the parent has just asked for them and is paying them on the page.
 The portal has no service that changes a notice's amount or due date: a correction is a cancellation (told) and a
-new notice (told).
+new notice (told). A voluntary contribution's amount chosen by the family is the one exception (they chose it).
+
+The "new notice" message also goes to the app IO (portal.notify: the payer's channel), with the notice's payment data
+so the payer pays it inside IO, for the Comune's own notices (IO's payee is the sending service's organization, the
+Comune: a school's notice is e-mail only).
 """
 
 from collections import defaultdict
@@ -21,7 +25,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from portal import mail
-from portal.models import OutboxEmail
+from portal.io import IoContent, payment_data
+from portal.models import NotifyKind, OutboxEmail
+from portal.money import to_cents
+from portal.notify import Notification, notify_many
 
 from .. import pagopa
 from ..models import PaymentNotice, PaymentOption
@@ -90,19 +97,43 @@ def issued_email(notice: PaymentNotice, options: Iterable[PaymentOption]) -> mai
     )
 
 
-def notices_issued_notify(*, notices: Iterable[PaymentNotice], options: Iterable[PaymentOption]) -> int:
-    """Write the "new notice" e-mails of notices just issued (in the caller's transaction); returns how many.
+IO_SERVICES = ("canteen", "transport", "nursery")
 
-    The e-mails are rendered in Italian (the portal's language, as the avviso) and written in one insert.
+
+def issued_io(notice: PaymentNotice, options: Iterable[PaymentOption]) -> IoContent | None:
+    """The "new notice" IO message (the Comune's notices, not top-ups), payable in the app: the single payment."""
+    if notice.purpose == PaymentNotice.Purpose.TOPUP or notice.creditor_id or notice.service_kind not in IO_SERVICES:
+        return None
+    payer = notice.payer
+    single = next((option for option in options if option.instalment == 0), None)
+    if payer is None or not payer.is_active or single is None:
+        return None
+    return IoContent(
+        kind=NotifyKind.NOTICE,
+        service=notice.service_kind,
+        fiscal_code=notice.payer_fiscal_code,
+        template="notice_issued",
+        context=_base_context(notice),
+        payment_data=payment_data(amount_cents=to_cents(single.amount), notice_number=single.notice_number),
+        due_date=single.due_date,
+    )
+
+
+def notices_issued_notify(*, notices: Iterable[PaymentNotice], options: Iterable[PaymentOption]) -> int:
+    """Write the "new notice" messages of notices just issued (in the caller's transaction), by e-mail and/or IO as
+    each payer chose; returns how many rows were written. Rendered in Italian (the portal's language, as the avviso)
+    and written in one insert per channel.
     """
     by_notice: dict[int, list[PaymentOption]] = defaultdict(list)
     for option in options:
         by_notice[option.notice_id].append(option)
     with translation.override(settings.LANGUAGE_CODE):
-        emails = [email for notice in notices if (email := issued_email(notice, by_notice[notice.pk])) is not None]
-        if not emails:
-            return 0
-        return len(mail.email_enqueue_many(emails))
+        items = [
+            Notification(notice.payer_id, NotifyKind.NOTICE, email, issued_io(notice, by_notice[notice.pk]))
+            for notice in notices
+            if (email := issued_email(notice, by_notice[notice.pk])) is not None
+        ]
+        return notify_many(items) if items else 0
 
 
 def notice_cancelled_notify(*, notice: PaymentNotice) -> OutboxEmail | None:

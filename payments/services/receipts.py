@@ -31,12 +31,15 @@ from collections.abc import Callable, Mapping
 from allauth.utils import build_absolute_uri
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import family_summary_invalidate
-from portal.mail import attachment, email_enqueue_template
-from portal.models import OutboxEmail
+from portal.io import IoContent
+from portal.mail import TemplateEmail, attachment
+from portal.models import NotifyKind
 from portal.money import from_cents, to_cents
+from portal.notify import Notification, notify_many
 
 from .. import gateway as gateway_module
 from ..creditors import notice_creditor, organizations
@@ -356,10 +359,9 @@ def _notice_settle(*, notice: PaymentNotice, options: list[PaymentOption], recei
     )
 
 
-def receipt_confirmation_enqueue(
-    *, notice: PaymentNotice, option: PaymentOption, receipt: Receipt
-) -> OutboxEmail | None:
-    """The confirmation e-mail with the receipt PDF, as an outbox row in this transaction (sent after commit).
+def receipt_confirmation_enqueue(*, notice: PaymentNotice, option: PaymentOption, receipt: Receipt) -> int:
+    """The confirmation e-mail with the receipt PDF (and, for the Comune's services, an IO message, as the payer
+    chose), as outbox rows in this transaction (sent after commit); returns the rows written.
 
     Goes to the notice's payer (the account that owes it). A rendering error is logged and does not undo the
     payment: the money is recorded first.
@@ -377,13 +379,31 @@ def receipt_confirmation_enqueue(
         "comune": settings.PORTAL_COMUNE_NAME,
         "portal_url": build_absolute_uri(None, "/"),
     }
+    email = TemplateEmail(
+        "payment_receipt", [payer.email], context, (attachment("payments.receipt_pdf", receipt_id=receipt.pk),)
+    )
     try:  # rendering comes first and writes nothing; the outbox insert has a savepoint of its own
-        return email_enqueue_template(
-            template="payment_receipt",
-            to=[payer.email],
-            context=context,
-            attachments=[attachment("payments.receipt_pdf", receipt_id=receipt.pk)],
-        )
+        with transaction.atomic():
+            return notify_many([Notification(payer.pk, NotifyKind.PAYMENT, email, _received_io(notice, receipt))])
     except Exception:  # a template error must not refuse a payment: the office sees the log
         logger.exception("Receipt %s: confirmation e-mail not queued", receipt.receipt_id)
+        return 0
+
+
+def _received_io(notice: PaymentNotice, receipt: Receipt) -> IoContent | None:
+    if notice.creditor_id or notice.service_kind not in ("canteen", "transport", "nursery"):
         return None
+    context = {
+        "payer_name": notice.payer_name,
+        "amount": receipt.amount,
+        "causale": notice.causale,
+        "comune": settings.PORTAL_COMUNE_NAME,
+        "payments_url": build_absolute_uri(None, reverse("payments:notices")),
+    }
+    return IoContent(
+        kind=NotifyKind.PAYMENT,
+        service=notice.service_kind,
+        fiscal_code=notice.payer_fiscal_code,
+        template="payment_received",
+        context=context,
+    )
