@@ -25,7 +25,7 @@ class Message(models.Model):
         PROCESSED = "PROCESSED"
         REJECTED = "REJECTED"
 
-    id = models.CharField(primary_key=True, max_length=26)
+    id = models.CharField("identificativo", primary_key=True, max_length=26)
     service = models.CharField("servizio", max_length=20)
     fiscal_code = models.CharField("codice fiscale", max_length=16, db_index=True)
     content = models.JSONField("contenuto")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from .models import OutboxEmail, RetentionPolicy, RetentionRun
+from .models import IoMessage, OutboxEmail, RetentionPolicy, RetentionRun
 
 
 @admin.register(OutboxEmail)
@@ -19,6 +19,17 @@ class OutboxEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("destinatari"))
     def recipients(self, obj: OutboxEmail) -> str:
         return ", ".join(obj.to)
+
+
+@admin.register(IoMessage)
+class IoMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What became of each message for the app IO: delivered, not on IO, switched off, refused, retried."""
+
+    list_display = ["created_at", "kind", "service", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "service"]
+    search_fields = ["fiscal_code", "io_message_id", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in IoMessage._meta.fields]
 
 
 @admin.register(RetentionPolicy)

@@ -23,6 +23,9 @@ from payments.models import Balance, PaymentNotice
 from payments.services import notice_issue
 from payments.services.notify import portal_url
 from portal import mail
+from portal.io import IoContent
+from portal.models import NotifyKind
+from portal.notify import Notification, notify_many
 
 from ..models import BalanceAlert, CanteenPolicy, LowBalanceThreshold
 from ..selectors import canteen_enrollments, today_local
@@ -107,7 +110,9 @@ def balance_reminders(*, child_ids: list[int] | None = None, now: datetime.datet
     }
     children = Child.objects.in_bulk(ids)
     adults = _adults(ids)
+    references = _references(ids)
     emails: list[mail.TemplateEmail] = []
+    ios: list[Notification] = []
     new_alerts: list[BalanceAlert] = []
     cleared: list[BalanceAlert] = []
     for child_id in ids:
@@ -123,12 +128,11 @@ def balance_reminders(*, child_ids: list[int] | None = None, now: datetime.datet
                     child_id=child_id, kind=BalanceAlert.Kind.LOW, balance=amount, since=moment, sent_at=moment
                 )
             )
+            context = _context(children[child_id], amount, threshold=threshold)
             if adults.get(child_id):
-                emails.append(
-                    mail.TemplateEmail(
-                        LOW_TEMPLATE, adults[child_id], _context(children[child_id], amount, threshold=threshold)
-                    )
-                )
+                emails.append(mail.TemplateEmail(LOW_TEMPLATE, adults[child_id], context))
+            if child_id in references:
+                ios.append(_low_io(references[child_id], context))
             result.low_sent += 1
         elif amount >= threshold and low is not None:
             low.cleared_at = moment
@@ -174,7 +178,29 @@ def balance_reminders(*, child_ids: list[int] | None = None, now: datetime.datet
     result.cleared = len(cleared)
     if emails:
         mail.email_enqueue_many(emails)
+    if ios:  # the arrears' notice goes to IO as every new notice does (payments.services.notify)
+        notify_many(ios)
     return result
+
+
+def _references(child_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each child's active adult of reference: (user id, fiscal code)."""
+    rows = Guardianship.objects.filter(
+        child_id__in=child_ids, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
+    ).values_list("child_id", "adult_id", "adult__codice_fiscale")
+    return {child_id: (adult_id, code) for child_id, adult_id, code in rows}
+
+
+def _low_io(reference: tuple[int, str], context: dict) -> Notification:
+    """The low balance in the app IO for the adult of reference (the e-mail goes to every adult as before)."""
+    content = IoContent(
+        kind=NotifyKind.BALANCE,
+        service=ServiceKind.CANTEEN,
+        fiscal_code=reference[1],
+        template="canteen_low_balance",
+        context=context,
+    )
+    return Notification(reference[0], NotifyKind.BALANCE, None, content)
 
 
 def _arrears_notice(child: Child, *, debt: Decimal, today: datetime.date) -> PaymentNotice:

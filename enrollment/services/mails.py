@@ -1,4 +1,7 @@
-"""The e-mails of enrollment services: who gets them and what they may say (never health data, never the ISEE)."""
+"""The e-mails of enrollment services: who gets them and what they may say (never health data, never the ISEE).
+
+The outcome of an application (accepted, refused, waitlisted, a seat offered) also goes to the adult of reference
+in the app IO, as they chose (portal.notify); diets never do (health data)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Guardianship
 from portal import mail
+from portal.io import IoContent
+from portal.models import NotifyKind
+from portal.notify import Notification, notify_many
 
 from .. import tariffs
 from ..models import Enrollment
@@ -102,15 +108,56 @@ class Mail:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
+IO_OUTCOMES = {"enrollment_accepted", "enrollment_rejected", "enrollment_waitlisted", "enrollment_seat_offered"}
+
+
+def _outcome_io(item: Mail, context: dict[str, Any], reference: tuple[int, str] | None) -> IoContent | None:
+    if item.template not in IO_OUTCOMES or reference is None:
+        return None
+    return IoContent(
+        kind=NotifyKind.ENROLLMENT,
+        service=item.row.service.kind,
+        fiscal_code=reference[1],
+        template=item.template,
+        context={key: value for key, value in context.items() if key != "reason"},  # the reason stays in the e-mail
+    )
+
+
+def _reference_adults(child_ids: set[int]) -> dict[int, tuple[int, str]]:
+    rows = Guardianship.objects.filter(
+        child_id__in=child_ids, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
+    ).values_list("child_id", "adult_id", "adult__codice_fiscale")
+    return {child_id: (adult_id, code) for child_id, adult_id, code in rows}
+
+
 def mails_send(mails: list[Mail]) -> int:
-    """Render every e-mail and write them to the outbox in one insert; delivery is queued after commit."""
+    """Render every e-mail (and the outcome's IO message) and write them to the outbox in one insert per channel;
+    delivery is queued after commit. One recipient, the adult of reference: their channel decides the e-mail too;
+    several: the e-mail goes to all, the IO message to the adult of reference as they chose."""
     if not mails:
         return 0
-    guardians = guardians_by_child({m.row.child_id for m in mails})
-    emails = []
+    child_ids = {m.row.child_id for m in mails}
+    guardians = guardians_by_child(child_ids)
+    references = _reference_adults(child_ids)
+    items: list[Notification] = []
     for item in mails:
         to = recipients(item.row, guardians.get(item.row.child_id, []))
-        if to:
-            context = email_context(item.row, **item.extra)
-            emails.append(mail.TemplateEmail(item.template, to, context, tuple(item.attachments)))
-    return len(mail.email_enqueue_many(emails))
+        if not to:
+            continue
+        context = email_context(item.row, **item.extra)
+        email = mail.TemplateEmail(item.template, to, context, tuple(item.attachments))
+        reference = references.get(item.row.child_id)
+        io = _outcome_io(item, context, reference)
+        sole = (
+            reference is not None
+            and len(to) == 1
+            and (reference[0], to[0])
+            in {(adult, address) for adult, address, _role in guardians.get(item.row.child_id, [])}
+        )
+        if sole and reference is not None:
+            items.append(Notification(reference[0], NotifyKind.ENROLLMENT, email, io))
+        else:
+            items.append(Notification(None, NotifyKind.ENROLLMENT, email))
+            if io is not None and reference is not None:
+                items.append(Notification(reference[0], NotifyKind.ENROLLMENT, None, io))
+    return notify_many(items)

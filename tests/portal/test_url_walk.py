@@ -33,6 +33,8 @@ SAMPLE_KWARGS = {
     "psp_id": "MOCKPSP1",
     "flow_id": "1",
     "school_id": "1",
+    "fiscal_code": "RSSMRA85C52H501N",
+    "message_id": "01J00000000000000000000000",
 }
 
 # Reachable without login (the value: status codes accepted for an anonymous GET).
@@ -75,6 +77,12 @@ PUBLIC = {
     "mockpsp:shop": {200},
     "mockpsp:shop_done": {404},
     "mockpsp:control": {200},
+    # the fake IO: its API wants a service's key (401 shaped as IO's gateway answers), its pages are the app's
+    "mockio:api_profiles": {401},
+    "mockio:api_messages": {401},
+    "mockio:api_message": {401},
+    "mockio:inbox": {200},
+    "mockio:control": {200},
     "payments:receipt_intake": {405},
     "payments:pagopa_station": {405},
     "canteen:api_attendance": {405},
