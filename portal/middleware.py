@@ -47,17 +47,24 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+LOGOUT_PATH = "/account/logout/"  # allauth's account_logout (portal/urls.py mounts allauth at /account/)
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
 class PrivacyHeadersMiddleware(MiddlewareMixin):
     """`Permissions-Policy` on every response; `Cache-Control: private, no-store` for a signed-in user.
 
     A page shown to a signed-in user carries personal data (children, payments, health): no shared proxy may
     keep it, nor the browser's back-forward cache or disk. A view that chose its own Cache-Control keeps it
     (the health-data download, the receipts, /healthz); static files are never touched (WhiteNoise answers
-    them before this middleware, and the URL check covers the development server).
+    them before this middleware, and the URL check covers the development server). Signing out clears what the
+    browser kept of the site (`Clear-Site-Data`: caches, the service worker's included, and storage).
     """
 
     def process_response(self, request, response):
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.method == "POST" and request.path == LOGOUT_PATH and response.status_code in (200, 302):
+            response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
         if "Cache-Control" in response.headers or request.path.startswith(settings.STATIC_URL):
             return response
         user = getattr(request, "user", None)

@@ -16,11 +16,14 @@ from django.urls import URLPattern, URLResolver, path
 
 from accounts import urls as accounts_urls
 
-from . import views
+from . import pwa, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("accessibilita/", views.accessibility, name="accessibility"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
 ]
 
 accounts_patterns: list[URLPattern | URLResolver] = [

@@ -42,6 +42,9 @@ PUBLIC = {
     "home": {200},
     "healthz": {200},
     "accessibility": {200},
+    "manifest": {200},
+    "service_worker": {200},
+    "offline": {200},
     "payments:certificate_verify": {200},  # anyone checks a certificate's code
     "accounts:terms": {200},
     "accounts:privacy": {200},
