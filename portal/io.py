@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .http_transport import configured_transport, tls_context
 from .models import IoMessage, OutboxEmail
@@ -66,8 +66,10 @@ def payment_data(*, amount_cents: int, notice_number: str) -> dict:
 
 
 def _row(content: IoContent) -> IoMessage:
-    subject = " ".join(render_to_string(f"io/{content.template}_subject.txt", content.context).split())
-    markdown = render_to_string(f"io/{content.template}.md", content.context).strip()
+    """The message as IO shows it: always in Italian (the IO catalogue's language), whatever page caused it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"io/{content.template}_subject.txt", content.context).split())
+        markdown = render_to_string(f"io/{content.template}.md", content.context).strip()
     return IoMessage(
         kind=content.kind,
         service=content.service,

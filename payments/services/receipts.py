@@ -368,7 +368,7 @@ def receipt_confirmation_enqueue(*, notice: PaymentNotice, option: PaymentOption
     """
     payer = notice.payer
     if payer is None or not payer.is_active or not payer.email:
-        return None
+        return 0
     context = {
         "notice": notice,
         "option": option,
