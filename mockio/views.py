@@ -1,8 +1,10 @@
 """The fake IO's pages: a citizen's inbox as the app shows it ("Paga" opens the fake pagoPA for the notice), and a
 control page (profiles on IO or not, services switched off, outage and 429 on demand)."""
 
+import datetime
 import html
 import re
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -16,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import services
 from .models import Behaviour, Message, Profile
 
+ROME = ZoneInfo("Europe/Rome")
+SERVICE_NAMES = {"canteen": "Mensa scolastica", "transport": "Trasporto scolastico", "nursery": "Asilo nido"}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 
@@ -50,6 +54,14 @@ def _pay_url(payment: dict | None) -> str:
     return f"{shop}?notice_number={payment['notice_number']}&creditor_fiscal_code={payee}"
 
 
+def _due(value: str) -> str:
+    """The due date as the app shows it: the day in Italy."""
+    if not value:
+        return ""
+    moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return f"{moment.astimezone(ROME):%d/%m/%Y}"
+
+
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("cf", "").strip().upper()
@@ -61,6 +73,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "payment": row.content.get("payment_data"),
             "pay_url": _pay_url(row.content.get("payment_data")),
             "amount": (row.content.get("payment_data") or {}).get("amount", 0) / 100,
+            "service": SERVICE_NAMES.get(row.service, row.service),
+            "due": _due(row.content.get("due_date", "")),
         }
         for row in rows
     ]

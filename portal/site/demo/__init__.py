@@ -7,6 +7,7 @@ far) and `school_fees` (the Rodari school as a creditor of its own, its secretar
 It reads every app, so it lives in portal.site, the top layer.
 """
 
+from django.apps import apps
 from django.db import transaction
 
 from accounts import services as account_services
@@ -19,10 +20,19 @@ from .schools import enrollments_seed, schools_seed
 __all__ = ["DEMO_PASSWORD", "DemoPerson", "seed_demo"]
 
 
+def _io_profiles(codes: list[str]) -> None:
+    """The demo parents are on the fake IO (when it is installed): their inbox shows the Comune's messages."""
+    if apps.is_installed("mockio"):
+        profile = apps.get_model("mockio", "Profile")
+        for code in codes:
+            profile.objects.get_or_create(fiscal_code=code)
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoPerson]:
     """Load (or complete) the demo data; the people who can sign in."""
     users = people_seed()
+    _io_profiles([person.codice_fiscale for person in DEMO_PARENTS])
     setup = schools_seed()
     enrollments_seed(staff=users[DEMO_STAFF.codice_fiscale], setup=setup)
     canteen_seed(setup=setup)
