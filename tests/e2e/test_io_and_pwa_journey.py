@@ -98,8 +98,15 @@ def test_the_portal_is_installable_and_offline_shows_no_personal_page(live_serve
             cdp = context.new_cdp_session(page)
             assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
             assert cdp.send("Page.getAppManifest")["errors"] == []
-            page.reload()  # now controlled by the worker
+            offer = page.locator("#install-offer")  # Chromium offers the install: the portal asks once
+            expect(offer).to_be_visible()
+            expect(offer).to_contain_text("Aggiungi il portale alla schermata Home")
+            offer.get_by_role("button", name="No, grazie").click()
+            expect(offer).to_be_hidden()
+            page.reload()  # now controlled by the worker; the offer is not made again
             assert page.evaluate("Boolean(navigator.serviceWorker.controller)")
+            page.wait_for_timeout(2000)
+            expect(offer).to_be_hidden()
             cached = page.evaluate(
                 "caches.keys().then(async (names) => { const urls = []; for (const name of names) {"
                 " const cache = await caches.open(name); for (const r of await cache.keys()) urls.push(r.url); }"
