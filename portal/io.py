@@ -29,6 +29,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import mail, tasks
 from .http_transport import configured_transport, tls_context
 from .models import IoMessage, OutboxEmail
 
@@ -95,8 +96,6 @@ def io_enqueue_many(contents: list[tuple[IoContent, OutboxEmail | None]]) -> lis
 
 
 def _dispatch_many(ids: list[int]) -> None:
-    from . import tasks
-
     for pk in ids:
         try:
             tasks.io_send_task.delay(pk)
@@ -225,13 +224,10 @@ def _send(row: IoMessage, key: str) -> str:
 
 def _release(row: IoMessage) -> None:
     """IO could not take the message: the e-mail held for it goes."""
-    if row.email_id:
-        from .mail import _dispatch
-
-        if OutboxEmail.objects.filter(pk=row.email_id, status=OutboxEmail.Status.HELD).update(
-            status=OutboxEmail.Status.PENDING
-        ):
-            transaction.on_commit(partial(_dispatch, row.email_id))
+    if row.email_id and OutboxEmail.objects.filter(pk=row.email_id, status=OutboxEmail.Status.HELD).update(
+        status=OutboxEmail.Status.PENDING
+    ):
+        transaction.on_commit(partial(mail.email_dispatch, row.email_id))
 
 
 def io_deliver(*, message_id: int) -> str:
@@ -277,8 +273,6 @@ def io_deliver(*, message_id: int) -> str:
 
 
 def _retry_later(pk: int, seconds: int) -> None:
-    from . import tasks
-
     try:
         tasks.io_send_task.apply_async((pk,), countdown=seconds)
     except Exception:  # the beat job picks it up

@@ -100,6 +100,11 @@ def _dispatch_many(email_ids: list[int]) -> None:
         _dispatch(email_id)
 
 
+def email_dispatch(email_id: int) -> None:
+    """Queue the delivery of one pending e-mail (after commit: see portal.io, which releases a held e-mail)."""
+    _dispatch(email_id)
+
+
 def _dispatch(email_id: int) -> None:
     """Queue the delivery task; if the broker is down, the row stays pending for the beat job."""
     try:

@@ -16,22 +16,28 @@ so the payer pays it inside IO, for the Comune's own notices (IO's payee is the 
 Comune: a school's notice is e-mail only).
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from allauth.utils import build_absolute_uri
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
 from portal import mail
 from portal.io import IoContent, payment_data
+from portal.mail import TemplateEmail, attachment
 from portal.models import NotifyKind, OutboxEmail
 from portal.money import to_cents
 from portal.notify import Notification, notify_many
 
 from .. import pagopa
-from ..models import PaymentNotice, PaymentOption
+from ..models import PaymentNotice, PaymentOption, Receipt
+
+logger = logging.getLogger(__name__)
 
 ISSUED_TEMPLATE = "payment_notice_issued"
 CANCELLED_TEMPLATE = "payment_notice_cancelled"
@@ -149,3 +155,53 @@ def notice_cancelled_notify(*, notice: PaymentNotice) -> OutboxEmail | None:
     }
     with translation.override(settings.LANGUAGE_CODE):
         return mail.email_enqueue_template(template=CANCELLED_TEMPLATE, to=[to], context=context)
+
+
+def receipt_confirmation_enqueue(*, notice: PaymentNotice, option: PaymentOption, receipt: Receipt) -> int:
+    """The confirmation e-mail with the receipt PDF (and, for the Comune's services, an IO message, as the payer
+    chose), as outbox rows in this transaction (sent after commit); returns the rows written.
+
+    Goes to the notice's payer (the account that owes it). A rendering error is logged and does not undo the
+    payment: the money is recorded first.
+    """
+    payer = notice.payer
+    if payer is None or not payer.is_active or not payer.email:
+        return 0
+    context = {
+        "notice": notice,
+        "option": option,
+        "receipt": receipt,
+        "child": notice.child,
+        "payer": payer,
+        "amount": receipt.amount,
+        "comune": settings.PORTAL_COMUNE_NAME,
+        "portal_url": build_absolute_uri(None, "/"),
+    }
+    email = TemplateEmail(
+        "payment_receipt", [payer.email], context, (attachment("payments.receipt_pdf", receipt_id=receipt.pk),)
+    )
+    try:  # rendering comes first and writes nothing; the outbox insert has a savepoint of its own
+        with transaction.atomic():
+            return notify_many([Notification(payer.pk, NotifyKind.PAYMENT, email, _received_io(notice, receipt))])
+    except Exception:  # a template error must not refuse a payment: the office sees the log
+        logger.exception("Receipt %s: confirmation e-mail not queued", receipt.receipt_id)
+        return 0
+
+
+def _received_io(notice: PaymentNotice, receipt: Receipt) -> IoContent | None:
+    if notice.creditor_id or notice.service_kind not in ("canteen", "transport", "nursery"):
+        return None
+    context = {
+        "payer_name": notice.payer_name,
+        "amount": receipt.amount,
+        "causale": notice.causale,
+        "comune": settings.PORTAL_COMUNE_NAME,
+        "payments_url": build_absolute_uri(None, reverse("payments:notices")),
+    }
+    return IoContent(
+        kind=NotifyKind.PAYMENT,
+        service=notice.service_kind,
+        fiscal_code=notice.payer_fiscal_code,
+        template="payment_received",
+        context=context,
+    )

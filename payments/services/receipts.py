@@ -28,18 +28,11 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 
-from allauth.utils import build_absolute_uri
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import family_summary_invalidate
-from portal.io import IoContent
-from portal.mail import TemplateEmail, attachment
-from portal.models import NotifyKind
 from portal.money import from_cents, to_cents
-from portal.notify import Notification, notify_many
 
 from .. import gateway as gateway_module
 from ..creditors import notice_creditor, organizations
@@ -51,6 +44,7 @@ from .events import notice_event_record
 from .intake_refused import _body_text, _header, _ip
 from .intake_refused import refuse as _refuse
 from .ledger import ledger_record
+from .notify import receipt_confirmation_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -356,54 +350,4 @@ def _notice_settle(*, notice: PaymentNotice, options: list[PaymentOption], recei
         from_status=was if paid else "",
         to_status=notice.status if paid else "",
         reason="; ".join([f"Ricevuta {receipt.receipt_id} ({receipt.psp_name})", *flags]),
-    )
-
-
-def receipt_confirmation_enqueue(*, notice: PaymentNotice, option: PaymentOption, receipt: Receipt) -> int:
-    """The confirmation e-mail with the receipt PDF (and, for the Comune's services, an IO message, as the payer
-    chose), as outbox rows in this transaction (sent after commit); returns the rows written.
-
-    Goes to the notice's payer (the account that owes it). A rendering error is logged and does not undo the
-    payment: the money is recorded first.
-    """
-    payer = notice.payer
-    if payer is None or not payer.is_active or not payer.email:
-        return 0
-    context = {
-        "notice": notice,
-        "option": option,
-        "receipt": receipt,
-        "child": notice.child,
-        "payer": payer,
-        "amount": receipt.amount,
-        "comune": settings.PORTAL_COMUNE_NAME,
-        "portal_url": build_absolute_uri(None, "/"),
-    }
-    email = TemplateEmail(
-        "payment_receipt", [payer.email], context, (attachment("payments.receipt_pdf", receipt_id=receipt.pk),)
-    )
-    try:  # rendering comes first and writes nothing; the outbox insert has a savepoint of its own
-        with transaction.atomic():
-            return notify_many([Notification(payer.pk, NotifyKind.PAYMENT, email, _received_io(notice, receipt))])
-    except Exception:  # a template error must not refuse a payment: the office sees the log
-        logger.exception("Receipt %s: confirmation e-mail not queued", receipt.receipt_id)
-        return 0
-
-
-def _received_io(notice: PaymentNotice, receipt: Receipt) -> IoContent | None:
-    if notice.creditor_id or notice.service_kind not in ("canteen", "transport", "nursery"):
-        return None
-    context = {
-        "payer_name": notice.payer_name,
-        "amount": receipt.amount,
-        "causale": notice.causale,
-        "comune": settings.PORTAL_COMUNE_NAME,
-        "payments_url": build_absolute_uri(None, reverse("payments:notices")),
-    }
-    return IoContent(
-        kind=NotifyKind.PAYMENT,
-        service=notice.service_kind,
-        fiscal_code=notice.payer_fiscal_code,
-        template="payment_received",
-        context=context,
     )
