@@ -81,9 +81,15 @@ def enqueue(items: list) -> tuple[float, list[int]]:
 
 
 def deliver(ids: list[int], workers: int) -> float:
-    from django.db import connection
+    from django.core import signals
+    from django.db import close_old_connections, connection
 
     from portal.io import io_deliver
+
+    # The fake answers in this process: the end of its requests must not close the workers' connections (the
+    # in-process transport disconnects that handler per call, which is not safe across threads).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
 
     chunks = [ids[i::workers] for i in range(workers)]
 

@@ -206,6 +206,7 @@ def _send(row: IoMessage, key: str) -> str:
             content["due_date"] = row.due_date.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         if row.payment_data:
             content["payment_data"] = row.payment_data
+        _pace()
         try:
             answer = client.post(
                 f"{settings.IO_BASE_URL}/messages",
