@@ -71,6 +71,16 @@ def test_a_notice_in_the_io_inbox_is_paid_with_paga(pagopa_live, legal_documents
 
     assert orm(notice_status) == "paid"
     log_in(page, base, login=PARENT_CF)
+    page.goto(f"{base}/famiglia/notifiche/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Come ricevere i messaggi")
+    audit(page, "notification preferences")
+    page.locator("main form").get_by_role("group", name="Nuovi avvisi di pagamento").get_by_label(
+        "Solo app IO"
+    ).check(force=True)
+    page.locator("main form").get_by_role("button", name="Salva le preferenze").click()
+    expect(page.locator("main")).to_contain_text("Preferenze salvate.")
+    page.goto(f"{base}/offline/")
+    audit(page, "offline page")
     page.goto(f"{base}/pagamenti/avvisi/")
     closed = page.locator("main section[aria-labelledby=closed]")
     expect(closed).to_contain_text(CAUSALE)
