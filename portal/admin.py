@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_mixins import ReadOnlyAdminMixin
 
-from .models import IoMessage, OutboxEmail, RetentionPolicy, RetentionRun
+from .models import IoMessage, NotificationDefault, OutboxEmail, RetentionPolicy, RetentionRun
 
 
 @admin.register(OutboxEmail)
@@ -30,6 +30,18 @@ class IoMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["fiscal_code", "io_message_id", "subject"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in IoMessage._meta.fields]
+
+
+@admin.register(NotificationDefault)
+class NotificationDefaultAdmin(admin.ModelAdmin):
+    """The channel parents get for each kind of message until they choose (one row per kind)."""
+
+    list_display = ["kind", "channel"]
+    list_editable = ["channel"]
+    list_display_links = None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(RetentionPolicy)

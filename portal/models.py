@@ -154,8 +154,24 @@ class NotifyChannel(models.TextChoices):
     BOTH = "both", _("E-mail e app IO")
 
 
+class NotificationDefault(models.Model):
+    """The office's channel for a kind of message, for parents who have not chosen (else NOTIFY_DEFAULT_CHANNEL)."""
+
+    kind = models.CharField(_("messaggi"), max_length=12, choices=NotifyKind.choices, unique=True)
+    channel = models.CharField(_("canale predefinito"), max_length=6, choices=NotifyChannel.choices)
+
+    class Meta:
+        verbose_name = _("canale predefinito dei messaggi")
+        verbose_name_plural = _("canali predefiniti dei messaggi")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.channel}"
+
+
 class NotificationPreference(models.Model):
-    """A parent's channel for one kind of message (none: the office's default, NOTIFY_DEFAULT_CHANNEL)."""
+    """A parent's channel for one kind of message (none: the office's NotificationDefault, else
+    NOTIFY_DEFAULT_CHANNEL)."""
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notification_preferences", verbose_name=_("utente")

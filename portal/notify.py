@@ -1,5 +1,6 @@
-"""One message to a parent on the channels they chose (e-mail, the app IO, or both; the office's default,
-NOTIFY_DEFAULT_CHANNEL, until they choose): written in the caller's transaction, delivered after commit.
+"""One message to a parent on the channels they chose (e-mail, the app IO, or both; until they choose, what the
+office set for the kind in the admin, else NOTIFY_DEFAULT_CHANNEL): written in the caller's transaction, delivered
+after commit.
 
 "IO only" keeps the e-mail written but held: it goes if IO cannot take the message (not on IO, service switched
 off, refused, unreachable for IO_GIVE_UP_HOURS), and is marked not needed once IO has it. A kind without an IO
@@ -12,7 +13,7 @@ from django.conf import settings
 
 from . import mail
 from .io import IoContent, io_enqueue_many
-from .models import NotificationPreference, NotifyChannel, NotifyKind
+from .models import NotificationDefault, NotificationPreference, NotifyChannel, NotifyKind
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,19 @@ class Notification:
     io: IoContent | None = None
 
 
+def default_channels() -> dict[str, str]:
+    """The office's channel for each kind (admin: NotificationDefault), else NOTIFY_DEFAULT_CHANNEL."""
+    chosen = dict(NotificationDefault.objects.values_list("kind", "channel"))
+    return {kind: chosen.get(kind, settings.NOTIFY_DEFAULT_CHANNEL) for kind in NotifyKind.values}
+
+
 def channels_for(*, user_ids: set[int], kind: str) -> dict[int, str]:
-    """Each user's channel for the kind (their choice, else the default)."""
+    """Each user's channel for the kind (their choice, else the office's default)."""
     chosen = dict(
         NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list("user_id", "channel")
     )
-    return {pk: chosen.get(pk, settings.NOTIFY_DEFAULT_CHANNEL) for pk in user_ids}
+    default = default_channels()[kind] if user_ids else settings.NOTIFY_DEFAULT_CHANNEL
+    return {pk: chosen.get(pk, default) for pk in user_ids}
 
 
 def io_available(service: str) -> bool:
@@ -64,7 +72,7 @@ def notify_many(items: list[Notification]) -> int:
 def preferences_for(*, user_id: int) -> dict[str, str]:
     """The user's channel for every kind (their choice, else the default)."""
     chosen = dict(NotificationPreference.objects.filter(user_id=user_id).values_list("kind", "channel"))
-    return {kind: chosen.get(kind, settings.NOTIFY_DEFAULT_CHANNEL) for kind in NotifyKind.values}
+    return {kind: chosen.get(kind, default) for kind, default in default_channels().items()}
 
 
 def preferences_save(*, user_id: int, choices: dict[str, str]) -> None:

@@ -74,9 +74,9 @@ def test_a_notice_in_the_io_inbox_is_paid_with_paga(pagopa_live, legal_documents
     page.goto(f"{base}/famiglia/notifiche/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Come ricevere i messaggi")
     audit(page, "notification preferences")
-    page.locator("main form").get_by_role("group", name="Nuovi avvisi di pagamento").get_by_label(
-        "Solo app IO"
-    ).check(force=True)
+    page.locator("main form").get_by_role("group", name="Nuovi avvisi di pagamento").get_by_label("Solo app IO").check(
+        force=True
+    )
     page.locator("main form").get_by_role("button", name="Salva le preferenze").click()
     expect(page.locator("main")).to_contain_text("Preferenze salvate.")
     page.goto(f"{base}/offline/")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from mockio.models import Behaviour, Message, Profile
 from portal import io
 from portal.http_transport import wsgi_transport
-from portal.models import IoMessage, NotificationPreference, OutboxEmail
+from portal.models import IoMessage, NotificationDefault, NotificationPreference, OutboxEmail
 from portal.notify import preferences_save
 from tests.payments.factories import notice_make, receipt_pay, single_option
 
@@ -305,3 +305,13 @@ def test_broker_down_leaves_the_message_to_the_beat_job(giulia, parent, on_io):
         _issue(giulia, parent)
     assert IoMessage.objects.get().status == "pending"
     assert io.io_dispatch_due() == 1
+
+
+def test_the_offices_default_applies_until_the_parent_chooses(giulia, parent, on_io):
+    NotificationDefault.objects.create(kind="notice", channel="io")
+    _issue(giulia, parent)
+    row = IoMessage.objects.get()
+    assert OutboxEmail.objects.get(pk=row.email_id).status == "not_needed"  # IO only: the e-mail was not needed
+    preferences_save(user_id=parent.pk, choices={"notice": "email"})
+    _issue(giulia, parent)
+    assert IoMessage.objects.count() == 1  # the parent's own choice wins
