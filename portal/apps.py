@@ -12,6 +12,7 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.urls import register_converter
 
+        from . import io  # noqa: F401 - its deployment checks register themselves on import
         from .converters import IdConverter
 
         register_converter(IdConverter, "id")

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from django.conf import settings
 from django.core.cache import cache
+from django.core.checks import Tags, Warning, register
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -286,3 +287,39 @@ def io_dispatch_due(*, limit: int = 2000) -> int:
     due = IoMessage.objects.filter(status=Status.PENDING).exclude(next_attempt_at__gt=now).order_by("pk")
     statuses = [io_deliver(message_id=pk) for pk in due.values_list("pk", flat=True)[:limit]]
     return sum(1 for status in statuses if status == Status.SENT)
+
+
+# --- deployment checks ------------------------------------------------------------------------------------------
+
+
+@register(Tags.security, deploy=True)
+def io_production_settings(app_configs, **kwargs) -> list[Warning]:
+    """`check --deploy`: in production the messages go to IO itself, over HTTPS, with the services' own keys."""
+    warnings = []
+    if settings.IO_MOCK_ENABLED:
+        warnings.append(
+            Warning(
+                "The IO fake is served (IO_MOCK_ENABLED): its inbox shows any citizen's messages to anyone.",
+                hint="Set IO_MOCK_ENABLED=false in production.",
+                id="portal.W101",
+            )
+        )
+    keyed = [kind for kind, service in settings.IO_SERVICES.items() if service.get("key")]
+    if keyed and (not settings.IO_BASE_URL.startswith("https://") or "/mockio/" in settings.IO_BASE_URL):
+        warnings.append(
+            Warning(
+                f"IO services with a key ({', '.join(keyed)}) but IO_BASE_URL is not IO's HTTPS API.",
+                hint="Leave IO_BASE_URL to its default (IO's production API) or set IO's HTTPS base URL.",
+                id="portal.W102",
+            )
+        )
+    fake_keys = [kind for kind in keyed if settings.IO_SERVICES[kind]["key"].startswith("mock-io-key")]
+    if fake_keys:
+        warnings.append(
+            Warning(
+                f"IO services with the fake's key: {', '.join(fake_keys)}.",
+                hint="Set IO_KEY_<SERVICE> to the service's use key from IO's back office, or leave it empty.",
+                id="portal.W103",
+            )
+        )
+    return warnings
