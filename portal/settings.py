@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "enrollment",
     "payments",
     "canteen",
+    "spid",
 ]
 
 MIDDLEWARE = [
@@ -290,7 +291,6 @@ PAGOPA_TAXONOMY = {
 
 # --- payments: the platform (the built-in fake unless configured) --------------------------------------
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="payments.gateway.http.HttpGateway")
-# The pagoPA fake (mockpsp) is served by this process only when enabled: on in development and tests, else absent.
 PAYMENTS_MOCK_ENABLED = env.bool("PAYMENTS_MOCK_ENABLED", default=DEBUG)
 # The fake lets anyone "pay" with test cards: outside DEBUG it runs only where a demo (or a benchmark, or the tests)
 # says so explicitly. A production server that turns it on by mistake refuses to start.
@@ -348,7 +348,7 @@ PAGOPA_MOCK_RECEIPT_CHANNEL = env("PAGOPA_MOCK_RECEIPT_CHANNEL", default="soap")
 _io = io_settings(env, debug=DEBUG, demo=PORTAL_DEMO, domain=PORTAL_DOMAIN, embedded=EMBEDDED_DATABASE)
 IO_MOCK_ENABLED, IO_BASE_URL, IO_SERVICES, IO_REQUESTS_PER_SECOND, IO_TIMEOUT_SECONDS, IO_GIVE_UP_HOURS = _io[:6]
 IO_HTTP_TRANSPORT, NOTIFY_DEFAULT_CHANNEL = _io[6:]
-INSTALLED_APPS += ["mockpsp"] * PAYMENTS_MOCK_ENABLED + ["mockio"] * IO_MOCK_ENABLED
+INSTALLED_APPS += ["mockpsp", "spididp"] * PAYMENTS_MOCK_ENABLED + ["mockio"] * IO_MOCK_ENABLED  # the fakes
 if PAYMENTS_MOCK_ENABLED:
     CELERY_BEAT_SCHEDULE["mockpsp-deliver-due"] = {
         "task": "mockpsp.tasks.receipt_deliveries_send_due_task",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("allauth.urls")),
+    path("spid/", include("spid.urls")),
     # accounts' pages and the family dashboard under one namespace: see portal/site/urls.py.
     path("", include((site_urls.accounts_patterns, accounts_namespace))),
     path("iscrizioni/", include("enrollment.urls")),
@@ -22,5 +23,6 @@ urlpatterns = [
 
 if settings.PAYMENTS_MOCK_ENABLED:
     urlpatterns.append(path("mockpsp/", include("mockpsp.urls")))
+    urlpatterns.append(path("spid-prova/", include("spididp.urls")))
 if settings.IO_MOCK_ENABLED:
     urlpatterns.append(path("mockio/", include("mockio.urls")))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "spid"
+
+urlpatterns = [
+    path("accedi/", views.spid_login, name="login"),
+    path("acs/", views.spid_acs, name="acs"),
+    path("metadata/", views.spid_metadata, name="metadata"),
+]

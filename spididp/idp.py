@@ -1,0 +1,138 @@
+"""The test IdP's SAML side: its configuration (key and certificate generated once in var/saml/), its metadata, and
+the responses it builds for the portal's requests, right or wrong as asked."""
+
+import base64
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import reverse
+from saml2 import BINDING_HTTP_POST
+from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
+from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+from saml2.server import Server
+
+from spid import conf
+from spid.keys import key_pair_ensure
+from spid.saml import ATTRIBUTE_MAP_DIR, sp_metadata_xml
+
+CITIZENS = [
+    {
+        "fiscalNumber": "TINIT-RSSMRA85C52H501N",
+        "name": "Maria",
+        "familyName": "Rossi",
+        "email": "maria.rossi@demo.example.it",
+    },
+    {
+        "fiscalNumber": "TINIT-BNCLCU82L04F205H",
+        "name": "Luca",
+        "familyName": "Bianchi",
+        "email": "luca.bianchi@demo.example.it",
+    },
+    {
+        "fiscalNumber": "TINIT-VRDNNA90A41F205M",
+        "name": "Anna",
+        "familyName": "Verdi",
+        "email": "anna.verdi@demo.example.it",
+    },
+]
+MODES = {
+    "ok": "Risposta corretta (SpidL2)",
+    "level1": "Livello 1 soltanto",
+    "unsigned": "Senza firma",
+    "audience": "Destinatario sbagliato",
+    "no_fiscal": "Senza codice fiscale",
+    "bad_fiscal": "Codice fiscale con carattere di controllo errato",
+    "error": "Errore: autenticazione annullata",
+    "unknown_request": "Risposta a una richiesta sconosciuta",
+}
+
+
+def entity_id() -> str:
+    return f"{conf.base_url()}{reverse('spididp:metadata')}"
+
+
+def _paths() -> tuple[Path, Path]:
+    folder = settings.BASE_DIR / "var" / "saml"
+    return folder / "idp.key", folder / "idp.crt"
+
+
+OTHER_SP = "https://altro.example.it/"
+
+
+def _other_sp_metadata() -> str:
+    return sp_metadata_xml().replace(f'entityID="{conf.entity_id()}"', f'entityID="{OTHER_SP}"', 1)
+
+
+def idp_config() -> IdPConfig:
+    key, cert = _paths()
+    key_pair_ensure(key_path=key, cert_path=cert, name="IdP di prova")
+    config = {
+        "entityid": entity_id(),
+        "xmlsec_binary": conf.XMLSEC,
+        "key_file": str(key),
+        "cert_file": str(cert),
+        "attribute_map_dir": ATTRIBUTE_MAP_DIR,
+        "service": {
+            "idp": {
+                "endpoints": {
+                    "single_sign_on_service": [(f"{conf.base_url()}{reverse('spididp:sso')}", BINDING_HTTP_POST)]
+                },
+                "name_id_format": [NAMEID_FORMAT_TRANSIENT],
+                "policy": {
+                    "default": {
+                        "sign_response": True,
+                        "sign_assertion": True,
+                        "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
+                        "lifetime": {"minutes": 5},
+                    }
+                },
+            }
+        },
+        # the portal, and a copy of it under another entity ID (to answer "to the wrong audience" on demand)
+        "metadata": {"inline": [sp_metadata_xml(), _other_sp_metadata()]},
+    }
+    return IdPConfig().load(config)
+
+
+def metadata_xml() -> str:
+    return str(entity_descriptor(idp_config()))
+
+
+def server() -> Server:
+    return Server(config=idp_config())
+
+
+def response_for(*, saml_request: str, citizen: dict, mode: str) -> tuple[str, str]:
+    """(ACS URL, base64 SAMLResponse) answering the request as `mode` says."""
+    idp = server()
+    request = idp.parse_authn_request(saml_request, BINDING_HTTP_POST).message
+    destination = request.assertion_consumer_service_url
+    in_response_to = "id-sconosciuta" if mode == "unknown_request" else request.id
+    if mode == "error":
+        from saml2 import samlp
+
+        document = idp.create_error_response(
+            in_response_to, destination, (samlp.STATUS_AUTHN_FAILED, "ErrorCode nr25"), sign=True
+        )
+    else:
+        identity = dict(citizen)
+        if mode == "no_fiscal":
+            identity.pop("fiscalNumber")
+        if mode == "bad_fiscal":
+            identity["fiscalNumber"] = identity["fiscalNumber"][:-1] + (
+                "X" if identity["fiscalNumber"][-1] != "X" else "Y"
+            )
+        level = "https://www.spid.gov.it/SpidL1" if mode == "level1" else "https://www.spid.gov.it/SpidL2"
+        signed = mode != "unsigned"
+        document = idp.create_authn_response(
+            identity,
+            in_response_to=in_response_to,
+            destination=destination,
+            sp_entity_id=OTHER_SP if mode == "audience" else request.issuer.text,
+            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text="spid-prova", name_qualifier=entity_id()),
+            authn={"class_ref": level, "authn_auth": entity_id()},
+            sign_response=signed,
+            sign_assertion=signed,
+        )
+    return destination, base64.b64encode(str(document).encode()).decode()
