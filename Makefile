@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV := DJANGO_DEBUG=true
 # The project's packages mypy checks (mockpsp only where present).
-MYPY_PATHS := $(wildcard accounts enrollment payments canteen portal mockpsp mockio)
+MYPY_PATHS := $(wildcard accounts enrollment payments canteen spid portal mockpsp mockio spididp)
 
 .PHONY: run test lint serve install
 

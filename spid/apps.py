@@ -6,3 +6,10 @@ class SpidConfig(AppConfig):
     name = "spid"
     verbose_name = _("SPID")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .services import password_login_record
+
+        user_logged_in.connect(password_login_record, dispatch_uid="spid.password_login_record")

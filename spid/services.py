@@ -35,3 +35,10 @@ def login_record(*, user: User, identity: SpidIdentity) -> LoginRecord:
     return LoginRecord.objects.create(
         user=user, method=LoginRecord.Method.SPID, level=identity.level, idp=identity.idp.name[:100]
     )
+
+
+def password_login_record(sender, request, user, **kwargs) -> None:
+    """Every other sign-in (codice fiscale or e-mail and password) is recorded as such."""
+    if request is not None and getattr(request, "spid_login", False):
+        return
+    LoginRecord.objects.create(user=user, method=LoginRecord.Method.PASSWORD)

@@ -57,6 +57,7 @@ def spid_acs(request: HttpRequest) -> HttpResponse:
     except SpidError as error:
         logger.warning("SPID login refused: %s", error)
         return _failure(request, str(error))
+    request.spid_login = True  # type: ignore[attr-defined]  # recorded below with its level, not as a password
     login(request, user, backend=BACKEND)
     login_record(user=user, identity=identity)
     request.session["spid_level"] = identity.level

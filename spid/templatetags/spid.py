@@ -4,7 +4,7 @@ import secrets
 
 from django import template
 
-from ..models import IdentityProvider
+from ..models import IdentityProvider, LoginRecord
 
 register = template.Library()
 
@@ -15,3 +15,9 @@ def spid_identity_providers() -> list[IdentityProvider]:
     idps = list(IdentityProvider.objects.filter(active=True))
     secrets.SystemRandom().shuffle(idps)
     return idps
+
+
+@register.simple_tag
+def spid_last_entry(user) -> LoginRecord | None:
+    """How the user entered last (the sign-in of this very session included)."""
+    return LoginRecord.objects.filter(user=user).first() if getattr(user, "pk", None) else None

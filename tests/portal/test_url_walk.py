@@ -86,6 +86,12 @@ PUBLIC = {
     "mockio:api_message": {401},
     "mockio:inbox": {200},
     "mockio:control": {200},
+    # SPID: the choice of IdP (none given: said on the page), the ACS (POST only), the SP's metadata; the test IdP
+    "spid:login": {400},
+    "spid:acs": {405},
+    "spid:metadata": {200},
+    "spididp:metadata": {200},
+    "spididp:sso": {405},
     "payments:receipt_intake": {405},
     "payments:pagopa_station": {405},
     "canteen:api_attendance": {405},

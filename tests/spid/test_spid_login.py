@@ -150,3 +150,11 @@ def test_the_login_page_offers_spid_and_the_post_page_may_post_to_the_idp(client
 
 def test_an_unknown_idp_is_said_on_the_page(client, idp):
     _refused(client.get(reverse("spid:login"), {"idp": 999}), "scegli il tuo identity provider")
+
+
+def test_the_account_page_says_how_it_last_entered(client, idp, legal_documents):
+    make_user(codice_fiscale="RSSMRA85C52H501N", email="maria@example.it", documents=legal_documents)
+    _post(client, _response(client, idp, citizen=0))
+    page = client.get(reverse("accounts:profile_edit")).content.decode()
+    assert "con SPID di livello 2 (IdP di prova)" in page
+    assert LoginRecord.objects.filter(method="password").count() == 0

@@ -8,6 +8,7 @@ It reads every app, so it lives in portal.site, the top layer.
 """
 
 from django.apps import apps
+from django.core.management import call_command
 from django.db import transaction
 
 from accounts import services as account_services
@@ -33,6 +34,8 @@ def seed_demo() -> list[DemoPerson]:
     """Load (or complete) the demo data; the people who can sign in."""
     users = people_seed()
     _io_profiles([person.codice_fiscale for person in DEMO_PARENTS])
+    if apps.is_installed("spididp"):  # "Entra con SPID" → the test IdP, as one of the demo citizens
+        call_command("spid_test_idp_register", verbosity=0)
     setup = schools_seed()
     enrollments_seed(staff=users[DEMO_STAFF.codice_fiscale], setup=setup)
     canteen_seed(setup=setup)
