@@ -232,8 +232,9 @@ def test_bulk_accept_50(parent, office, canteen, school_year, django_assert_max_
     refused = _bulk_rows(parent, canteen, school_year, 3, status=S.REJECTED)
     ids = [row.pk for row in rows + refused]
     # 12 + one for the transport fees to issue + one for the adults whose family summary is invalidated
-    # + three for the IO messages of the outcome (adults of reference, their channels, the insert)
-    with django_assert_max_num_queries(17):
+    # + four for the IO messages of the outcome (adults of reference, their channels, the office's defaults, the
+    # insert)
+    with django_assert_max_num_queries(18):
         changed = services.enrollments_accept_bulk(enrollment_ids=ids, actor=office)
     assert changed == 50
     assert len(ids) - changed == 3
