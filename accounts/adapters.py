@@ -1,7 +1,10 @@
+import os
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -24,6 +27,14 @@ def user_display(user) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's extension points: the codice fiscale as username, and e-mail through the outbox."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        """New password accounts only while the Comune allows them (PORTAL_PASSWORD_SIGNUP): after the switch-off
+        new parents enter with SPID or CIE, and their account is made from their identity."""
+        value = getattr(settings, "PORTAL_PASSWORD_SIGNUP", None)
+        if value is None:
+            value = os.environ.get("PORTAL_PASSWORD_SIGNUP", "true").strip().lower() in {"1", "true", "yes", "on"}
+        return bool(value)
 
     def clean_username(self, username: str, shallow: bool = False) -> str:
         # Uniqueness is checked by the signup form, which must not reveal an existing account.

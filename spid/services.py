@@ -4,6 +4,8 @@ page, as for every account without it). Every entry is recorded with its method 
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -17,7 +19,7 @@ def spid_user_for(*, identity: SpidIdentity) -> tuple[User, bool]:
     user = User.objects.filter(codice_fiscale=identity.fiscal_code).first()
     if user is not None:
         if not user.is_active:
-            raise SpidError("questo account è disattivato: scrivi all'ufficio scuola.")
+            raise SpidError(_("questo account è disattivato: scrivi all'ufficio scuola."))
         return user, False
     user = User.objects.create_user(
         identity.fiscal_code,
@@ -37,7 +39,7 @@ def login_record(*, user: User, identity: SpidIdentity) -> LoginRecord:
     )
 
 
-def password_login_record(sender, request, user, **kwargs) -> None:
+def password_login_record(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     """Every other sign-in (codice fiscale or e-mail and password) is recorded as such."""
     if request is not None and getattr(request, "spid_login", False):
         return

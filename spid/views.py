@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,13 +30,13 @@ def _failure(request: HttpRequest, reason: str) -> HttpResponse:
 def spid_login(request: HttpRequest) -> HttpResponse:
     idp = IdentityProvider.objects.filter(pk=request.GET.get("idp") or 0, active=True).first()
     if idp is None:
-        return _failure(request, "scegli il tuo identity provider dall'elenco.")
+        return _failure(request, _("scegli il tuo identity provider dall'elenco."))
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
     found = _FORM.search(authn_request(idp=idp, next_url=next_url))
     if found is None:  # pragma: no cover - pysaml2 always builds this form
-        return _failure(request, "non è stato possibile preparare la richiesta.")
+        return _failure(request, _("non è stato possibile preparare la richiesta."))
     context = {"action": found["action"], "saml_request": found["request"], "idp": idp}
     response = render(request, "spid/post.html", context)
     # The page posts to the IdP: the Content-Security-Policy's form-action allows that one origin, for this page.

@@ -158,3 +158,16 @@ def test_the_account_page_says_how_it_last_entered(client, idp, legal_documents)
     page = client.get(reverse("accounts:profile_edit")).content.decode()
     assert "con SPID di livello 2 (IdP di prova)" in page
     assert LoginRecord.objects.filter(method="password").count() == 0
+
+
+def test_with_password_signup_off_the_signup_page_says_why_and_spid_still_creates_accounts(
+    client, idp, legal_documents, settings
+):
+    settings.PORTAL_PASSWORD_SIGNUP = False
+    page = client.get(reverse("account_signup"))
+    body = page.content.decode()
+    assert "Registrazione con password non più disponibile" in body
+    assert "SPID" in body
+    assert 'name="password1"' not in body
+    assert _post(client, _response(client, idp, citizen=2)).status_code == 302
+    assert User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()
