@@ -15,6 +15,7 @@
 import base64
 import binascii
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,9 +28,11 @@ from django.utils.translation import gettext as _
 from saml2 import BINDING_HTTP_POST
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
+from saml2.metadata import entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
+from saml2.sigver import security_context
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from . import conf
 from .keys import key_pair_ensure
@@ -90,7 +93,20 @@ def sp_config(*, with_idps: bool = True) -> SPConfig:
 
 
 def sp_metadata_xml() -> str:
-    return str(entity_descriptor(sp_config(with_idps=False)))
+    """The SP's metadata, signed with its key (RSA-SHA256, SHA-256 digest); made once per entity ID, address,
+    key and certificate (a new certificate makes new metadata)."""
+    cert = conf.cert_file()
+    stamp = cert.stat().st_mtime_ns if cert.exists() else 0
+    return _sp_metadata_signed(conf.entity_id(), acs_url(), str(conf.key_file()), str(cert), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _sp_metadata_signed(entity: str, acs: str, key: str, cert: str, stamp: int) -> str:
+    config = sp_config(with_idps=False)
+    _descriptor, xml = sign_entity_descriptor(
+        entity_descriptor(config), None, security_context(config), sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+    )
+    return str(xml)
 
 
 def authn_request(*, idp: IdentityProvider, next_url: str) -> str:

@@ -171,3 +171,10 @@ def test_with_password_signup_off_the_signup_page_says_why_and_spid_still_create
     assert 'name="password1"' not in body
     assert _post(client, _response(client, idp, citizen=2)).status_code == 302
     assert User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()
+
+
+def test_the_sp_metadata_is_signed_with_rsa_sha256(client, idp):
+    metadata = client.get(reverse("spid:metadata")).content.decode()
+    assert "<ds:Signature" in metadata or ":Signature" in metadata
+    assert "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" in metadata
+    assert "http://www.w3.org/2001/04/xmlenc#sha256" in metadata
