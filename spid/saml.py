@@ -58,6 +58,15 @@ class SpidIdentity:
     idp: IdentityProvider
 
 
+class SpidClient(Saml2Client):
+    """pysaml2's client with the Issuer SPID asks for: Format entity and NameQualifier = the SP's entity ID."""
+
+    def _issuer(self, entityid=None):  # type: ignore[no-untyped-def]
+        issuer = super()._issuer(entityid)
+        issuer.name_qualifier = self.config.entityid
+        return issuer
+
+
 def acs_url() -> str:
     return f"{conf.base_url()}{reverse('spid:acs')}"
 
@@ -112,7 +121,7 @@ def _sp_metadata_signed(entity: str, acs: str, key: str, cert: str, stamp: int) 
 def authn_request(*, idp: IdentityProvider, next_url: str) -> str:
     """The HTML form that posts the signed AuthnRequest to the IdP (pysaml2 builds it; our page submits it)."""
     level = conf.level()
-    client = Saml2Client(sp_config())
+    client = SpidClient(sp_config())
     context = RequestedAuthnContext(
         authn_context_class_ref=[AuthnContextClassRef(text=conf.SPID_LEVELS[level])], comparison="minimum"
     )

@@ -178,3 +178,17 @@ def test_the_sp_metadata_is_signed_with_rsa_sha256(client, idp):
     assert "<ds:Signature" in metadata or ":Signature" in metadata
     assert "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" in metadata
     assert "http://www.w3.org/2001/04/xmlenc#sha256" in metadata
+
+
+def test_the_authn_request_is_as_spid_asks(client, idp):
+    page = client.get(reverse("spid:login"), {"idp": idp.pk})
+    request = base64.b64decode(_value(page)).decode()
+    assert 'ForceAuthn="true"' in request
+    assert 'AttributeConsumingServiceIndex="0"' in request
+    assert re.search(r'<[^>]*Issuer[^>]*NameQualifier="[^"]+/spid/metadata/"', request)
+    assert re.search(r'<[^>]*Issuer[^>]*Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity"', request)
+    assert re.search(r'NameIDPolicy[^>]*Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient"', request)
+    assert re.search(r'RequestedAuthnContext[^>]*Comparison="minimum"', request)
+    assert "https://www.spid.gov.it/SpidL2" in request
+    assert "Signature" in request  # signed
+    assert SpidRequest.objects.filter(answered_at__isnull=True).count() == 1
