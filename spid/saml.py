@@ -61,7 +61,7 @@ class SpidIdentity:
 class SpidClient(Saml2Client):
     """pysaml2's client with the Issuer SPID asks for: Format entity and NameQualifier = the SP's entity ID."""
 
-    def _issuer(self, entityid=None):  # type: ignore[no-untyped-def]
+    def _issuer(self, entityid=None):
         issuer = super()._issuer(entityid)
         issuer.name_qualifier = self.config.entityid
         return issuer
