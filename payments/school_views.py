@@ -75,16 +75,20 @@ def school_event_new(request: HttpRequest, school_id: int) -> HttpResponse:
 @require_GET
 def school_event(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.staff_event_get(staff=selectors.staff_get(user=signed_in_user(request)), pk=pk)
-    issuing = event.status == SchoolPaymentEvent.Status.ISSUING
-    context = {
+    return render(request, "payments/school/event_detail.html", _context(event, SchoolEventCancelForm()))
+
+
+def _context(event: SchoolPaymentEvent, cancel_form: SchoolEventCancelForm) -> dict:
+    """The event's page: while its notices are issued or cancelled by a task, it reloads itself."""
+    working = event.status in (SchoolPaymentEvent.Status.ISSUING, SchoolPaymentEvent.Status.CANCELLING)
+    return {
         "event": event,
         "report": selectors.event_report(event),
-        "issuing": issuing,
-        "refresh_seconds": REFRESH_SECONDS if issuing else None,
+        "issuing": event.status == SchoolPaymentEvent.Status.ISSUING,
+        "refresh_seconds": REFRESH_SECONDS if working else None,
         "percent": int(100 * event.issued / event.planned) if event.planned else 100,
-        "cancel_form": SchoolEventCancelForm(),
+        "cancel_form": cancel_form,
     }
-    return render(request, "payments/school/event_detail.html", context)
 
 
 @login_required
@@ -116,34 +120,11 @@ def school_event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     event = selectors.staff_event_get(staff=selectors.staff_get(user=user), pk=pk)
     form = SchoolEventCancelForm(request.POST)
-    error = ""
     if form.is_valid():
         try:
-            result = services.school_event_cancel(event=event, actor=user, reason=form.cleaned_data["reason"])
+            services.school_event_cancel(event=event, actor=user, reason=form.cleaned_data["reason"])
         except DomainError as refused:
-            error = str(refused)
+            form.add_error("reason", str(refused))
         else:
-            if result.not_cancelled:
-                messages.error(
-                    request,
-                    _("Alcuni avvisi non sono stati annullati: %(list)s. Riprova più tardi.")
-                    % {"list": "; ".join(result.not_cancelled[:5])},
-                )
-            else:
-                messages.success(
-                    request,
-                    _("Evento annullato: %(n)d avvisi annullati, %(paid)d già pagati da rimborsare.")
-                    % {"n": result.cancelled, "paid": len(result.paid)},
-                )
             return redirect("payments:school_event", pk=event.pk)
-    if error:
-        form.add_error("reason", error)
-    context = {
-        "event": event,
-        "report": selectors.event_report(event),
-        "issuing": False,
-        "refresh_seconds": None,
-        "percent": 100,
-        "cancel_form": form,
-    }
-    return render(request, "payments/school/event_detail.html", context, status=400)
+    return render(request, "payments/school/event_detail.html", _context(event, form), status=400)

@@ -150,3 +150,21 @@ def school_event_issue_task(event_id: int) -> int:
     from .services.school_events import school_event_issue
 
     return school_event_issue(event_id=event_id).issued
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def school_event_cancel_task(event_id: int, actor_id: int | None) -> str:
+    """Cancel a school event's open notices (one pagoPA call each); its page shows the progress."""
+    from accounts.models import User
+
+    from .services.school_events import school_event_cancel_run
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    return school_event_cancel_run(event_id=event_id, actor=actor).status
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def school_event_remind_task(event_id: int) -> int:
+    from .services.school_events import school_event_reminders_write
+
+    return school_event_reminders_write(event_id=event_id)

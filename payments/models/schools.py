@@ -78,6 +78,7 @@ class SchoolPaymentEvent(models.Model):
         ISSUING = "issuing", _("in emissione")
         ISSUED = "issued", _("emesso")
         FAILED = "failed", _("emissione non riuscita")
+        CANCELLING = "cancelling", _("annullamento in corso")
         CANCELLED = "cancelled", _("annullato")
 
     class Target(models.TextChoices):

@@ -265,24 +265,36 @@ OPEN = (PaymentNotice.Status.ISSUED, PaymentNotice.Status.EXPIRED)
 
 
 def school_event_remind(*, event: SchoolPaymentEvent, actor: User) -> int:
-    """E-mail the payers of the event's unpaid notices (not for a voluntary event); returns how many."""
+    """Remind the payers of the event's unpaid notices (not for a voluntary event); returns how many. The e-mails
+    are rendered and written by a task after commit (an event may have hundreds of unpaid notices)."""
     if event.voluntary:
         raise EventDataError(_("Un contributo volontario non si sollecita."))
     if event.status != Status.ISSUED:
         raise EventDataError(_("Si possono sollecitare solo gli eventi emessi."))
-    notices = (
-        PaymentNotice.objects.filter(school_event=event, status__in=OPEN)
-        .select_related("payer", "child")
-        .order_by("pk")
-    )
+    count = _unpaid_with_address(event).count()
+    SchoolPaymentEvent.objects.filter(pk=event.pk).update(reminded_at=timezone.now())
+    transaction.on_commit(partial(tasks.school_event_remind_task.delay, event.pk))
+    logger.info("School event %s: %s reminders by %s", event.pk, count, actor.pk)
+    return count
+
+
+def _unpaid_with_address(event: SchoolPaymentEvent):  # type: ignore[no-untyped-def]
+    return PaymentNotice.objects.filter(
+        school_event=event, status__in=OPEN, payer__is_active=True, payer__email__gt=""
+    ).select_related("payer", "child", "school_event__school")
+
+
+def school_event_reminders_write(*, event_id: int) -> int:
+    """The task: the reminder e-mails of the event's unpaid notices, written in one insert."""
+    notices = _unpaid_with_address(SchoolPaymentEvent(pk=event_id)).order_by("pk")
     emails = [
         mail.TemplateEmail(
             REMINDER_TEMPLATE,
             [notice.payer.email],
             {
                 "payer_name": notice.payer_name,
-                "school": event.school.name,
-                "title": event.title,
+                "school": notice.school_event.school.name,
+                "title": notice.school_event.title,
                 "child_name": f"{notice.child.first_name} {notice.child.last_name}",
                 "amount": notice.amount,
                 "due_date": notice.due_date,
@@ -291,43 +303,50 @@ def school_event_remind(*, event: SchoolPaymentEvent, actor: User) -> int:
             },
         )
         for notice in notices
-        if notice.payer is not None and notice.payer.is_active and notice.payer.email
+        if notice.payer is not None
     ]
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         mail.email_enqueue_many(emails)
-    SchoolPaymentEvent.objects.filter(pk=event.pk).update(reminded_at=timezone.now())
-    logger.info("School event %s: %s reminders by %s", event.pk, len(emails), actor.pk)
     return len(emails)
 
 
-@dataclass
-class CancelResult:
-    cancelled: int = 0
-    paid: list[int] = field(default_factory=list)  # notices paid: kept, listed for refund
-    not_cancelled: list[str] = field(default_factory=list)  # why some open notices are still open
-
-
-def school_event_cancel(*, event: SchoolPaymentEvent, actor: User, reason: str) -> CancelResult:
-    """Cancel the event: every open notice invalidated on the platform and here (with the reason, e-mailed to the
-    payer); paid notices kept and listed for refund. Notices the platform could not invalidate stay open and the
-    event stays as it was, so cancelling again finishes the work."""
+def school_event_cancel(*, event: SchoolPaymentEvent, actor: User, reason: str) -> SchoolPaymentEvent:
+    """Ask to cancel the event: checked here, done by a task after commit (each open notice is invalidated on the
+    platform, one call each; see `school_event_cancel_run`). The page shows "annullamento in corso" meanwhile."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise NoticeDataError(_("Scrivi il motivo dell'annullamento."))
     if event.status == Status.ISSUING:
         raise EventDataError(_("Gli avvisi sono ancora in emissione: attendi la fine, poi annulla."))
-    result = CancelResult()
-    for notice in PaymentNotice.objects.filter(school_event=event).order_by("pk"):
-        if notice.status == PaymentNotice.Status.PAID:
-            result.paid.append(notice.pk)
-        elif notice.status in OPEN:
-            try:
-                notice_cancel(notice_id=notice.pk, actor=actor, reason=reason)
-                result.cancelled += 1
-            except DomainError as error:
-                result.not_cancelled.append(f"{notice.causale}: {error}")
-    if not result.not_cancelled:
-        SchoolPaymentEvent.objects.filter(pk=event.pk).update(
-            status=Status.CANCELLED, cancelled_at=timezone.now(), cancelled_reason=reason[:200]
-        )
-    return result
+    if event.status in (Status.CANCELLING, Status.CANCELLED):
+        return event
+    SchoolPaymentEvent.objects.filter(pk=event.pk).update(
+        status=Status.CANCELLING, cancelled_reason=reason[:200], error=""
+    )
+    transaction.on_commit(partial(tasks.school_event_cancel_task.delay, event.pk, actor.pk))
+    event.refresh_from_db()
+    return event
+
+
+def school_event_cancel_run(*, event_id: int, actor: User | None) -> SchoolPaymentEvent:
+    """The task: every open notice invalidated on the platform and here (with the reason, e-mailed to the payer);
+    paid notices kept (the page lists them for refund). Notices the platform could not invalidate stay open: the
+    event goes back to "emesso" with the reason, and cancelling again finishes the work."""
+    event = SchoolPaymentEvent.objects.get(pk=event_id)
+    if event.status != Status.CANCELLING:
+        return event
+    refused = []
+    notices = PaymentNotice.objects.filter(school_event=event, status__in=OPEN).order_by("pk")
+    for notice in notices:
+        try:
+            notice_cancel(notice_id=notice.pk, actor=actor, reason=event.cancelled_reason)
+        except DomainError as error:
+            refused.append(f"{notice.causale}: {error}")
+    if refused:
+        note = _("Alcuni avvisi non sono stati annullati: %(list)s. Riprova più tardi.") % {
+            "list": "; ".join(refused[:5])
+        }
+        SchoolPaymentEvent.objects.filter(pk=event.pk).update(status=Status.ISSUED, error=note[:300])
+    else:
+        SchoolPaymentEvent.objects.filter(pk=event.pk).update(status=Status.CANCELLED, cancelled_at=timezone.now())
+    return SchoolPaymentEvent.objects.get(pk=event.pk)
