@@ -3,6 +3,7 @@
 import datetime
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -140,6 +141,14 @@ def child_get_for_user(*, user: User, pk: int) -> Child:
 def guardians_of_child(*, child: Child) -> list[Guardianship]:
     """The active adults of a child (the caller has already checked the viewer may see the child)."""
     return list(child.guardianships.filter(revoked_at__isnull=True).select_related("adult").order_by("role"))
+
+
+def reference_adults_of_children(*, child_ids: Iterable[int]) -> dict[int, User]:
+    """Each child's active adult of reference (an active account), in one query: who is billed and told."""
+    rows = Guardianship.objects.filter(
+        child_id__in=set(child_ids), role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
+    ).select_related("adult")
+    return {row.child_id: row.adult for row in rows}
 
 
 def reference_is_active(*, user: User, child: Child) -> bool:

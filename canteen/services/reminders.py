@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Child, Guardianship
+from accounts.selectors import reference_adults_of_children
 from enrollment.models import Enrollment, ServiceKind
 from payments.models import Balance, PaymentNotice
 from payments.services import notice_issue
@@ -110,7 +111,10 @@ def balance_reminders(*, child_ids: list[int] | None = None, now: datetime.datet
     }
     children = Child.objects.in_bulk(ids)
     adults = _adults(ids)
-    references = _references(ids)
+    references = {
+        child_id: (adult.pk, adult.codice_fiscale)
+        for child_id, adult in reference_adults_of_children(child_ids=ids).items()
+    }
     emails: list[mail.TemplateEmail] = []
     ios: list[Notification] = []
     new_alerts: list[BalanceAlert] = []
@@ -181,14 +185,6 @@ def balance_reminders(*, child_ids: list[int] | None = None, now: datetime.datet
     if ios:  # the arrears' notice goes to IO as every new notice does (payments.services.notify)
         notify_many(ios)
     return result
-
-
-def _references(child_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """Each child's active adult of reference: (user id, fiscal code)."""
-    rows = Guardianship.objects.filter(
-        child_id__in=child_ids, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
-    ).values_list("child_id", "adult_id", "adult__codice_fiscale")
-    return {child_id: (adult_id, code) for child_id, adult_id, code in rows}
 
 
 def _low_io(reference: tuple[int, str], context: dict) -> Notification:

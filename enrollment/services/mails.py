@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Guardianship
+from accounts.selectors import reference_adults_of_children
 from portal import mail
 from portal.io import IoContent
 from portal.models import NotifyKind
@@ -123,13 +124,6 @@ def _outcome_io(item: Mail, context: dict[str, Any], reference: tuple[int, str] 
     )
 
 
-def _reference_adults(child_ids: set[int]) -> dict[int, tuple[int, str]]:
-    rows = Guardianship.objects.filter(
-        child_id__in=child_ids, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
-    ).values_list("child_id", "adult_id", "adult__codice_fiscale")
-    return {child_id: (adult_id, code) for child_id, adult_id, code in rows}
-
-
 def mails_send(mails: list[Mail]) -> int:
     """Render every e-mail (and the outcome's IO message) and write them to the outbox in one insert per channel;
     delivery is queued after commit. One recipient, the adult of reference: their channel decides the e-mail too;
@@ -138,7 +132,10 @@ def mails_send(mails: list[Mail]) -> int:
         return 0
     child_ids = {m.row.child_id for m in mails}
     guardians = guardians_by_child(child_ids)
-    references = _reference_adults(child_ids)
+    references = {
+        child_id: (adult.pk, adult.codice_fiscale)
+        for child_id, adult in reference_adults_of_children(child_ids=child_ids).items()
+    }
     items: list[Notification] = []
     for item in mails:
         to = recipients(item.row, guardians.get(item.row.child_id, []))

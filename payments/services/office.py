@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Child, Guardianship, User
+from accounts.selectors import reference_adults_of_children
 from portal.money import quantize_eur
 
 from ..errors import AmountError, NoticeDataError, PayerError
@@ -25,14 +26,7 @@ OFFICE_NOTICE_MAX = Decimal("5000.00")  # a one-off notice above this is a typin
 
 def notice_payer_default(*, child: Child) -> User | None:
     """The child's adult of reference (active), who normally pays."""
-    row = (
-        Guardianship.objects.filter(
-            child=child, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
-        )
-        .select_related("adult")
-        .first()
-    )
-    return row.adult if row is not None else None
+    return reference_adults_of_children(child_ids=[child.pk]).get(child.pk)
 
 
 def _payer_check(*, child: Child, payer: User | None) -> User:

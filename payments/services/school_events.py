@@ -25,7 +25,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Child, Guardianship, User
+from accounts.models import Child, User
+from accounts.selectors import reference_adults_of_children
 from enrollment.models import Enrollment, School, SchoolClass, SchoolYear, ServiceKind
 from portal import mail
 from portal.errors import DomainError
@@ -183,14 +184,6 @@ def _issue_enqueue(event_id: int) -> None:
         logger.warning("School event %s: issue not queued; it can be started again from its page", event_id)
 
 
-def _payers(child_ids: list[int]) -> dict[int, User]:
-    """Each child's active adult of reference, who is billed."""
-    rows = Guardianship.objects.filter(
-        child_id__in=child_ids, role=Guardianship.Role.REFERENCE, revoked_at__isnull=True, adult__is_active=True
-    ).select_related("adult")
-    return {row.child_id: row.adult for row in rows}
-
-
 def _causale(event: SchoolPaymentEvent, children: list[Child]) -> str:
     names = ", ".join(f"{child.first_name} {child.last_name}" for child in children)
     text = f"{event.title} - {event.school.name} - {names}"
@@ -201,7 +194,7 @@ def _specs(event: SchoolPaymentEvent, child_ids: list[int]) -> tuple[list[dict],
     """The notices to issue (one per child, or per family for a contribution per family) and the children left
     out because nobody can be billed (no active adult of reference)."""
     children = {child.pk: child for child in Child.objects.filter(pk__in=child_ids)}
-    payers = _payers(child_ids)
+    payers = reference_adults_of_children(child_ids=child_ids)
     groups: dict[int, list[Child]] = defaultdict(list)
     missing = []
     for child_id in child_ids:
