@@ -16,6 +16,7 @@ import base64
 import binascii
 import datetime
 import functools
+import logging
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ from . import conf
 from .keys import key_pair_ensure
 from .models import IdentityProvider, SeenAssertion, SpidRequest
 
+logger = logging.getLogger(__name__)
 REQUEST_LIFETIME = datetime.timedelta(minutes=15)
 ATTRIBUTE_MAP_DIR = str(conf.__file__).rsplit("/", 1)[0] + "/attributemaps"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
@@ -173,6 +175,7 @@ def authn_response_check(*, saml_response: str) -> tuple[SpidIdentity, SpidReque
     try:
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding=outstanding)
     except Exception as error:  # pysaml2 raises many kinds: signature, audience, time, unsolicited, status
+        logger.warning("SPID response refused by pysaml2: %s: %s", type(error).__name__, error)
         raise SpidError(
             _("la risposta dell'identity provider non è valida (%(why)s).") % {"why": _why(error)}
         ) from error
@@ -217,4 +220,4 @@ def _why(error: Exception) -> str:
         "StatusError": _("l'identity provider ha segnalato un errore"),
         "StatusAuthnFailed": _("autenticazione non riuscita"),
         "StatusRequestDenied": _("accesso negato dall'identity provider"),
-    }.get(name, _("controllo non superato: %(name)s") % {"name": name})
+    }.get(name, _("controllo di sicurezza non superato"))  # the exception's name goes to the log, not the page

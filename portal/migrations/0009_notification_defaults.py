@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0008_io_messages_group_permission'),
+        ('portal', '0007_io_messages_and_preferences'),
     ]
 
     operations = [

@@ -1,11 +1,12 @@
-"""The office groups see what became of the IO messages (view). Permissions are created first (on a fresh database
-Django creates them only after all migrations)."""
+"""The office groups see what became of the IO messages (view) and set the default channel of each kind of message
+(view, add, change). Permissions are created first (on a fresh database Django creates them only after all
+migrations)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 OFFICE_GROUPS = ["Ufficio scuola", "Ufficio scuola – dati sanitari"]  # noqa: RUF001 - the groups' names
-VIEW = ["view_iomessage"]
+VIEW = ["view_iomessage", "view_notificationdefault", "add_notificationdefault", "change_notificationdefault"]
 
 
 def _permissions(apps):
@@ -30,6 +31,6 @@ def permissions_revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0007_io_messages_and_preferences")]
+    dependencies = [("portal", "0009_notification_defaults")]
 
     operations = [migrations.RunPython(permissions_grant, permissions_revoke)]
