@@ -1,18 +1,17 @@
-import os
-
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from portal.client_ip import client_ip
 from portal.mail import email_enqueue
 
+from . import switch_off
 from .mfa_secrets import secret_decrypt, secret_encrypt
 from .validators import validate_codice_fiscale, validate_email_length
 
@@ -31,10 +30,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """New password accounts only while the Comune allows them (PORTAL_PASSWORD_SIGNUP): after the switch-off
         new parents enter with SPID or CIE, and their account is made from their identity."""
-        value = getattr(settings, "PORTAL_PASSWORD_SIGNUP", None)
-        if value is None:
-            value = os.environ.get("PORTAL_PASSWORD_SIGNUP", "true").strip().lower() in {"1", "true", "yes", "on"}
-        return bool(value)
+        return switch_off.password_signup_open()
+
+    def pre_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse | None:
+        """A password entry after the Comune closed them (PORTAL_PASSWORD_LOGIN): nobody is signed in; the page
+        says to enter with SPID or CIE, where the same account (same codice fiscale) and its data are found."""
+        if not switch_off.password_login_allowed_for(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return render(request, "account/password_login_closed.html", {"staff": user.is_staff})
+        return super().pre_login(request, user, **kwargs)
 
     def clean_username(self, username: str, shallow: bool = False) -> str:
         # Uniqueness is checked by the signup form, which must not reveal an existing account.

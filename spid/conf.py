@@ -40,3 +40,25 @@ def cert_file() -> Path:
 
 def level() -> int:
     return int(_get("SPID_LEVEL", "2"))
+
+
+def organization() -> dict[str, str]:
+    """Who the service provider is, for the metadata's Organization and ContactPerson (AgID's notice no. 29 v3:
+    for a public administration, its IPA code and `spid:Public`)."""
+    return {
+        "name": _get("SPID_ORGANIZATION_NAME", settings.PORTAL_COMUNE_NAME),
+        "url": _get("SPID_ORGANIZATION_URL", getattr(settings, "PORTAL_COMUNE_WEBSITE", "") or base_url()),
+        "ipa_code": _get("SPID_IPA_CODE", "c_demo"),
+        "email": _get("SPID_CONTACT_EMAIL", getattr(settings, "PORTAL_COMUNE_EMAIL", "") or "scuola@example.it"),
+        "phone": _get("SPID_CONTACT_PHONE", ""),
+    }
+
+
+def registry_url() -> str:
+    """Where the SPID registry publishes the identity providers' metadata (one signed EntitiesDescriptor)."""
+    return _get("SPID_REGISTRY_URL", "https://registry.spid.gov.it/metadata/idp/spid-entities-idps.xml")
+
+
+def cie_metadata_url() -> str:
+    """The metadata of CIE ID (Ministry of the Interior); empty: CIE is offered only if registered by hand."""
+    return _get("CIE_METADATA_URL", "")

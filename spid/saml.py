@@ -15,9 +15,10 @@
 import base64
 import binascii
 import datetime
-import functools
 import logging
 import re
+from html import unescape as html_unescape
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 from codicefiscale import codicefiscale
@@ -29,11 +30,8 @@ from django.utils.translation import gettext as _
 from saml2 import BINDING_HTTP_POST
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
-from saml2.sigver import security_context
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from . import conf
 from .keys import key_pair_ensure
@@ -44,6 +42,28 @@ REQUEST_LIFETIME = datetime.timedelta(minutes=15)
 ATTRIBUTE_MAP_DIR = str(conf.__file__).rsplit("/", 1)[0] + "/attributemaps"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _ASSERTION = re.compile(rb"<([A-Za-z0-9_]+:)?Assertion[\s>]")
+
+
+@dataclass(frozen=True)
+class PostForm:
+    """A SAML message the browser posts to `action`, in the field `field` (SAMLRequest or SAMLResponse)."""
+
+    action: str
+    field: str
+    value: str
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.action)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def posted_form(html: str, field: str) -> PostForm:
+    """The address and the value of the form pysaml2 builds for the HTTP-POST binding (our page posts it)."""
+    found = re.search(rf'action="(?P<action>[^"]+)".*name="{field}" value="(?P<value>[^"]+)"', html, re.DOTALL)
+    if found is None:
+        raise SpidError(_("non è stato possibile preparare la richiesta."))
+    return PostForm(action=html_unescape(found["action"]), field=field, value=found["value"])
 
 
 class SpidError(Exception):
@@ -58,6 +78,8 @@ class SpidIdentity:
     email: str
     level: int
     idp: IdentityProvider
+    name_id: str = ""  # the NameID and SessionIndex the IdP gave this entry, for single logout
+    session_index: str = ""
 
 
 class SpidClient(Saml2Client):
@@ -73,6 +95,10 @@ def acs_url() -> str:
     return f"{conf.base_url()}{reverse('spid:acs')}"
 
 
+def slo_url() -> str:
+    return f"{conf.base_url()}{reverse('spid:slo')}"
+
+
 def sp_config(*, with_idps: bool = True) -> SPConfig:
     key_pair_ensure(key_path=conf.key_file(), cert_path=conf.cert_file(), name="Portale servizi scolastici")
     config = {
@@ -86,14 +112,20 @@ def sp_config(*, with_idps: bool = True) -> SPConfig:
         "accepted_time_diff": 60,
         "service": {
             "sp": {
-                "endpoints": {"assertion_consumer_service": [(acs_url(), BINDING_HTTP_POST)]},
+                "endpoints": {
+                    "assertion_consumer_service": [(acs_url(), BINDING_HTTP_POST)],
+                    "single_logout_service": [(slo_url(), BINDING_HTTP_POST)],
+                },
                 "authn_requests_signed": True,
+                "logout_requests_signed": True,
+                "logout_responses_signed": True,
                 "want_assertions_signed": True,
                 "want_response_signed": False,
                 "allow_unsolicited": False,
                 "allow_unknown_attributes": True,
                 "name_id_format": NAMEID_FORMAT_TRANSIENT,
                 "required_attributes": list(conf.ATTRIBUTES),
+                "requested_attribute_name_format": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
             }
         },
         "metadata": {"inline": [idp.metadata_xml for idp in IdentityProvider.objects.filter(active=True)]}
@@ -103,25 +135,8 @@ def sp_config(*, with_idps: bool = True) -> SPConfig:
     return SPConfig().load(config)
 
 
-def sp_metadata_xml() -> str:
-    """The SP's metadata, signed with its key (RSA-SHA256, SHA-256 digest); made once per entity ID, address,
-    key and certificate (a new certificate makes new metadata)."""
-    cert = conf.cert_file()
-    stamp = cert.stat().st_mtime_ns if cert.exists() else 0
-    return _sp_metadata_signed(conf.entity_id(), acs_url(), str(conf.key_file()), str(cert), stamp)
-
-
-@functools.lru_cache(maxsize=8)
-def _sp_metadata_signed(entity: str, acs: str, key: str, cert: str, stamp: int) -> str:
-    config = sp_config(with_idps=False)
-    _descriptor, xml = sign_entity_descriptor(
-        entity_descriptor(config), None, security_context(config), sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
-    )
-    return str(xml)
-
-
-def authn_request(*, idp: IdentityProvider, next_url: str) -> str:
-    """The HTML form that posts the signed AuthnRequest to the IdP (pysaml2 builds it; our page submits it)."""
+def authn_request(*, idp: IdentityProvider, next_url: str) -> PostForm:
+    """The signed AuthnRequest for the IdP, to be posted by the browser (pysaml2 builds it; our page submits it)."""
     level = conf.level()
     client = SpidClient(sp_config())
     context = RequestedAuthnContext(
@@ -137,7 +152,7 @@ def authn_request(*, idp: IdentityProvider, next_url: str) -> str:
         nameid_format=NAMEID_FORMAT_TRANSIENT,
     )
     SpidRequest.objects.create(request_id=request_id, idp=idp, level=level, next_url=next_url[:300])
-    return str(info["data"])
+    return posted_form(str(info["data"]), "SAMLRequest")
 
 
 def _decoded(saml_response: str) -> bytes:
@@ -169,7 +184,9 @@ def authn_response_check(*, saml_response: str) -> tuple[SpidIdentity, SpidReque
     now = timezone.now()
     outstanding = {
         row.request_id: row.next_url
-        for row in SpidRequest.objects.filter(answered_at__isnull=True, created_at__gte=now - REQUEST_LIFETIME)
+        for row in SpidRequest.objects.filter(
+            kind=SpidRequest.Kind.AUTHN, answered_at__isnull=True, created_at__gte=now - REQUEST_LIFETIME
+        )
     }
     client = Saml2Client(sp_config())
     try:
@@ -182,7 +199,11 @@ def authn_response_check(*, saml_response: str) -> tuple[SpidIdentity, SpidReque
     if response is None:
         raise SpidError(_("la risposta dell'identity provider non è valida."))
     with transaction.atomic():
-        request = SpidRequest.objects.select_for_update().filter(request_id=response.in_response_to).first()
+        request = (
+            SpidRequest.objects.select_for_update()
+            .filter(request_id=response.in_response_to, kind=SpidRequest.Kind.AUTHN)
+            .first()
+        )
         if request is None or request.answered_at is not None:
             raise SpidError(_("questa risposta è già stata usata: accedi di nuovo."))
         request.answered_at = now
@@ -205,8 +226,15 @@ def authn_response_check(*, saml_response: str) -> tuple[SpidIdentity, SpidReque
         email=(ava.get("email") or [""])[0][:254],
         level=granted,
         idp=request.idp,
+        name_id=str(response.name_id) if response.name_id is not None else "",
+        session_index=_session_index(response),
     )
     return identity, request
+
+
+def _session_index(response) -> str:
+    statements = response.assertion.authn_statement if response.assertion is not None else []
+    return next((str(s.session_index) for s in statements if s.session_index), "")[:200]
 
 
 def _why(error: Exception) -> str:

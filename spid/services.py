@@ -1,6 +1,10 @@
-"""Who a SPID identity is on the portal: the account with that codice fiscale, or a new one made from the
+"""Who a SPID or CIE identity is on the portal: the account with that codice fiscale, or a new one made from the
 identity's attributes (its e-mail recorded as not yet verified; the consent to the terms is asked at the first
-page, as for every account without it). Every entry is recorded with its method and level."""
+page, as for every account without it). Every entry is recorded with its method, level and, for single logout, the
+session it opened; an imported family with that codice fiscale is linked (the identity is the proof); after the
+Comune's switch-off the portal's password is retired."""
+
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -8,9 +12,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import ClaimedChildren, imported_family_identity_claim, user_password_retire
 
-from .models import LoginRecord
+from .models import IdentityProvider, LoginRecord
 from .saml import SpidError, SpidIdentity
+
+
+@dataclass(frozen=True)
+class SpidEntry:
+    record: LoginRecord
+    claimed: ClaimedChildren
+    password_retired: bool
 
 
 @transaction.atomic
@@ -33,9 +45,26 @@ def spid_user_for(*, identity: SpidIdentity) -> tuple[User, bool]:
     return user, True
 
 
-def login_record(*, user: User, identity: SpidIdentity) -> LoginRecord:
+def spid_entry_complete(*, user: User, identity: SpidIdentity, session_key: str) -> SpidEntry:
+    """After the portal signed `user` in with `identity`: record the entry, link an imported family, retire the
+    password if the Comune closed password entries."""
+    record = login_record(user=user, identity=identity, session_key=session_key)
+    claimed = imported_family_identity_claim(user=user)
+    retired = user_password_retire(user=user)
+    return SpidEntry(record=record, claimed=claimed, password_retired=retired)
+
+
+def login_record(*, user: User, identity: SpidIdentity, session_key: str = "") -> LoginRecord:
+    method = LoginRecord.Method.CIE if identity.idp.kind == IdentityProvider.Kind.CIE else LoginRecord.Method.SPID
     return LoginRecord.objects.create(
-        user=user, method=LoginRecord.Method.SPID, level=identity.level, idp=identity.idp.name[:100]
+        user=user,
+        method=method,
+        level=identity.level,
+        idp=identity.idp.name[:100],
+        idp_entity_id=identity.idp.entity_id,
+        name_id=identity.name_id,
+        session_index=identity.session_index,
+        session_key=session_key,
     )
 
 

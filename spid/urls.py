@@ -8,4 +8,6 @@ urlpatterns = [
     path("accedi/", views.spid_login, name="login"),
     path("acs/", views.spid_acs, name="acs"),
     path("metadata/", views.spid_metadata, name="metadata"),
+    path("esci/", views.spid_logout_start, name="logout"),
+    path("slo/", views.spid_slo, name="slo"),
 ]

@@ -1,29 +1,46 @@
-"""Entering with SPID: the choice of the identity provider sends a signed request (posted by the browser), and the
-assertion consumer service checks the answer and signs the person in, or says why not ("Accesso non riuscito")."""
+"""Entering with SPID or CIE: the choice of the identity provider sends a signed request (posted by the browser),
+and the assertion consumer service checks the answer and signs the person in, or says why not ("Accesso non
+riuscito"). Leaving sends the IdP a signed logout request; the IdP may also close the portal's session."""
 
 import logging
-import re
-from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from .models import IdentityProvider
-from .saml import SpidError, authn_request, authn_response_check, sp_metadata_xml
-from .services import login_record, spid_user_for
+from accounts.views.activation import claim_announce
+
+from .logout import idp_logout_handle, logout_request_for, logout_response_check
+from .metadata import sp_metadata_xml
+from .models import IdentityProvider, LoginRecord
+from .saml import PostForm, SpidError, authn_request, authn_response_check
+from .services import spid_entry_complete, spid_user_for
 
 logger = logging.getLogger(__name__)
 BACKEND = "portal.site.backends.AuthenticationBackend"
-_FORM = re.compile(r'action="(?P<action>[^"]+)".*name="SAMLRequest" value="(?P<request>[^"]+)"', re.DOTALL)
+SESSION_RECORD = "spid_login_record"  # the LoginRecord of this session's SPID/CIE entry (for single logout)
+SESSION_LOGOUT = "spid_logout_record"  # set after the portal's logout: the IdP is to be told next
 
 
 def _failure(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "spid/failure.html", {"reason": reason}, status=400)
+
+
+def _post_page(request: HttpRequest, form: PostForm, *, heading: str, message: str) -> HttpResponse:
+    response = render(request, "spid/post.html", {"form": form, "heading": heading, "message": message})
+    # The page posts to the IdP: the Content-Security-Policy's form-action allows that one origin, for this page.
+    response._csp_update = {"form-action": [form.origin]}  # type: ignore[attr-defined]
+    return response
+
+
+def _heading(idp: IdentityProvider) -> str:
+    return _("Accesso con CIE") if idp.kind == IdentityProvider.Kind.CIE else _("Accesso con SPID")
 
 
 @require_GET
@@ -34,19 +51,12 @@ def spid_login(request: HttpRequest) -> HttpResponse:
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
-    found = _FORM.search(authn_request(idp=idp, next_url=next_url))
-    if found is None:  # pragma: no cover - pysaml2 always builds this form
-        return _failure(request, _("non è stato possibile preparare la richiesta."))
-    context = {"action": found["action"], "saml_request": found["request"], "idp": idp}
-    response = render(request, "spid/post.html", context)
-    # The page posts to the IdP: the Content-Security-Policy's form-action allows that one origin, for this page.
-    response._csp_update = {"form-action": [_origin(found["action"])]}  # type: ignore[attr-defined]
-    return response
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    try:
+        form = authn_request(idp=idp, next_url=next_url)
+    except SpidError as error:
+        return _failure(request, str(error))
+    message = _("Ti stiamo portando a %(name)s.") % {"name": idp.name}
+    return _post_page(request, form, heading=_heading(idp), message=message)
 
 
 @csrf_exempt  # a cross-site POST from the identity provider, checked by its signature
@@ -60,9 +70,51 @@ def spid_acs(request: HttpRequest) -> HttpResponse:
         return _failure(request, str(error))
     request.spid_login = True  # type: ignore[attr-defined]  # recorded below with its level, not as a password
     login(request, user, backend=BACKEND)
-    login_record(user=user, identity=identity)
+    if request.session.session_key is None:
+        request.session.save()
+    entry = spid_entry_complete(user=user, identity=identity, session_key=request.session.session_key or "")
     request.session["spid_level"] = identity.level
+    request.session[SESSION_RECORD] = entry.record.pk
+    claim_announce(request, entry.claimed)
+    if entry.password_retired:
+        messages.info(
+            request,
+            _("Da ora entri solo con SPID o CIE: la password del portale non vale più. I tuoi dati restano."),
+            fail_silently=True,
+        )
     return redirect(spid_request.next_url or "accounts:family")
+
+
+@require_GET
+def spid_logout_start(request: HttpRequest) -> HttpResponse:
+    """After the portal's logout: tell the IdP of the entry (single logout); without SLO, the home page."""
+    record_id = request.session.pop(SESSION_LOGOUT, None)
+    record = LoginRecord.objects.filter(pk=record_id or 0, logged_out_at__isnull=True).first()
+    form = logout_request_for(record=record) if record is not None else None
+    if record is not None:
+        LoginRecord.objects.filter(pk=record.pk).update(logged_out_at=timezone.now())
+    if form is None:
+        return redirect("home")
+    message = _("Ti stiamo facendo uscire anche dalla tua identità digitale.")
+    return _post_page(request, form, heading=_("Uscita"), message=message)
+
+
+@csrf_exempt  # the IdP's LogoutRequest or LogoutResponse, posted cross-site, checked by its signature
+@require_POST
+def spid_slo(request: HttpRequest) -> HttpResponse:
+    if "SAMLRequest" in request.POST:
+        try:
+            form = idp_logout_handle(saml_request=request.POST["SAMLRequest"])
+        except SpidError as error:
+            logger.warning("SPID logout request refused: %s", error)
+            return _failure(request, str(error))
+        return _post_page(request, form, heading=_("Uscita"), message=_("Sei uscito dal portale."))
+    try:
+        logout_response_check(saml_response=request.POST.get("SAMLResponse", ""))
+    except SpidError as error:
+        logger.warning("SPID logout response refused: %s", error)
+        return render(request, "spid/logged_out.html", {"reason": str(error)}, status=400)
+    return render(request, "spid/logged_out.html", {"reason": ""})
 
 
 @require_GET

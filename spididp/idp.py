@@ -2,11 +2,12 @@
 the responses it builds for the portal's requests, right or wrong as asked."""
 
 import base64
+import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.urls import reverse
-from saml2 import BINDING_HTTP_POST
+from saml2 import BINDING_HTTP_POST, saml
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
@@ -14,7 +15,8 @@ from saml2.server import Server
 
 from spid import conf
 from spid.keys import key_pair_ensure
-from spid.saml import ATTRIBUTE_MAP_DIR, sp_metadata_xml
+from spid.metadata import sp_metadata_xml
+from spid.saml import ATTRIBUTE_MAP_DIR
 
 CITIZENS = [
     {
@@ -48,13 +50,24 @@ MODES = {
 }
 
 
-def entity_id() -> str:
-    return f"{conf.base_url()}{reverse('spididp:metadata')}"
+# One test IdP for SPID, one for CIE ID (the Ministry's IdP speaks the same SAML profile): own keys, own routes.
+KINDS = {
+    "spid": {"route": "", "name": "IdP di prova", "file": "idp"},
+    "cie": {"route": "cie_", "name": "CIE ID di prova", "file": "cie"},
+}
 
 
-def _paths() -> tuple[Path, Path]:
+def _url(kind: str, name: str) -> str:
+    return f"{conf.base_url()}{reverse('spididp:' + KINDS[kind]['route'] + name)}"
+
+
+def entity_id(kind: str = "spid") -> str:
+    return _url(kind, "metadata")
+
+
+def _paths(kind: str) -> tuple[Path, Path]:
     folder = settings.BASE_DIR / "var" / "saml"
-    return folder / "idp.key", folder / "idp.crt"
+    return folder / f"{KINDS[kind]['file']}.key", folder / f"{KINDS[kind]['file']}.crt"
 
 
 OTHER_SP = "https://altro.example.it/"
@@ -64,11 +77,11 @@ def _other_sp_metadata() -> str:
     return sp_metadata_xml().replace(f'entityID="{conf.entity_id()}"', f'entityID="{OTHER_SP}"', 1)
 
 
-def idp_config() -> IdPConfig:
-    key, cert = _paths()
-    key_pair_ensure(key_path=key, cert_path=cert, name="IdP di prova")
+def idp_config(kind: str = "spid") -> IdPConfig:
+    key, cert = _paths(kind)
+    key_pair_ensure(key_path=key, cert_path=cert, name=KINDS[kind]["name"])
     config = {
-        "entityid": entity_id(),
+        "entityid": entity_id(kind),
         "xmlsec_binary": conf.XMLSEC,
         "key_file": str(key),
         "cert_file": str(cert),
@@ -76,8 +89,10 @@ def idp_config() -> IdPConfig:
         "service": {
             "idp": {
                 "endpoints": {
-                    "single_sign_on_service": [(f"{conf.base_url()}{reverse('spididp:sso')}", BINDING_HTTP_POST)]
+                    "single_sign_on_service": [(_url(kind, "sso"), BINDING_HTTP_POST)],
+                    "single_logout_service": [(_url(kind, "slo"), BINDING_HTTP_POST)],
                 },
+                "want_authn_requests_signed": True,  # pysaml2 applies it to every request: logout ones too
                 "name_id_format": [NAMEID_FORMAT_TRANSIENT],
                 "policy": {
                     "default": {
@@ -95,17 +110,17 @@ def idp_config() -> IdPConfig:
     return IdPConfig().load(config)
 
 
-def metadata_xml() -> str:
-    return str(entity_descriptor(idp_config()))
+def metadata_xml(kind: str = "spid") -> str:
+    return str(entity_descriptor(idp_config(kind)))
 
 
-def server() -> Server:
-    return Server(config=idp_config())
+def server(kind: str = "spid") -> Server:
+    return Server(config=idp_config(kind))
 
 
-def response_for(*, saml_request: str, citizen: dict, mode: str) -> tuple[str, str]:
+def response_for(*, saml_request: str, citizen: dict, mode: str, kind: str = "spid") -> tuple[str, str]:
     """(ACS URL, base64 SAMLResponse) answering the request as `mode` says."""
-    idp = server()
+    idp = server(kind)
     request = idp.parse_authn_request(saml_request, BINDING_HTTP_POST).message
     destination = request.assertion_consumer_service_url
     in_response_to = "id-sconosciuta" if mode == "unknown_request" else request.id
@@ -130,9 +145,37 @@ def response_for(*, saml_request: str, citizen: dict, mode: str) -> tuple[str, s
             in_response_to=in_response_to,
             destination=destination,
             sp_entity_id=OTHER_SP if mode == "audience" else request.issuer.text,
-            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text="spid-prova", name_qualifier=entity_id()),
-            authn={"class_ref": level, "authn_auth": entity_id()},
+            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text=_name_id(), name_qualifier=entity_id(kind)),
+            authn={"class_ref": level, "authn_auth": entity_id(kind)},
             sign_response=signed,
             sign_assertion=signed,
         )
     return destination, base64.b64encode(str(document).encode()).decode()
+
+
+def _name_id() -> str:
+    return f"_{secrets.token_hex(16)}"
+
+
+def logout_response_for(*, saml_request: str, kind: str = "spid") -> tuple[str, str]:
+    """(SP's SLO URL, base64 LogoutResponse): the SP's LogoutRequest is checked (signed by the SP, as the IdP's
+    configuration demands) and answered with a signed success."""
+    idp = server(kind)
+    request = idp.parse_logout_request(saml_request, BINDING_HTTP_POST).message
+    response = idp.create_logout_response(request, [BINDING_HTTP_POST], sign=True)
+    destination = idp.response_args(request, [BINDING_HTTP_POST])["destination"]
+    return destination, base64.b64encode(str(response).encode()).decode()
+
+
+def logout_request_to_sp(*, name_id: str, session_index: str, kind: str = "spid", sign: bool = True) -> tuple[str, str]:
+    """(SP's SLO URL, base64 LogoutRequest): the IdP ends the citizen's session at the portal (IdP-initiated)."""
+    idp = server(kind)
+    destination = idp.metadata.single_logout_service(conf.entity_id(), BINDING_HTTP_POST, "spsso")[0]["location"]
+    _request_id, request = idp.create_logout_request(
+        destination,
+        conf.entity_id(),
+        name_id=saml.name_id_from_string(name_id),
+        session_indexes=[session_index],
+        sign=sign,
+    )
+    return destination, base64.b64encode(str(request).encode()).decode()

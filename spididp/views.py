@@ -1,5 +1,5 @@
-"""The test IdP's pages: its metadata, and the login page where one picks a demo citizen (and, for the tests, a
-wrong answer); the response is posted back to the portal by the browser."""
+"""The test IdPs' pages: their metadata, the login page where one picks a demo citizen (and, for the tests, a wrong
+answer), and single logout; every answer is posted back to the portal by the browser."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,18 +10,33 @@ from . import idp
 
 
 @require_GET
-def metadata(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(idp.metadata_xml(), content_type="application/samlmetadata+xml")
+def metadata(request: HttpRequest, kind: str) -> HttpResponse:
+    return HttpResponse(idp.metadata_xml(kind), content_type="application/samlmetadata+xml")
 
 
 @csrf_exempt  # the service provider's AuthnRequest, posted cross-site by the browser
 @require_POST
-def sso(request: HttpRequest) -> HttpResponse:
+def sso(request: HttpRequest, kind: str) -> HttpResponse:
     saml_request = request.POST.get("SAMLRequest", "")
     if "citizen" not in request.POST:
-        context = {"saml_request": saml_request, "citizens": idp.CITIZENS, "modes": idp.MODES}
+        context = {
+            "saml_request": saml_request,
+            "citizens": idp.CITIZENS,
+            "modes": idp.MODES,
+            "idp_name": idp.KINDS[kind]["name"],
+        }
         return render(request, "spididp/choose.html", context)
     citizen = idp.CITIZENS[int(request.POST["citizen"]) % len(idp.CITIZENS)]
     mode = request.POST.get("mode", "ok")
-    action, saml_response = idp.response_for(saml_request=saml_request, citizen=citizen, mode=mode)
+    action, saml_response = idp.response_for(saml_request=saml_request, citizen=citizen, mode=mode, kind=kind)
+    return render(request, "spididp/post.html", {"action": action, "saml_response": saml_response})
+
+
+@csrf_exempt  # the service provider's LogoutRequest, posted cross-site by the browser
+@require_POST
+def slo(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        action, saml_response = idp.logout_response_for(saml_request=request.POST.get("SAMLRequest", ""), kind=kind)
+    except Exception as error:  # the fake refuses what a real IdP refuses: unsigned, wrongly signed, malformed
+        return HttpResponse(f"LogoutRequest rifiutata: {type(error).__name__}", status=400, content_type="text/plain")
     return render(request, "spididp/post.html", {"action": action, "saml_response": saml_response})

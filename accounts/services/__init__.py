@@ -16,6 +16,7 @@ from .activation import (
     activation_code_normalize,
     activation_letter_issue,
     imported_family_auto_claim,
+    imported_family_identity_claim,
     imported_family_claim,
 )
 from .family import (
@@ -26,6 +27,7 @@ from .family import (
     family_summary_invalidate_all,
     legal_document_publish,
     legal_documents_cache_clear,
+    user_password_retire,
     user_profile_update,
 )
 from .invitations import (
@@ -68,6 +70,7 @@ __all__ = [
     "family_summary_invalidate",
     "family_summary_invalidate_all",
     "imported_family_auto_claim",
+    "imported_family_identity_claim",
     "imported_family_claim",
     "invitation_accept",
     "invitation_check",
@@ -82,6 +85,7 @@ __all__ = [
     "staff_mfa_confirmation_consume",
     "staff_mfa_confirmation_is_valid",
     "staff_mfa_email_for_user",
+    "user_password_retire",
     "user_profile_update",
     "user_unverified_purge",
 ]

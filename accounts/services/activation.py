@@ -205,6 +205,22 @@ def imported_family_auto_claim(*, user: User) -> ClaimedChildren:
         return _claim(imported_adult=imported_adult, user=user, reason=reason)
 
 
+def imported_family_identity_claim(*, user: User) -> ClaimedChildren:
+    """Link the imported family with the user's CF after an entry with SPID or CIE: the identity provider proved
+    the codice fiscale, so the letter's code is not needed. One query when there is nothing to claim."""
+    if not ImportedAdult.objects.filter(codice_fiscale=user.codice_fiscale, claimed_at__isnull=True).exists():
+        return ClaimedChildren()
+    with transaction.atomic():
+        imported_adult = (
+            ImportedAdult.objects.select_for_update()
+            .filter(codice_fiscale=user.codice_fiscale, claimed_at__isnull=True)
+            .first()
+        )
+        if imported_adult is None:  # claimed meanwhile
+            return ClaimedChildren()
+        return _claim(imported_adult=imported_adult, user=user, reason=_("identità digitale (SPID o CIE)"))
+
+
 def _claim(*, imported_adult: ImportedAdult, user: User, reason: str) -> ClaimedChildren:
     """Inside a transaction, with the imported adult locked: make the user reference of its children."""
     children = list(Child.objects.select_for_update().filter(imported_from=imported_adult).order_by("birth_date"))

@@ -11,6 +11,7 @@ from portal import family_cache
 
 from ..errors import ChildAlreadyKnownError, CodiceFiscaleMismatchError
 from ..models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
+from ..switch_off import password_login_allowed_for, password_switch_off_announced
 from ..selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
 from ..validators import codice_fiscale_mismatches, validate_codice_fiscale
 
@@ -57,6 +58,18 @@ def family_summary_invalidate(*, child_ids: Iterable[int] = (), user_ids: Iterab
 def family_summary_invalidate_all() -> None:
     """Every family's summary is out of date: the office renamed a school, a service or a school year."""
     family_cache.family_generation_bump()
+
+
+def user_password_retire(*, user: User) -> bool:
+    """After the Comune's switch-off, a parent who entered with SPID or CIE loses the portal's password (it can no
+    longer open the account). True when a password was retired; staff keep theirs unless SPID is required of them."""
+    if not password_switch_off_announced() or not user.has_usable_password():
+        return False
+    if user.is_staff and password_login_allowed_for(user):
+        return False
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return True
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ def idp(settings, tmp_path):
     settings.SPID_KEY_FILE = str(tmp_path / "sp.key")
     settings.SPID_CERT_FILE = str(tmp_path / "sp.crt")
     call_command("spid_test_idp_register", verbosity=0)
-    return IdentityProvider.objects.get(test=True)
+    return IdentityProvider.objects.get(test=True, kind="spid")
 
 
 def _value(response) -> str:
