@@ -25,6 +25,11 @@ BEAT_SCHEDULE = {
         "task": "canteen.tasks.balance_reminders_task",
         "schedule": crontab(hour=19, minute=0),
     },
+    # The SPID registry's identity providers and CIE ID's metadata (issue 15).
+    "spid-identity-providers": {
+        "task": "spid.tasks.identity_providers_refresh_task",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # Health data, ISEE values, never-verified accounts past the office's periods (portal.site.retention).
     "retention-purge": {"task": "portal.site.tasks.retention_purge_task", "schedule": crontab(hour=2, minute=40)},
 }

@@ -62,3 +62,8 @@ def registry_url() -> str:
 def cie_metadata_url() -> str:
     """The metadata of CIE ID (Ministry of the Interior); empty: CIE is offered only if registered by hand."""
     return _get("CIE_METADATA_URL", "")
+
+
+def registry_cert_file() -> str:
+    """AgID's certificate for the registry's signature (PEM); empty: the signature is not checked (development)."""
+    return _get("SPID_REGISTRY_CERT_FILE", "")

@@ -86,12 +86,19 @@ PUBLIC = {
     "mockio:api_message": {401},
     "mockio:inbox": {200},
     "mockio:control": {200},
-    # SPID: the choice of IdP (none given: said on the page), the ACS (POST only), the SP's metadata; the test IdP
+    # SPID: the choice of IdP (none given: said on the page), the ACS and SLO (POST only), the SP's metadata; the
+    # test IdPs (SPID and CIE)
     "spid:login": {400},
     "spid:acs": {405},
     "spid:metadata": {200},
+    "spid:slo": {405},
+    "spid:logout": {302},  # nothing to tell an IdP: the home page
     "spididp:metadata": {200},
     "spididp:sso": {405},
+    "spididp:slo": {405},
+    "spididp:cie_metadata": {200},
+    "spididp:cie_sso": {405},
+    "spididp:cie_slo": {405},
     "payments:receipt_intake": {405},
     "payments:pagopa_station": {405},
     "canteen:api_attendance": {405},

@@ -7,43 +7,15 @@ import re
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from spid.models import IdentityProvider, LoginRecord, SpidRequest
 from tests.conftest import make_user
+from tests.spid.conftest import acs_post, idp_answer, saml_value
 
 pytestmark = pytest.mark.django_db
-
-VALUE = re.compile(r'name="(SAMLRequest|SAMLResponse)" value="([^"]+)"')
-
-
-@pytest.fixture
-def idp(settings, tmp_path):
-    settings.SPID_KEY_FILE = str(tmp_path / "sp.key")
-    settings.SPID_CERT_FILE = str(tmp_path / "sp.crt")
-    call_command("spid_test_idp_register", verbosity=0)
-    return IdentityProvider.objects.get(test=True, kind="spid")
-
-
-def _value(response) -> str:
-    return VALUE.search(response.content.decode()).group(2)
-
-
-def _response(client, idp, *, mode="ok", citizen=0, next_url="") -> str:
-    """Ask to enter with the test IdP, answer as `mode`: the SAMLResponse the browser would post back."""
-    page = client.get(reverse("spid:login"), {"idp": idp.pk, "next": next_url})
-    assert page.status_code == 200
-    request = _value(page)
-    answer = client.post(reverse("spididp:sso"), {"SAMLRequest": request, "citizen": citizen, "mode": mode})
-    return _value(answer)
-
-
-def _post(client, saml_response):
-    return client.post(reverse("spid:acs"), {"SAMLResponse": saml_response})
-
 
 def _refused(response, reason: str) -> None:
     assert response.status_code == 400
@@ -53,7 +25,7 @@ def _refused(response, reason: str) -> None:
 
 
 def test_a_new_parent_enters_and_gets_an_account_from_the_attributes(client, idp, legal_documents):
-    response = _post(client, _response(client, idp, citizen=2))
+    response = acs_post(client, idp_answer(client, idp, citizen=2))
     assert response.status_code == 302
     user = User.objects.get(codice_fiscale="VRDNNA90A41F205M")
     assert (user.first_name, user.last_name, user.email) == ("Anna", "Verdi", "anna.verdi@demo.example.it")
@@ -67,7 +39,7 @@ def test_a_new_parent_enters_and_gets_an_account_from_the_attributes(client, idp
 
 def test_an_existing_parent_enters_with_spid_and_keeps_the_account(client, idp, legal_documents):
     parent = make_user(codice_fiscale="RSSMRA85C52H501N", email="maria@example.it", documents=legal_documents)
-    response = _post(client, _response(client, idp, citizen=0, next_url="/pagamenti/avvisi/"))
+    response = acs_post(client, idp_answer(client, idp, citizen=0, next_url="/pagamenti/avvisi/"))
     assert response.status_code == 302
     assert response["Location"] == "/pagamenti/avvisi/"
     assert client.get(reverse("accounts:family")).status_code == 200
@@ -88,48 +60,48 @@ def test_an_existing_parent_enters_with_spid_and_keeps_the_account(client, idp, 
     ],
 )
 def test_every_wrong_answer_is_refused_and_nobody_enters(client, idp, legal_documents, mode, reason):
-    _refused(_post(client, _response(client, idp, mode=mode)), reason)
+    _refused(acs_post(client, idp_answer(client, idp, mode=mode)), reason)
     assert "_auth_user_id" not in client.session
     assert not LoginRecord.objects.exists()
 
 
 def test_a_replayed_response_is_refused(client, idp, legal_documents):
-    saml_response = _response(client, idp)
-    assert _post(client, saml_response).status_code == 302
+    saml_response = idp_answer(client, idp)
+    assert acs_post(client, saml_response).status_code == 302
     client.logout()
-    _refused(_post(client, saml_response), "non è valida")
+    _refused(acs_post(client, saml_response), "non è valida")
     assert LoginRecord.objects.count() == 1
 
 
 def test_an_expired_response_is_refused(client, idp, legal_documents):
-    saml_response = _response(client, idp)
+    saml_response = idp_answer(client, idp)
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=30)):
-        _refused(_post(client, saml_response), "non è valida")
+        _refused(acs_post(client, saml_response), "non è valida")
 
 
 def test_a_request_answered_after_its_lifetime_is_refused(client, idp, legal_documents):
-    saml_response = _response(client, idp)
+    saml_response = idp_answer(client, idp)
     SpidRequest.objects.update(created_at=timezone.now() - timezone.timedelta(hours=1))
-    _refused(_post(client, saml_response), "richiesta sconosciuta")
+    _refused(acs_post(client, saml_response), "richiesta sconosciuta")
 
 
 def test_an_extra_unsigned_assertion_is_refused(client, idp, legal_documents):
-    document = base64.b64decode(_response(client, idp)).decode()
+    document = base64.b64decode(idp_answer(client, idp)).decode()
     start = document.index("<ns1:Assertion") if "<ns1:Assertion" in document else document.index("Assertion") - 5
     end = document.index("Assertion>", start) + len("Assertion>")
     forged = document[:start] + document[start:end].replace("Maria", "Mallory") + document[start:]
-    _refused(_post(client, base64.b64encode(forged.encode()).decode()), "una sola asserzione")
+    _refused(acs_post(client, base64.b64encode(forged.encode()).decode()), "una sola asserzione")
 
 
 def test_xml_with_a_doctype_is_refused_before_parsing(client, idp, legal_documents):
-    document = base64.b64decode(_response(client, idp)).decode()
+    document = base64.b64decode(idp_answer(client, idp)).decode()
     evil = document.replace('<?xml version="1.0"?>', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e "x">]>', 1)
-    _refused(_post(client, base64.b64encode(evil.encode()).decode()), "costrutti XML non ammessi")
+    _refused(acs_post(client, base64.b64encode(evil.encode()).decode()), "costrutti XML non ammessi")
 
 
 def test_garbage_is_refused_without_a_500(client, idp):
-    _refused(_post(client, "non-base64!!"), "")
-    _refused(_post(client, ""), "")
+    _refused(acs_post(client, "non-base64!!"), "")
+    _refused(acs_post(client, ""), "")
 
 
 def test_the_sp_metadata_asks_for_the_four_attributes(client, idp):
@@ -154,7 +126,7 @@ def test_an_unknown_idp_is_said_on_the_page(client, idp):
 
 def test_the_account_page_says_how_it_last_entered(client, idp, legal_documents):
     make_user(codice_fiscale="RSSMRA85C52H501N", email="maria@example.it", documents=legal_documents)
-    _post(client, _response(client, idp, citizen=0))
+    acs_post(client, idp_answer(client, idp, citizen=0))
     page = client.get(reverse("accounts:profile_edit")).content.decode()
     assert "con SPID di livello 2 (IdP di prova)" in page
     assert LoginRecord.objects.filter(method="password").count() == 0
@@ -169,7 +141,7 @@ def test_with_password_signup_off_the_signup_page_says_why_and_spid_still_create
     assert "Registrazione con password non più disponibile" in body
     assert "SPID" in body
     assert 'name="password1"' not in body
-    assert _post(client, _response(client, idp, citizen=2)).status_code == 302
+    assert acs_post(client, idp_answer(client, idp, citizen=2)).status_code == 302
     assert User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()
 
 
@@ -182,7 +154,7 @@ def test_the_sp_metadata_is_signed_with_rsa_sha256(client, idp):
 
 def test_the_authn_request_is_as_spid_asks(client, idp):
     page = client.get(reverse("spid:login"), {"idp": idp.pk})
-    request = base64.b64decode(_value(page)).decode()
+    request = base64.b64decode(saml_value(page)).decode()
     assert 'ForceAuthn="true"' in request
     assert 'AttributeConsumingServiceIndex="0"' in request
     assert re.search(r'<[^>]*Issuer[^>]*NameQualifier="[^"]+/spid/metadata/"', request)
