@@ -32,6 +32,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from . import conf
 from .keys import key_pair_ensure
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 REQUEST_LIFETIME = datetime.timedelta(minutes=15)
 ATTRIBUTE_MAP_DIR = str(conf.__file__).rsplit("/", 1)[0] + "/attributemaps"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_WEAK_ALGORITHM = re.compile(rb'Algorithm="http://www\.w3\.org/2000/09/xmldsig#(rsa-)?sha1"')
 _ASSERTION = re.compile(rb"<([A-Za-z0-9_]+:)?Assertion[\s>]")
 
 
@@ -117,6 +119,8 @@ def sp_config(*, with_idps: bool = True) -> SPConfig:
                     "single_logout_service": [(slo_url(), BINDING_HTTP_POST)],
                 },
                 "authn_requests_signed": True,
+                "signing_algorithm": SIG_RSA_SHA256,  # SPID refuses SHA-1 (pysaml2's default)
+                "digest_algorithm": DIGEST_SHA256,
                 "logout_requests_signed": True,
                 "logout_responses_signed": True,
                 "want_assertions_signed": True,
@@ -179,6 +183,8 @@ def authn_response_check(*, saml_response: str) -> tuple[SpidIdentity, SpidReque
     document = _decoded(saml_response)
     if _DOCTYPE.search(document):
         raise SpidError(_("la risposta contiene costrutti XML non ammessi."))
+    if _WEAK_ALGORITHM.search(document):  # SPID signs with SHA-256 at least; pysaml2 would accept SHA-1
+        raise SpidError(_("la risposta è firmata con un algoritmo non ammesso."))
     if len(_ASSERTION.findall(document)) > 1:  # an extra (unsigned) assertion beside the signed one: wrapping
         raise SpidError(_("la risposta deve contenere una sola asserzione."))
     now = timezone.now()

@@ -12,6 +12,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 from spid import conf
 from spid.keys import key_pair_ensure
@@ -47,6 +48,7 @@ MODES = {
     "bad_fiscal": "Codice fiscale con carattere di controllo errato",
     "error": "Errore: autenticazione annullata",
     "unknown_request": "Risposta a una richiesta sconosciuta",
+    "sha1": "Firmata con SHA-1 (non ammesso da SPID)",
 }
 
 
@@ -92,7 +94,9 @@ def idp_config(kind: str = "spid") -> IdPConfig:
                     "single_sign_on_service": [(_url(kind, "sso"), BINDING_HTTP_POST)],
                     "single_logout_service": [(_url(kind, "slo"), BINDING_HTTP_POST)],
                 },
-                "want_authn_requests_signed": True,  # pysaml2 applies it to every request: logout ones too
+                "want_authn_requests_signed": True,
+                "signing_algorithm": SIG_RSA_SHA256,
+                "digest_algorithm": DIGEST_SHA256,  # pysaml2 applies it to every request: logout ones too
                 "name_id_format": [NAMEID_FORMAT_TRANSIENT],
                 "policy": {
                     "default": {
@@ -149,6 +153,7 @@ def response_for(*, saml_request: str, citizen: dict, mode: str, kind: str = "sp
             authn={"class_ref": level, "authn_auth": entity_id(kind)},
             sign_response=signed,
             sign_assertion=signed,
+            **({"sign_alg": SIG_RSA_SHA1, "digest_alg": DIGEST_SHA1} if mode == "sha1" else {}),
         )
     return destination, base64.b64encode(str(document).encode()).decode()
 
