@@ -38,7 +38,9 @@ def _organization(info: dict[str, str]) -> md.Organization:
 
 
 def _contact(info: dict[str, str]) -> md.ContactPerson:
-    extensions = md.Extensions(extension_elements=[_spid_element("IPACode", info["ipa_code"]), _spid_element("Public")])
+    extensions = md.Extensions(
+        extension_elements=[_spid_element("IPACode", info["ipa_code"]), _spid_element("Public")]
+    )
     contact = md.ContactPerson(
         contact_type="other",
         extensions=extensions,

@@ -86,7 +86,9 @@ def _display_name(entity: etree._Element) -> str:
     return (italian or [n.text for n in names if n.text] or [entity.get("entityID", "")])[0].strip()[:100]
 
 
-def registry_entries(document: bytes, *, cert_file: str = "", now: datetime.datetime | None = None) -> list[RegistryEntry]:
+def registry_entries(
+    document: bytes, *, cert_file: str = "", now: datetime.datetime | None = None
+) -> list[RegistryEntry]:
     """The IdPs a metadata document publishes (an EntitiesDescriptor or a single EntityDescriptor)."""
     root = _parse(document)
     _valid_until_check(root, now or timezone.now())
@@ -96,10 +98,11 @@ def registry_entries(document: bytes, *, cert_file: str = "", now: datetime.date
     entities = [root] if local == "EntityDescriptor" else root.iter(f"{{{MD}}}EntityDescriptor")
     entries = []
     for entity in entities:
-        if entity.find(f"{{{MD}}}IDPSSODescriptor") is None or not entity.get("entityID"):
+        entity_id = entity.get("entityID") or ""
+        if entity.find(f"{{{MD}}}IDPSSODescriptor") is None or not entity_id:
             continue
         xml = etree.tostring(entity, encoding="unicode")
-        entries.append(RegistryEntry(entity_id=entity.get("entityID"), name=_display_name(entity), metadata_xml=xml))
+        entries.append(RegistryEntry(entity_id=entity_id, name=_display_name(entity), metadata_xml=xml))
     if not entries:
         raise RegistryError("the metadata publish no identity provider")
     return entries

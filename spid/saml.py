@@ -17,9 +17,9 @@ import binascii
 import datetime
 import logging
 import re
+from dataclasses import dataclass
 from html import unescape as html_unescape
 from urllib.parse import urlsplit
-from dataclasses import dataclass
 
 from codicefiscale import codicefiscale
 from django.conf import settings

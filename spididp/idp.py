@@ -172,7 +172,9 @@ def logout_response_for(*, saml_request: str, kind: str = "spid") -> tuple[str, 
     return destination, base64.b64encode(str(response).encode()).decode()
 
 
-def logout_request_to_sp(*, name_id: str, session_index: str, kind: str = "spid", sign: bool = True) -> tuple[str, str]:
+def logout_request_to_sp(
+    *, name_id: str, session_index: str, kind: str = "spid", sign: bool = True
+) -> tuple[str, str]:
     """(SP's SLO URL, base64 LogoutRequest): the IdP ends the citizen's session at the portal (IdP-initiated)."""
     idp = server(kind)
     destination = idp.metadata.single_logout_service(conf.entity_id(), BINDING_HTTP_POST, "spsso")[0]["location"]

@@ -16,8 +16,8 @@ from .activation import (
     activation_code_normalize,
     activation_letter_issue,
     imported_family_auto_claim,
-    imported_family_identity_claim,
     imported_family_claim,
+    imported_family_identity_claim,
 )
 from .family import (
     child_add,
@@ -70,8 +70,8 @@ __all__ = [
     "family_summary_invalidate",
     "family_summary_invalidate_all",
     "imported_family_auto_claim",
-    "imported_family_identity_claim",
     "imported_family_claim",
+    "imported_family_identity_claim",
     "invitation_accept",
     "invitation_check",
     "invitation_create",

@@ -11,8 +11,8 @@ from portal import family_cache
 
 from ..errors import ChildAlreadyKnownError, CodiceFiscaleMismatchError
 from ..models import Child, Consent, FamilyEvent, Guardianship, LegalDocument, User
-from ..switch_off import password_login_allowed_for, password_switch_off_announced
 from ..selectors import CURRENT_DOCUMENTS_CACHE_KEY, legal_documents_local_clear
+from ..switch_off import password_login_allowed_for, password_switch_off_announced
 from ..validators import codice_fiscale_mismatches, validate_codice_fiscale
 
 

@@ -68,7 +68,8 @@ def test_the_login_page_offers_spid_and_cie_apart(client, cie_idp):
     assert "Entra con CIE" in body
     spid_part, cie_part = body.split("Entra con CIE", 1)
     assert f"idp={cie_idp.pk}" in cie_part
-    assert f"idp={cie_idp.pk}&" not in spid_part and f"idp={cie_idp.pk}\"" not in spid_part
+    assert f"idp={cie_idp.pk}&" not in spid_part
+    assert f'idp={cie_idp.pk}"' not in spid_part
 
 
 # --- single logout ---------------------------------------------------------------------------------------------------
@@ -77,7 +78,9 @@ def test_the_login_page_offers_spid_and_cie_apart(client, cie_idp):
 def test_leaving_after_spid_tells_the_idp_and_its_signed_answer_is_checked_once(client, idp, legal_documents):
     _enter(client, idp)
     record = LoginRecord.objects.get()
-    assert record.name_id and record.session_index and record.session_key
+    assert record.name_id
+    assert record.session_index
+    assert record.session_key
     leave = client.post(reverse("account_logout"))
     assert leave["Location"] == reverse("spid:logout")
     assert "_auth_user_id" not in client.session  # the portal's session is closed first

@@ -67,7 +67,9 @@ def test_a_registry_idp_can_be_used_to_enter(idp, agid_cert):
     from spid.saml import sp_config
 
     config = sp_config()
-    assert config.metadata.single_sign_on_service("https://aruba.example.it/", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST")
+    assert config.metadata.single_sign_on_service(
+        "https://aruba.example.it/", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+    )
 
 
 def test_a_tampered_aggregate_is_refused_and_nothing_changes(idp, agid_cert):

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from spid.models import IdentityProvider, LoginRecord, SpidRequest
+from spid.models import LoginRecord, SpidRequest
 from tests.conftest import make_user
 from tests.spid.conftest import acs_post, idp_answer, saml_value
 
 pytestmark = pytest.mark.django_db
+
 
 def _refused(response, reason: str) -> None:
     assert response.status_code == 400
