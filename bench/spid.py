@@ -1,4 +1,5 @@
-"""SPID benchmark (issue 15): one SPID round trip against the test IdP next to one password login, in the same run.
+"""SPID benchmark (issue 15): one SPID round trip against the test IdP next to one password login, in the same run
+(and a CIE round trip and a single logout beside them).
 
     .venv/bin/python -m bench.spid [--rounds 20]
 
@@ -24,17 +25,37 @@ VALUE = re.compile(r'name="(SAMLRequest|SAMLResponse)" value="([^"]+)"')
 PASSWORD = "Bench-Password-2026"
 
 
-def spid_round(client, idp_pk: int) -> float:
+def spid_round(client, idp_pk: int, sso: str = "spididp:sso") -> float:
     from django.urls import reverse
 
     start = time.perf_counter()
     page = client.get(reverse("spid:login"), {"idp": idp_pk})
     request = VALUE.search(page.content.decode()).group(2)
-    answer = client.post(reverse("spididp:sso"), {"SAMLRequest": request, "citizen": 0, "mode": "ok"})
+    answer = client.post(reverse(sso), {"SAMLRequest": request, "citizen": 0, "mode": "ok"})
     done = client.post(reverse("spid:acs"), {"SAMLResponse": VALUE.search(answer.content.decode()).group(2)})
     elapsed = time.perf_counter() - start
     assert done.status_code == 302, done.content[:300]
     client.logout()
+    return elapsed
+
+
+def logout_round(client, idp_pk: int) -> float:
+    """After a SPID entry (not timed): the portal's logout, the signed LogoutRequest, the IdP's signed answer and
+    its check."""
+    from django.urls import reverse
+
+    page = client.get(reverse("spid:login"), {"idp": idp_pk})
+    answer = client.post(
+        reverse("spididp:sso"), {"SAMLRequest": VALUE.search(page.content.decode()).group(2), "citizen": 0}
+    )
+    client.post(reverse("spid:acs"), {"SAMLResponse": VALUE.search(answer.content.decode()).group(2)})
+    start = time.perf_counter()
+    client.post(reverse("account_logout"))
+    request = client.get(reverse("spid:logout"))
+    answer = client.post(reverse("spididp:slo"), {"SAMLRequest": VALUE.search(request.content.decode()).group(2)})
+    done = client.post(reverse("spid:slo"), {"SAMLResponse": VALUE.search(answer.content.decode()).group(2)})
+    elapsed = time.perf_counter() - start
+    assert done.status_code == 200, done.content[:300]
     return elapsed
 
 
@@ -83,19 +104,30 @@ def main() -> int:
         call_command("spid_test_idp_register", verbosity=0)
         user = User.objects.create_user("RSSMRA85C52H501N", "maria@bench.example.it", PASSWORD, first_name="Maria")
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        idp_pk = IdentityProvider.objects.get(test=True).pk
+        idp_pk = IdentityProvider.objects.get(test=True, kind="spid").pk
+        cie_pk = IdentityProvider.objects.get(test=True, kind="cie").pk
         client = Client(secure=True)
         spid_round(client, idp_pk)  # warm-up: keys, metadata, templates
+        spid_round(client, cie_pk, "spididp:cie_sso")
         password_round(client)
-        spid_times = [spid_round(client, idp_pk) for _ in range(args.rounds)]
-        password_times = [password_round(client) for _ in range(args.rounds)]
+        logout_round(client, idp_pk)
+        spid_times, cie_times, password_times, logout_times = [], [], [], []
+        for _ in range(args.rounds):  # interleaved: the machine's load falls on all four alike
+            spid_times.append(spid_round(client, idp_pk))
+            cie_times.append(spid_round(client, cie_pk, "spididp:cie_sso"))
+            password_times.append(password_round(client))
+            logout_times.append(logout_round(client, idp_pk))
     finally:
         database_drop(DB_NAME)
     spid_ms = statistics.median(spid_times) * 1000
+    cie_ms = statistics.median(cie_times) * 1000
+    logout_ms = statistics.median(logout_times) * 1000
     password_ms = statistics.median(password_times) * 1000
     print()
     print(f"SPID round trip (request, test IdP, checks, sign-in): median {spid_ms:.0f} ms over {args.rounds}")
+    print(f"CIE round trip (same, CIE test IdP):                  median {cie_ms:.0f} ms over {args.rounds}")
     print(f"Password sign-in (allauth form, password hash):        median {password_ms:.0f} ms over {args.rounds}")
+    print(f"Single logout (logout, LogoutRequest, IdP, check):     median {logout_ms:.0f} ms over {args.rounds}")
     print(f"SPID / password: {spid_ms / password_ms:.2f}")
     return 0
 
