@@ -1,5 +1,6 @@
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.account.auth_backends import AuthenticationBackend as AllauthAuthenticationBackend
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
@@ -35,6 +36,18 @@ def _has_totp_expression() -> RawSQL:
     return RawSQL(sql, (Authenticator.Type.TOTP.value,), output_field=BooleanField())  # noqa: S611
 
 
+def _email_verified_expression() -> RawSQL:
+    """EXISTS(a verified address equal to the row's e-mail): a SPID/CIE account's address stays to confirm."""
+    quote = connection.ops.quote_name
+    user_table = quote(get_user_model()._meta.db_table)
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(EmailAddress._meta.db_table)} e "  # noqa: S608
+        f"WHERE e.{quote('user_id')} = {user_table}.{quote('id')} AND e.{quote('verified')} "
+        f"AND UPPER(e.{quote('email')}) = UPPER({user_table}.{quote('email')}))"
+    )
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611
+
+
 class AuthenticationBackend(AllauthAuthenticationBackend):
     """allauth's backend (codice fiscale or e-mail), loading with the user the facts the pages need.
 
@@ -49,6 +62,7 @@ class AuthenticationBackend(AllauthAuthenticationBackend):
         return {
             "has_totp": _has_totp_expression(),
             "has_pending_imported_family": _has_pending_imported_family_expression(),
+            "email_verified": _email_verified_expression(),
         }
 
     def get_user(self, user_id):

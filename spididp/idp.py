@@ -38,6 +38,12 @@ CITIZENS = [
         "familyName": "Verdi",
         "email": "anna.verdi@demo.example.it",
     },
+    {  # the demo's imported family (seed_demo): her children are linked at her first SPID entry
+        "fiscalNumber": "TINIT-FRRCHR84L61F205A",
+        "name": "Chiara",
+        "familyName": "Ferrari",
+        "email": "chiara.ferrari@demo.example.it",
+    },
 ]
 MODES = {
     "ok": "Risposta corretta (SpidL2)",

@@ -10,7 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import services as account_services
+from accounts.models import LegalDocument, User
 from spid.models import LoginRecord, SpidRequest
 from tests.conftest import make_user
 from tests.spid.conftest import acs_post, idp_answer, saml_value
@@ -36,6 +37,12 @@ def test_a_new_parent_enters_and_gets_an_account_from_the_attributes(client, idp
     assert (record.method, record.level) == ("spid", 2)
     # the first page asks the consent to the terms, as for every new account
     assert "consenso" in client.get(reverse("accounts:family")).url
+    # then the family page asks to confirm the address that came from SPID (never shown as verified)
+    account_services.consent_accept(user=user, documents=list(LegalDocument.objects.all()), ip_address=None)
+    family = client.get(reverse("accounts:family")).content.decode()
+    assert "Conferma il tuo indirizzo e-mail" in family
+    assert "da confermare" in family
+    assert "e-mail verificata" not in family
 
 
 def test_an_existing_parent_enters_with_spid_and_keeps_the_account(client, idp, legal_documents):

@@ -19,5 +19,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Password for all of them: {DEMO_PASSWORD}")
         self.stdout.write(
             "Imported family waiting to register: Chiara Ferrari, FRRCHR84L61F205A (print her activation letter "
-            "in the admin under 'Adulti importati', then register with that codice fiscale and enter the code)."
+            "in the admin under 'Adulti importati', then register with that codice fiscale and enter the code; "
+            "or choose 'Entra con SPID', 'IdP di prova', Chiara Ferrari: her children are linked without the code)."
         )
