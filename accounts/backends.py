@@ -1,7 +1,7 @@
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from allauth.account.auth_backends import AuthenticationBackend as AllauthAuthenticationBackend
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db import connection
