@@ -20,7 +20,7 @@ from saml2 import BINDING_HTTP_POST, saml, samlp
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from .models import IdentityProvider, LoginRecord, SpidRequest
-from .saml import PostForm, SpidClient, SpidError, posted_form, sp_config
+from .saml import PostForm, SpidClient, SpidError, posted_form, relay_state_new, sp_config
 
 logger = logging.getLogger(__name__)
 LOGOUT_LIFETIME = datetime.timedelta(minutes=15)
@@ -55,7 +55,7 @@ def logout_request_for(*, record: LoginRecord) -> PostForm | None:
         digest_alg=DIGEST_SHA256,
     )
     SpidRequest.objects.create(request_id=request_id, idp=idp, level=0, kind=SpidRequest.Kind.LOGOUT)
-    info = client.apply_binding(BINDING_HTTP_POST, str(request), destination, relay_state="")
+    info = client.apply_binding(BINDING_HTTP_POST, str(request), destination, relay_state=relay_state_new())
     return posted_form(str(info["data"]), "SAMLRequest")
 
 
@@ -89,7 +89,7 @@ def logout_response_check(*, saml_response: str) -> None:
         raise SpidError(_("l'identity provider non ha confermato l'uscita."))
 
 
-def idp_logout_handle(*, saml_request: str) -> PostForm:
+def idp_logout_handle(*, saml_request: str, relay_state: str = "") -> PostForm:
     """An IdP's LogoutRequest: close the portal's sessions of that entry, answer with a signed LogoutResponse."""
     client = SpidClient(sp_config())
     try:
@@ -110,7 +110,7 @@ def idp_logout_handle(*, saml_request: str) -> PostForm:
         message, [BINDING_HTTP_POST], sign=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
     )
     destination = client.response_args(message, [BINDING_HTTP_POST])["destination"]
-    info = client.apply_binding(BINDING_HTTP_POST, str(response), destination, relay_state="", response=True)
+    info = client.apply_binding(BINDING_HTTP_POST, str(response), destination, relay_state=relay_state, response=True)
     return posted_form(str(info["data"]), "SAMLResponse")
 
 

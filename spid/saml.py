@@ -17,6 +17,7 @@ import binascii
 import datetime
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from html import unescape as html_unescape
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from . import conf
 from .keys import key_pair_ensure
 from .models import IdentityProvider, SeenAssertion, SpidRequest
+from .profile import ProfileError, spid_profile_check
 
 logger = logging.getLogger(__name__)
 REQUEST_LIFETIME = datetime.timedelta(minutes=15)
@@ -53,6 +55,7 @@ class PostForm:
     action: str
     field: str
     value: str
+    relay_state: str = ""
 
     @property
     def origin(self) -> str:
@@ -65,7 +68,18 @@ def posted_form(html: str, field: str) -> PostForm:
     found = re.search(rf'action="(?P<action>[^"]+)".*name="{field}" value="(?P<value>[^"]+)"', html, re.DOTALL)
     if found is None:
         raise SpidError(_("non è stato possibile preparare la richiesta."))
-    return PostForm(action=html_unescape(found["action"]), field=field, value=found["value"])
+    relay = re.search(r'name="RelayState" value="(?P<value>[^"]*)"', html)
+    return PostForm(
+        action=html_unescape(found["action"]),
+        field=field,
+        value=found["value"],
+        relay_state=html_unescape(relay["value"]) if relay else "",
+    )
+
+
+def relay_state_new() -> str:
+    """SPID wants a RelayState, not readable: a random token (where to go next stays in the database)."""
+    return secrets.token_urlsafe(16)
 
 
 class SpidError(Exception):
@@ -148,7 +162,7 @@ def authn_request(*, idp: IdentityProvider, next_url: str) -> PostForm:
     )
     request_id, info = client.prepare_for_authenticate(
         entityid=idp.entity_id,
-        relay_state="",
+        relay_state=relay_state_new(),
         binding=BINDING_HTTP_POST,
         requested_authn_context=context,
         force_authn="true" if level >= 2 else None,
@@ -218,6 +232,13 @@ def authn_response_check(*, saml_response: str) -> tuple[SpidIdentity, SpidReque
             SeenAssertion.objects.create(assertion_id=str(response.assertion.id)[:100])
         except IntegrityError as error:
             raise SpidError(_("questa risposta è già stata usata: accedi di nuovo.")) from error
+    try:
+        spid_profile_check(
+            document, acs_url=acs_url(), entity_id=conf.entity_id(), requested_at=request.created_at, now=now
+        )
+    except ProfileError as error:
+        logger.warning("SPID response refused by the SPID profile: %s", error)
+        raise SpidError(_("la risposta non rispetta le regole SPID: %(what)s.") % {"what": error}) from error
     granted = max((_level_of(ref) for ref, _authorities, _instant in response.authn_info()), default=0)
     if granted < request.level:
         raise SpidError(

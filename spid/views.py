@@ -104,7 +104,9 @@ def spid_logout_start(request: HttpRequest) -> HttpResponse:
 def spid_slo(request: HttpRequest) -> HttpResponse:
     if "SAMLRequest" in request.POST:
         try:
-            form = idp_logout_handle(saml_request=request.POST["SAMLRequest"])
+            form = idp_logout_handle(
+                saml_request=request.POST["SAMLRequest"], relay_state=request.POST.get("RelayState", "")[:200]
+            )
         except SpidError as error:
             logger.warning("SPID logout request refused: %s", error)
             return _failure(request, str(error))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from saml2 import BINDING_HTTP_POST, saml
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
-from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
@@ -55,6 +55,7 @@ MODES = {
     "error": "Errore: autenticazione annullata",
     "unknown_request": "Risposta a una richiesta sconosciuta",
     "sha1": "Firmata con SHA-1 (non ammesso da SPID)",
+    "persistent": "NameID persistente (SPID vuole transient)",
 }
 
 
@@ -128,6 +129,44 @@ def server(kind: str = "spid") -> Server:
     return Server(config=idp_config(kind))
 
 
+SPID_LEVELS = {f"https://www.spid.gov.it/SpidL{n}" for n in (1, 2, 3)}
+ENTITY = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
+
+
+def request_refusal(*, saml_request: str, kind: str = "spid") -> str | None:
+    """Why a real SPID/CIE IdP would refuse this AuthnRequest (None: it is fine). The signature (RSA-SHA256 or
+    stronger) is verified against the SP's metadata; then the SPID rules the IdPs enforce."""
+    if b"xmldsig#rsa-sha1" in base64.b64decode(saml_request or "", validate=False):
+        return "firma con SHA-1"
+    try:
+        idp = server(kind)
+        request = idp.parse_authn_request(saml_request, BINDING_HTTP_POST).message
+    except Exception as error:  # unsigned, wrongly signed, unknown SP, not XML
+        return f"richiesta non valida ({type(error).__name__})"
+    if request.signature is None:
+        return "richiesta non firmata"
+    if request.destination != _url(kind, "sso"):
+        return "Destination diversa dal SingleSignOnService"
+    if request.issuer is None or request.issuer.format != ENTITY or not request.issuer.name_qualifier:
+        return "Issuer senza Format entity o NameQualifier"
+    context = request.requested_authn_context
+    refs = [ref.text for ref in context.authn_context_class_ref] if context is not None else []
+    if not refs or not set(refs) <= SPID_LEVELS:
+        return "RequestedAuthnContext assente o con un livello SPID sconosciuto"
+    if any(not ref.endswith("SpidL1") for ref in refs) and request.force_authn != "true":
+        return "ForceAuthn mancante per il livello 2 o 3"
+    if request.name_id_policy is None or request.name_id_policy.format != NAMEID_FORMAT_TRANSIENT:
+        return "NameIDPolicy non transient"
+    descriptors = idp.metadata[request.issuer.text]["spsso_descriptor"]
+    indexes = {service["index"] for d in descriptors for service in d.get("attribute_consuming_service", [])}
+    if request.attribute_consuming_service_index not in indexes:
+        return "AttributeConsumingServiceIndex assente o non presente nei metadata del SP"
+    acs = idp.metadata.assertion_consumer_service(request.issuer.text, BINDING_HTTP_POST)
+    if request.assertion_consumer_service_url not in {endpoint["location"] for endpoint in acs}:
+        return "AssertionConsumerServiceURL non presente nei metadata del SP"
+    return None
+
+
 def response_for(*, saml_request: str, citizen: dict, mode: str, kind: str = "spid") -> tuple[str, str]:
     """(ACS URL, base64 SAMLResponse) answering the request as `mode` says."""
     idp = server(kind)
@@ -155,7 +194,11 @@ def response_for(*, saml_request: str, citizen: dict, mode: str, kind: str = "sp
             in_response_to=in_response_to,
             destination=destination,
             sp_entity_id=OTHER_SP if mode == "audience" else request.issuer.text,
-            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text=_name_id(), name_qualifier=entity_id(kind)),
+            name_id=NameID(
+                format=NAMEID_FORMAT_PERSISTENT if mode == "persistent" else NAMEID_FORMAT_TRANSIENT,
+                text=_name_id(),
+                name_qualifier=entity_id(kind),
+            ),
             authn={"class_ref": level, "authn_auth": entity_id(kind)},
             sign_response=signed,
             sign_assertion=signed,

@@ -18,18 +18,25 @@ def metadata(request: HttpRequest, kind: str) -> HttpResponse:
 @require_POST
 def sso(request: HttpRequest, kind: str) -> HttpResponse:
     saml_request = request.POST.get("SAMLRequest", "")
+    refusal = idp.request_refusal(saml_request=saml_request, kind=kind)
+    if refusal is not None:  # as a real IdP: an error page, no answer to the SP
+        refused = {"idp_name": idp.KINDS[kind]["name"], "reason": refusal}
+        return render(request, "spididp/refused.html", refused, status=400)
     if "citizen" not in request.POST:
-        context = {
+        context: dict[str, object] = {
             "saml_request": saml_request,
+            "relay_state": request.POST.get("RelayState", ""),
             "citizens": idp.CITIZENS,
             "modes": idp.MODES,
             "idp_name": idp.KINDS[kind]["name"],
         }
         return render(request, "spididp/choose.html", context)
-    citizen = idp.CITIZENS[int(request.POST["citizen"]) % len(idp.CITIZENS)]
+    chosen = request.POST["citizen"]
+    citizen = idp.CITIZENS[int(chosen) % len(idp.CITIZENS) if chosen.isdigit() else 0]
     mode = request.POST.get("mode", "ok")
     action, saml_response = idp.response_for(saml_request=saml_request, citizen=citizen, mode=mode, kind=kind)
-    return render(request, "spididp/post.html", {"action": action, "saml_response": saml_response})
+    context = {"action": action, "saml_response": saml_response, "relay_state": request.POST.get("RelayState", "")}
+    return render(request, "spididp/post.html", context)
 
 
 @csrf_exempt  # the service provider's LogoutRequest, posted cross-site by the browser
@@ -39,4 +46,5 @@ def slo(request: HttpRequest, kind: str) -> HttpResponse:
         action, saml_response = idp.logout_response_for(saml_request=request.POST.get("SAMLRequest", ""), kind=kind)
     except Exception as error:  # the fake refuses what a real IdP refuses: unsigned, wrongly signed, malformed
         return HttpResponse(f"LogoutRequest rifiutata: {type(error).__name__}", status=400, content_type="text/plain")
-    return render(request, "spididp/post.html", {"action": action, "saml_response": saml_response})
+    context = {"action": action, "saml_response": saml_response, "relay_state": request.POST.get("RelayState", "")}
+    return render(request, "spididp/post.html", context)

@@ -66,6 +66,7 @@ def test_an_existing_parent_enters_with_spid_and_keeps_the_account(client, idp, 
         ("error", "non è valida"),
         ("unknown_request", "richiesta sconosciuta"),
         ("sha1", "algoritmo non ammesso"),
+        ("persistent", "non rispetta le regole SPID: identificativo (NameID) non conforme"),
     ],
 )
 def test_every_wrong_answer_is_refused_and_nobody_enters(client, idp, legal_documents, mode, reason):

@@ -47,6 +47,7 @@ SERVICES_WRITING_NOT_SHOWN = {
     "ledger_record",  # the ledger's own primitives, behind the services above
     "ledger_record_many",
     "imported_family_auto_claim",  # the same _claim as imported_family_claim
+    "imported_family_identity_claim",  # the same _claim, after a SPID/CIE entry
     # the retention purges: the medical details, the ISEE value and DSU protocol, never-verified accounts
     "medical_diet_purge",
     "enrollment_isee_purge",
@@ -69,6 +70,7 @@ SERVICES_NOT_WRITING = {
     "legal_document_publish",
     "legal_documents_cache_clear",
     "user_profile_update",  # the user's own name and phone: the page's fragment is keyed on them
+    "user_password_retire",  # the password hash: no page shows it
     "authenticator_remove_by_office",  # staff security: TOTP codes, confirmations, authenticators
     "staff_mfa_code_send",
     "staff_mfa_code_verify",
