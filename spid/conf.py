@@ -13,6 +13,7 @@ SPID_LEVELS = {
     3: "https://www.spid.gov.it/SpidL3",
 }
 ATTRIBUTES = ("fiscalNumber", "name", "familyName", "email")
+CIE_ATTRIBUTES = ("fiscalNumber", "name", "familyName", "dateOfBirth")  # CIE ID has no e-mail
 XMLSEC = os.environ.get("SPID_XMLSEC_BINARY", "/usr/bin/xmlsec1")
 
 
@@ -51,6 +52,8 @@ def organization() -> dict[str, str]:
         "ipa_code": _get("SPID_IPA_CODE", "c_demo"),
         "email": _get("SPID_CONTACT_EMAIL", getattr(settings, "PORTAL_COMUNE_EMAIL", "") or "scuola@example.it"),
         "phone": _get("SPID_CONTACT_PHONE", ""),
+        # CIE's ContactPerson names the municipality (its cadastral code, e.g. H501 for Rome); set it in production
+        "municipality": _get("SPID_MUNICIPALITY_CODE", "A944"),
     }
 
 

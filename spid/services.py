@@ -7,7 +7,7 @@ Comune's switch-off the portal's password is retired."""
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -25,23 +25,40 @@ class SpidEntry:
     password_retired: bool
 
 
+def spid_user_existing(*, identity: SpidIdentity) -> User | None:
+    """The account with the identity's codice fiscale (None: a new parent). A deactivated account is refused."""
+    user = User.objects.filter(codice_fiscale=identity.fiscal_code).first()
+    if user is not None and not user.is_active:
+        raise SpidError(_("questo account è disattivato: scrivi all'ufficio scuola."))
+    return user
+
+
+def spid_email_usable(email: str) -> bool:
+    """An address a new account can take: present and nobody else's."""
+    return bool(email) and not User.objects.filter(email__iexact=email).exists()
+
+
 @transaction.atomic
 def spid_user_for(*, identity: SpidIdentity) -> tuple[User, bool]:
-    """The account of the identity (created if new); (user, created). A deactivated account is refused."""
-    user = User.objects.filter(codice_fiscale=identity.fiscal_code).first()
+    """The account of the identity (created if new, with the identity's e-mail, which must be usable); (user,
+    created). A deactivated account is refused."""
+    user = spid_user_existing(identity=identity)
     if user is not None:
-        if not user.is_active:
-            raise SpidError(_("questo account è disattivato: scrivi all'ufficio scuola."))
         return user, False
-    user = User.objects.create_user(
-        identity.fiscal_code,
-        identity.email,
-        None,
-        first_name=identity.first_name,
-        last_name=identity.last_name,
-    )
-    if identity.email:
-        EmailAddress.objects.create(user=user, email=identity.email, verified=False, primary=True)
+    if not spid_email_usable(identity.email):
+        raise SpidError(_("serve un indirizzo e-mail che non sia già usato da un altro account."))
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                identity.fiscal_code,
+                identity.email,
+                None,
+                first_name=identity.first_name,
+                last_name=identity.last_name,
+            )
+            EmailAddress.objects.create(user=user, email=identity.email, verified=False, primary=True)
+    except IntegrityError as error:  # the same identity, or the same address, an instant earlier
+        raise SpidError(_("l'account è appena stato creato da un'altra richiesta: accedi di nuovo.")) from error
     return user, True
 
 

@@ -5,6 +5,7 @@ import base64
 import secrets
 from pathlib import Path
 
+from codicefiscale import codicefiscale
 from django.conf import settings
 from django.urls import reverse
 from saml2 import BINDING_HTTP_POST, saml
@@ -82,8 +83,8 @@ def _paths(kind: str) -> tuple[Path, Path]:
 OTHER_SP = "https://altro.example.it/"
 
 
-def _other_sp_metadata() -> str:
-    return sp_metadata_xml().replace(f'entityID="{conf.entity_id()}"', f'entityID="{OTHER_SP}"', 1)
+def _other_sp_metadata(kind: str) -> str:
+    return sp_metadata_xml(kind).replace(f'entityID="{conf.entity_id()}"', f'entityID="{OTHER_SP}"', 1)
 
 
 def idp_config(kind: str = "spid") -> IdPConfig:
@@ -116,7 +117,8 @@ def idp_config(kind: str = "spid") -> IdPConfig:
             }
         },
         # the portal, and a copy of it under another entity ID (to answer "to the wrong audience" on demand)
-        "metadata": {"inline": [sp_metadata_xml(), _other_sp_metadata()]},
+        # (the CIE test IdP trusts the CIE metadata, as the Ministry's federation holds it)
+        "metadata": {"inline": [sp_metadata_xml(kind), _other_sp_metadata(kind)]},
     }
     return IdPConfig().load(config)
 
@@ -180,7 +182,7 @@ def response_for(*, saml_request: str, citizen: dict, mode: str, kind: str = "sp
             in_response_to, destination, (samlp.STATUS_AUTHN_FAILED, "ErrorCode nr25"), sign=True
         )
     else:
-        identity = dict(citizen)
+        identity = _attributes(citizen, kind)
         if mode == "no_fiscal":
             identity.pop("fiscalNumber")
         if mode == "bad_fiscal":
@@ -205,6 +207,20 @@ def response_for(*, saml_request: str, citizen: dict, mode: str, kind: str = "sp
             **({"sign_alg": SIG_RSA_SHA1, "digest_alg": DIGEST_SHA1} if mode == "sha1" else {}),
         )
     return destination, base64.b64encode(str(document).encode()).decode()
+
+
+def _attributes(citizen: dict, kind: str) -> dict:
+    """What the IdP releases: SPID the attributes asked (e-mail included), CIE ID its own set (no e-mail, the date
+    of birth, as the Ministry's IdP does)."""
+    if kind != "cie":
+        return dict(citizen)
+    birth = codicefiscale.decode(citizen["fiscalNumber"].removeprefix("TINIT-"))["birthdate"]
+    return {
+        "fiscalNumber": citizen["fiscalNumber"],
+        "name": citizen["name"],
+        "familyName": citizen["familyName"],
+        "dateOfBirth": birth.strftime("%Y-%m-%d"),
+    }
 
 
 def _name_id() -> str:

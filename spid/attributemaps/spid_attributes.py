@@ -1,6 +1,6 @@
-"""SPID's attribute names, as the IdPs send them (NameFormat basic): the same name on both sides."""
+"""SPID's and CIE's attribute names, as the IdPs send them (NameFormat basic): the same name on both sides."""
 
-NAMES = ("fiscalNumber", "name", "familyName", "email", "spidCode")
+NAMES = ("fiscalNumber", "name", "familyName", "email", "spidCode", "dateOfBirth")
 
 MAP = {
     "identifier": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",

@@ -91,7 +91,9 @@ PUBLIC = {
     "spid:login": {400},
     "spid:acs": {405},
     "spid:metadata": {200},
+    "spid:metadata_cie": {200},
     "spid:slo": {405},
+    "spid:complete": {400},  # no identity waiting: said on the page
     "spid:logout": {302},  # nothing to tell an IdP: the home page
     "spididp:metadata": {200},
     "spididp:sso": {405},

@@ -232,3 +232,54 @@ def test_with_signup_off_the_signup_page_says_why_and_the_login_page_does_not_of
     assert "Registrazione con password non più disponibile" in signup.content.decode()
     login_page = client.get(reverse("account_login")).content.decode()
     assert reverse("account_signup") not in login_page
+
+
+# --- a new account whose identity brings no usable e-mail ------------------------------------------------------------
+
+
+def test_a_new_parent_entering_with_cie_gives_an_email_once(client, cie_idp, legal_documents):
+    response = acs_post(client, idp_answer(client, cie_idp, citizen=2))
+    assert response["Location"] == reverse("spid:complete")
+    assert "_auth_user_id" not in client.session  # nobody is signed in until the account exists
+    page = client.get(reverse("spid:complete"))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Completa il tuo account" in body
+    assert "VRDNNA90A41F205M" in body
+    assert "già usato" not in body
+    bad = client.post(reverse("spid:complete"), {"email": "anna-at-example"})
+    assert bad.status_code == 400
+    assert 'value="anna-at-example"' in bad.content.decode()
+    assert not User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()
+    make_user(codice_fiscale="RSSMRA85C52H501N", email="presa@example.it")
+    taken = client.post(reverse("spid:complete"), {"email": "PRESA@example.it"})
+    assert taken.status_code == 400
+    assert "già usato da un altro account" in taken.content.decode()
+    done = client.post(reverse("spid:complete"), {"email": "anna@example.it"})
+    assert done.status_code == 302
+    user = User.objects.get(codice_fiscale="VRDNNA90A41F205M")
+    assert (user.first_name, user.email, user.emailaddress_set.get().verified) == ("Anna", "anna@example.it", False)
+    record = LoginRecord.objects.get(user=user)
+    assert (record.method, record.idp) == ("cie", "CIE ID di prova")
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert "spid_pending_identity" not in client.session  # used: nothing is waiting any more
+
+
+def test_a_spid_address_already_used_by_another_account_is_asked_again(client, idp, legal_documents):
+    make_user(codice_fiscale="RSSMRA85C52H501N", email="anna.verdi@demo.example.it")  # Anna's SPID address
+    response = acs_post(client, idp_answer(client, idp, citizen=2))
+    assert response["Location"] == reverse("spid:complete")
+    page = client.get(reverse("spid:complete")).content.decode()
+    assert "anna.verdi@demo.example.it) è già usato da un altro account" in page
+    assert not User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()
+
+
+def test_a_waiting_identity_expires(client, cie_idp, legal_documents):
+    acs_post(client, idp_answer(client, cie_idp, citizen=2))
+    session = client.session
+    session["spid_pending_identity"]["until"] = 0
+    session.save()
+    page = client.post(reverse("spid:complete"), {"email": "anna@example.it"})
+    assert page.status_code == 400
+    assert "la richiesta di accesso è scaduta" in page.content.decode()
+    assert not User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()

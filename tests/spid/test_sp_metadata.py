@@ -91,3 +91,22 @@ def test_the_authn_request_names_what_the_metadata_publish(client, idp, metadata
         "https://www.spid.gov.it/SpidL2"
     )
     assert _one(request, "ds:Signature//ds:SignatureMethod").get("Algorithm").endswith("rsa-sha256")
+
+
+def test_the_cie_metadata_follow_the_ministrys_rules(client, idp, settings):
+    settings.SPID_IPA_CODE = "c_h501"
+    settings.SPID_MUNICIPALITY_CODE = "H501"
+    root = etree.fromstring(client.get(reverse("spid:metadata_cie")).content)
+    cie = {**NS, "cie": "https://www.cartaidentita.interno.gov.it/saml-extensions"}
+    service = root.xpath("md:SPSSODescriptor/md:AttributeConsumingService", namespaces=NS)[0]
+    asked = [a.get("Name") for a in service.xpath("md:RequestedAttribute", namespaces=NS)]
+    assert asked == ["fiscalNumber", "name", "familyName", "dateOfBirth"]  # CIE ID has no e-mail
+    contact = root.xpath("md:ContactPerson", namespaces=NS)
+    assert [c.get("contactType") for c in contact] == ["administrative"]
+    extensions = contact[0].xpath("md:Extensions", namespaces=NS)[0]
+    assert extensions.xpath("cie:Public", namespaces=cie)
+    assert extensions.xpath("cie:IPACode", namespaces=cie)[0].text == "c_h501"
+    assert extensions.xpath("cie:Municipality", namespaces=cie)[0].text == "H501"
+    assert contact[0].xpath("md:Company", namespaces=NS)[0].text == "Comune di Borgo Demo"
+    assert root.get("entityID") == etree.fromstring(client.get(reverse("spid:metadata")).content).get("entityID")
+    assert root.xpath("ds:Signature", namespaces=NS)
