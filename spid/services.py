@@ -4,6 +4,7 @@ page, as for every account without it). Every entry is recorded with its method,
 session it opened; an imported family with that codice fiscale is linked (the identity is the proof); after the
 Comune's switch-off the portal's password is retired."""
 
+import datetime
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import ClaimedChildren, imported_family_identity_claim, user_password_retire
 
-from .models import IdentityProvider, LoginRecord
+from .models import IdentityProvider, LoginRecord, SeenAssertion, SpidRequest
 from .saml import SpidError, SpidIdentity
 
 
@@ -90,3 +91,21 @@ def password_login_record(sender: object, request: HttpRequest | None, user: Use
     if request is not None and getattr(request, "spid_login", False):
         return
     LoginRecord.objects.create(user=user, method=LoginRecord.Method.PASSWORD)
+
+
+REQUESTS_KEPT = datetime.timedelta(days=1)  # a request is answered within minutes; an assertion lives minutes
+ENTRIES_KEPT = datetime.timedelta(days=400)  # how each account entered: a year and a bit, for the office's audits
+
+
+@transaction.atomic
+def spid_records_purge(*, now: datetime.datetime, dry_run: bool) -> int:
+    """The retention purge (portal.site.retention): requests answered or expired and assertions seen more than a
+    day ago (a replay that old is refused by its own time window), entries older than ENTRIES_KEPT."""
+    querysets = [
+        SpidRequest.objects.filter(created_at__lt=now - REQUESTS_KEPT),
+        SeenAssertion.objects.filter(at__lt=now - REQUESTS_KEPT),
+        LoginRecord.objects.filter(at__lt=now - ENTRIES_KEPT),
+    ]
+    if dry_run:
+        return sum(queryset.count() for queryset in querysets)
+    return sum(queryset.delete()[0] for queryset in querysets)

@@ -18,6 +18,7 @@ from accounts.services import user_unverified_purge
 from enrollment.services import enrollment_isee_purge, medical_diet_purge
 from payments.services import refused_intake_call_purge
 from portal.models import RetentionRun
+from spid.services import spid_records_purge
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ PURGERS: list[Purger] = [
     Purger("isee_values", _("valori ISEE e protocolli DSU"), enrollment_isee_purge),
     Purger("unverified_accounts", _("account mai verificati"), user_unverified_purge),
     Purger("refused_intake_calls", _("chiamate rifiutate alla ricezione delle ricevute"), refused_intake_call_purge),
+    Purger("spid_records", _("richieste SPID/CIE, asserzioni usate e accessi vecchi"), spid_records_purge),
 ]
 
 

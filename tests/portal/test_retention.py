@@ -69,7 +69,13 @@ def test_command_purges_and_records_the_run(past_due, caplog):
     assert not User.objects.filter(email="mai@example.it").exists()
     run = RetentionRun.objects.get()
     assert run.trigger == RetentionRun.Trigger.COMMAND
-    assert run.counts == {"medical_diets": 1, "isee_values": 1, "unverified_accounts": 1, "refused_intake_calls": 0}
+    assert run.counts == {
+        "medical_diets": 1,
+        "isee_values": 1,
+        "unverified_accounts": 1,
+        "refused_intake_calls": 0,
+        "spid_records": 0,
+    }
     assert "Retention purge unverified_accounts: purged 1 record(s)" in caplog.text
 
 
@@ -80,7 +86,13 @@ def test_the_nightly_job_is_scheduled_and_runs_every_purger(past_due):
 
     counts = retention_purge_task.delay().get()
 
-    assert counts == {"medical_diets": 1, "isee_values": 1, "unverified_accounts": 1, "refused_intake_calls": 0}
+    assert counts == {
+        "medical_diets": 1,
+        "isee_values": 1,
+        "unverified_accounts": 1,
+        "refused_intake_calls": 0,
+        "spid_records": 0,
+    }
     assert RetentionRun.objects.get().trigger == RetentionRun.Trigger.BEAT
 
 

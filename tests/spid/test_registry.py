@@ -133,3 +133,23 @@ def test_the_nightly_refresh_keeps_the_list_when_the_registry_does_not_answer(id
     monkeypatch.setattr(registry, "metadata_fetch", lambda url: _aggregate("Aruba", "Poste"))
     outcome = registry.identity_providers_refresh()["spid"]
     assert (outcome.added, outcome.updated) == (1, 1)
+
+
+def test_old_requests_assertions_and_entries_are_purged(client, idp, legal_documents):
+    from django.test import Client
+    from django.urls import reverse
+
+    from spid.models import LoginRecord, SeenAssertion, SpidRequest
+    from spid.services import spid_records_purge
+    from tests.spid.conftest import acs_post, idp_answer
+
+    assert acs_post(client, idp_answer(client, idp)).status_code == 302
+    assert Client().get(reverse("spid:login"), {"idp": idp.pk}).status_code == 200  # a request never answered
+    now = timezone.now()
+    assert spid_records_purge(now=now, dry_run=False) == 0
+    later = now + datetime.timedelta(days=2)
+    assert (SpidRequest.objects.count(), SeenAssertion.objects.count()) == (2, 1)
+    assert spid_records_purge(now=later, dry_run=True) == 3  # two requests, one assertion
+    assert spid_records_purge(now=later, dry_run=False) == 3
+    assert (SpidRequest.objects.count(), SeenAssertion.objects.count(), LoginRecord.objects.count()) == (0, 0, 1)
+    assert spid_records_purge(now=now + datetime.timedelta(days=401), dry_run=False) == 1
