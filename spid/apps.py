@@ -10,7 +10,7 @@ class SpidConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import checks, privacy  # noqa: F401 - register the deployment checks and the privacy exporter
         from .services import password_login_record
 
         user_logged_in.connect(password_login_record, dispatch_uid="spid.password_login_record")

@@ -283,3 +283,13 @@ def test_a_waiting_identity_expires(client, cie_idp, legal_documents):
     assert page.status_code == 400
     assert "la richiesta di accesso è scaduta" in page.content.decode()
     assert not User.objects.filter(codice_fiscale="VRDNNA90A41F205M").exists()
+
+
+def test_the_data_export_lists_how_the_parent_entered(client, cie_idp, legal_documents):
+    from portal.privacy import personal_data_collect
+
+    parent = make_user(codice_fiscale="BNCLCU82L04F205H", email="luca@example.it", documents=legal_documents)
+    _enter(client, cie_idp, citizen=1)
+    rows = personal_data_collect(user=parent)["accessi"]
+    assert [(row["modo"], row["livello"], row["identity_provider"]) for row in rows] == [("CIE", 2, "CIE ID di prova")]
+    assert "name_id" not in rows[0]
