@@ -18,7 +18,7 @@ FORM_VALUE = re.compile(r'name="SAMLRequest" value="([^"]+)"')
 
 def _request(idp, **changes) -> str:
     """A SAMLRequest as the portal makes it (see spid.saml.authn_request), with `changes` applied."""
-    config = sp_config()
+    config = sp_config(own=True)  # changed below: not the shared one
     if "sign_alg" in changes:  # the client's own algorithms, as a misconfigured SP would have them
         config.setattr("sp", "signing_algorithm", changes.pop("sign_alg"))
         config.setattr("sp", "digest_algorithm", changes.pop("digest_alg"))
