@@ -9,14 +9,15 @@ from .models import IdentityProvider, LoginRecord
 
 @admin.register(IdentityProvider)
 class IdentityProviderAdmin(admin.ModelAdmin):
-    list_display = ["name", "entity_id", "active", "test"]
-    list_filter = ["active", "test"]
+    list_display = ["name", "kind", "entity_id", "active", "test", "refreshed_at"]
+    list_filter = ["kind", "active", "test"]
     search_fields = ["name", "entity_id"]
 
 
 @admin.register(LoginRecord)
 class LoginRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "user", "method", "level", "idp"]
+    list_display = ["at", "user", "method", "level", "idp", "logged_out_at"]
     list_filter = ["method", "level"]
     search_fields = ["user__codice_fiscale"]
+    exclude = ["session_key", "name_id", "session_index"]  # technical: single logout only
     list_select_related = ["user"]
