@@ -1,12 +1,11 @@
 """The tax certificate as PDF (WeasyPrint, local fonts only), in Italian: a document of the Comune, stored once."""
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal.files import file_delete_on_rollback
+from portal.files import field_file_get_or_make
 from portal.pdf import assets, html_to_pdf
 
 from .models import TaxCertificate
@@ -39,15 +38,13 @@ def certificate_pdf_render(*, certificate: TaxCertificate) -> bytes:
 
 def certificate_pdf_get_or_render(*, certificate: TaxCertificate) -> bytes:
     """The stored PDF (the worker renders it after the issue: `certificate_pdf_task`); rendered here only when a
-    download comes before the worker."""
-    if certificate.pdf:
-        with certificate.pdf.storage.open(certificate.pdf.name, "rb") as stored:
-            return stored.read()
-    content = certificate_pdf_render(certificate=certificate)
-    certificate.pdf.save("attestazione.pdf", ContentFile(content), save=False)
-    file_delete_on_rollback(storage=certificate.pdf.storage, name=certificate.pdf.name)
-    certificate.save(update_fields=["pdf"])
-    return content
+    download comes before the worker, or the stored file went missing."""
+    return field_file_get_or_make(
+        instance=certificate,
+        field="pdf",
+        name="attestazione.pdf",
+        make=lambda: certificate_pdf_render(certificate=certificate),
+    )
 
 
 def certificate_pdf_filename(certificate: TaxCertificate) -> str:

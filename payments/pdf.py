@@ -10,7 +10,6 @@ the templates are kept lean (see the comments in `_print.css`): about half the t
 scratch. What is left is WeasyPrint's cost per box and text line of the avviso's mandatory modules.
 """
 
-import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -18,14 +17,13 @@ from decimal import Decimal
 
 import qrcode
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from portal.files import file_delete_on_rollback
+from portal.files import field_file_get_or_make
 from portal.money import to_cents
 from portal.pdf import assets, html_to_pdf, weasyprint_kit
 
@@ -33,7 +31,6 @@ from . import pagopa
 from .creditors import comune, notice_creditor
 from .models import PaymentNotice, PaymentOption, Receipt
 
-logger = logging.getLogger(__name__)
 # pagoPA's avviso guide 3.0.0, "Avviso con molte rate": the variant for an avviso with at least 9 rate.
 MANY_INSTALMENTS = 9
 
@@ -233,17 +230,6 @@ def notice_pdf_render(*, notice: PaymentNotice) -> bytes:
     return _render(NOTICE_TEMPLATE, notice_pdf_context(notice=notice))
 
 
-def _stored(field) -> bytes | None:
-    if not field:
-        return None
-    try:
-        with field.storage.open(field.name, "rb") as stored:
-            return stored.read()
-    except FileNotFoundError:
-        logger.warning("Stored PDF %s is missing: rendering it again", field.name)
-        return None
-
-
 def notice_pdf_filename(notice: PaymentNotice) -> str:
     """avviso-<codice avviso of the single payment (or of the first rata)>.pdf"""
     first = min(notice.options.all(), key=lambda option: option.instalment)
@@ -258,15 +244,12 @@ def notice_pdf_attachment(*, notice_id: int) -> tuple[str, str, bytes]:
 
 def notice_pdf_get_or_render(*, notice: PaymentNotice) -> bytes:
     """The stored avviso PDF; rendered and stored on first use (and if the stored file went missing)."""
-    content = _stored(notice.pdf)
-    if content is not None:
-        return content
-    prefetch_related_objects([notice], "options")  # one query for the context's options
-    content = notice_pdf_render(notice=notice)
-    notice.pdf.save("avviso.pdf", ContentFile(content), save=False)  # stored under a random name (upload_to)
-    file_delete_on_rollback(storage=notice.pdf.storage, name=notice.pdf.name)
-    notice.save(update_fields=["pdf"])
-    return content
+
+    def render() -> bytes:
+        prefetch_related_objects([notice], "options")  # one query for the context's options
+        return notice_pdf_render(notice=notice)
+
+    return field_file_get_or_make(instance=notice, field="pdf", name="avviso.pdf", make=render)
 
 
 # --- the receipt -----------------------------------------------------------------------------------
@@ -295,14 +278,9 @@ def receipt_pdf_render(*, receipt: Receipt) -> bytes:
 
 
 def receipt_pdf_get_or_render(*, receipt: Receipt) -> bytes:
-    content = _stored(receipt.pdf)
-    if content is not None:
-        return content
-    content = receipt_pdf_render(receipt=receipt)
-    receipt.pdf.save("ricevuta.pdf", ContentFile(content), save=False)  # stored under a random name (upload_to)
-    file_delete_on_rollback(storage=receipt.pdf.storage, name=receipt.pdf.name)
-    receipt.save(update_fields=["pdf"])
-    return content
+    return field_file_get_or_make(
+        instance=receipt, field="pdf", name="ricevuta.pdf", make=lambda: receipt_pdf_render(receipt=receipt)
+    )
 
 
 def receipt_pdf_filename(receipt: Receipt) -> str:

@@ -11,8 +11,10 @@ from that view (Content-Disposition), never from storage.
 import logging
 import secrets
 import weakref
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
@@ -89,3 +91,29 @@ def file_delete_on_rollback(*, storage: Storage, name: str, using: str | None = 
     marker = _Committed(state)
     weakref.finalize(marker, _delete_unless_committed, state, storage, name)
     transaction.on_commit(marker, using=using)
+
+
+def field_file_read(field) -> bytes | None:
+    """The bytes of a stored FileField value; None when empty or when the file went missing (logged)."""
+    if not field:
+        return None
+    try:
+        with field.storage.open(field.name, "rb") as stored:
+            return stored.read()
+    except FileNotFoundError:
+        logger.warning("Stored file %s is missing: it will be made again", field.name)
+        return None
+
+
+def field_file_get_or_make(*, instance, field: str, name: str, make: Callable[[], bytes]) -> bytes:
+    """A document stored once on `instance.<field>` (a PDF): read when stored, else made by `make()`, stored under
+    `name` (the field's upload_to randomises it) and saved; the file is deleted if the transaction rolls back."""
+    file = getattr(instance, field)
+    content = field_file_read(file)
+    if content is not None:
+        return content
+    content = make()
+    file.save(name, ContentFile(content), save=False)
+    file_delete_on_rollback(storage=file.storage, name=file.name)
+    instance.save(update_fields=[field])
+    return content
