@@ -7,11 +7,13 @@ portal's list follows: new IdPs added, known ones updated (metadata, name), thos
 never all of them: an empty or unreadable document changes nothing.
 """
 
+import base64
 import datetime
 import logging
 from dataclasses import dataclass
 
 import httpx
+from cryptography import x509
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -132,6 +134,40 @@ def identity_providers_apply(*, entries: list[RegistryEntry], kind: str) -> Regi
     return RegistryOutcome(added=added, updated=updated, deactivated=deactivated)
 
 
+DS = "http://www.w3.org/2000/09/xmldsig#"
+EXPIRY_WARNING = datetime.timedelta(days=30)
+
+
+def signing_certificate_expiry(metadata_xml: str) -> datetime.datetime | None:
+    """When the first signing certificate of an IdP's metadata expires (None: none readable). pysaml2 trusts the
+    published certificate whatever its dates: the office is warned instead (admin, nightly log)."""
+    try:
+        root = _parse(metadata_xml.encode())
+    except RegistryError:
+        return None
+    for descriptor in root.iter(f"{{{MD}}}KeyDescriptor"):
+        if descriptor.get("use") not in (None, "signing"):
+            continue
+        text = descriptor.findtext(f".//{{{DS}}}X509Certificate") or ""
+        try:
+            der = base64.b64decode("".join(text.split()))
+            return x509.load_der_x509_certificate(der).not_valid_after_utc
+        except ValueError:
+            continue
+    return None
+
+
+def expiring_identity_providers(*, now: datetime.datetime | None = None) -> list[tuple[str, datetime.datetime]]:
+    """The active IdPs whose signing certificate has expired or expires within 30 days: (name, expiry)."""
+    limit = (now or timezone.now()) + EXPIRY_WARNING
+    found = []
+    for idp in IdentityProvider.objects.filter(active=True).order_by("name"):
+        expiry = signing_certificate_expiry(idp.metadata_xml)
+        if expiry is not None and expiry < limit:
+            found.append((idp.name, expiry))
+    return found
+
+
 def metadata_fetch(url: str) -> bytes:
     try:
         response = httpx.get(url, timeout=FETCH_TIMEOUT, follow_redirects=False)
@@ -155,4 +191,6 @@ def identity_providers_refresh() -> dict[str, RegistryOutcome]:
             logger.error("Identity providers (%s) not refreshed: %s", kind, error)
             continue
         outcomes[str(kind)] = identity_providers_apply(entries=entries, kind=kind)
+    for name, expiry in expiring_identity_providers():
+        logger.warning("Identity provider %s: its signing certificate expires (or expired) on %s", name, expiry)
     return outcomes

@@ -2,9 +2,11 @@
 updated, deactivated when no longer published; a document that cannot be trusted changes nothing."""
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
+from cryptography import x509
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from saml2 import md
@@ -153,3 +155,47 @@ def test_old_requests_assertions_and_entries_are_purged(client, idp, legal_docum
     assert spid_records_purge(now=later, dry_run=False) == 3
     assert (SpidRequest.objects.count(), SeenAssertion.objects.count(), LoginRecord.objects.count()) == (0, 0, 1)
     assert spid_records_purge(now=now + datetime.timedelta(days=401), dry_run=False) == 1
+
+
+def _expired_certificate_pem() -> str:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "IdP scaduto")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.datetime(2019, 4, 11, tzinfo=datetime.UTC))
+        .not_valid_after(datetime.datetime(2025, 3, 8, tzinfo=datetime.UTC))
+        .sign(key, hashes.SHA256())
+    )
+    body = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return "".join(line for line in body.splitlines() if "CERTIFICATE" not in line)
+
+
+def test_an_expired_signing_certificate_is_shown_to_the_office_and_logged(idp, settings, caplog, client):
+    from django.urls import reverse
+
+    from spid.registry import expiring_identity_providers, signing_certificate_expiry
+    from tests.conftest import make_user
+    from tests.enrollment.helpers import signed_in
+
+    clerk = make_user(codice_fiscale="VRDGLI79P61A944R", email="ufficio@example.it", is_staff=True, is_superuser=True)
+    admin_client = signed_in(client, clerk)
+
+    assert signing_certificate_expiry(idp.metadata_xml) > timezone.now() + datetime.timedelta(days=3000)
+    current = re.search(r"<ns\d:X509Certificate>([^<]+)<", idp.metadata_xml).group(1)
+    expired = idp.metadata_xml.replace(current, _expired_certificate_pem())
+    IdentityProvider.objects.create(entity_id="https://scaduto.example.it/", name="Scaduto", metadata_xml=expired)
+    assert [name for name, _expiry in expiring_identity_providers()] == ["Scaduto"]
+    page = admin_client.get(reverse("admin:spid_identityprovider_changelist")).content.decode()
+    assert "SCADUTO il 8 marzo 2025" in page
+    settings.SPID_REGISTRY_URL = ""
+    settings.CIE_METADATA_URL = ""
+    registry.identity_providers_refresh()
+    assert "Scaduto: its signing certificate expires (or expired) on 2025-03-08" in caplog.text
