@@ -25,6 +25,7 @@ import tracemalloc
 from decimal import Decimal
 
 from bench.database import database_drop, database_recreate, in_process_env
+from bench.families import families_bulk_create
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_certificates")
 TARGET_RATIO = 1.2
@@ -34,40 +35,15 @@ def families(count: int, year: int, offset: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.models import Child, Guardianship, User
     from payments.models import PaymentNotice, PaymentOption, Receipt, ReceiptMessage
 
     zone = timezone.get_default_timezone()
     with transaction.atomic():
-        users = User.objects.bulk_create(
-            [
-                User(
-                    codice_fiscale=f"BNCCRT{offset + n:010d}",
-                    email=f"c{offset + n}@bench.example.it",
-                    password="!",
-                    first_name="Genitore",
-                    last_name=f"N{offset + n}",
-                )
-                for n in range(count)
-            ],
-            batch_size=2000,
-        )
-        children = Child.objects.bulk_create(
-            [
-                Child(
-                    codice_fiscale=f"BNCFGC{offset + n:010d}",
-                    first_name="Bambino",
-                    last_name=f"N{offset + n}",
-                    birth_date="2018-01-01",
-                    sex="F",
-                )
-                for n in range(count)
-            ],
-            batch_size=2000,
-        )
-        Guardianship.objects.bulk_create(
-            [Guardianship(adult=u, child=c, role="reference") for u, c in zip(users, children, strict=True)],
-            batch_size=2000,
+        users, children = families_bulk_create(
+            count=count,
+            adult_cf=lambda n: f"BNCCRT{offset + n:010d}",
+            child_cf=lambda n: f"BNCFGC{offset + n:010d}",
+            email=lambda n: f"c{offset + n}@bench.example.it",
         )
         message = ReceiptMessage.objects.create(body="bench", outcome="accepted")
         kinds = [("canteen", "topup", "80.00"), ("transport", "fee", "150.00"), ("nursery", "fee", "300.00")]

@@ -30,6 +30,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bench.database import database_drop, database_recreate, in_process_env
+from bench.families import families_bulk_create
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_meals")
 SCHOOLS = 10
@@ -54,7 +55,6 @@ def child_cf(number: int) -> str:
 def setup(children: int) -> dict:
     from django.db import transaction
 
-    from accounts.models import Child, Guardianship, User
     from canteen.models import CanteenCalendar, CanteenPolicy
     from enrollment.models import Enrollment, School, SchoolYear, Service, ServiceKind
     from payments.models import LedgerEntry
@@ -75,29 +75,12 @@ def setup(children: int) -> dict:
             CanteenCalendar.objects.create(
                 school_year=year, school=school, first_day=year.starts_on, last_day=year.ends_on
             )
-        parents = User.objects.bulk_create(
-            [
-                User(codice_fiscale=f"BNCPRN{n:010d}", email=f"genitore{n}@bench.example.it", password="!")
-                for n in range(children)
-            ],
-            batch_size=2000,
-        )
-        kids = Child.objects.bulk_create(
-            [
-                Child(
-                    codice_fiscale=child_cf(n),
-                    first_name="Bambino",
-                    last_name=f"N{n}",
-                    birth_date="2018-01-01",
-                    sex="M",
-                )
-                for n in range(children)
-            ],
-            batch_size=2000,
-        )
-        Guardianship.objects.bulk_create(
-            [Guardianship(adult=p, child=c, role="reference") for p, c in zip(parents, kids, strict=True)],
-            batch_size=2000,
+        parents, kids = families_bulk_create(
+            count=children,
+            adult_cf=lambda n: f"BNCPRN{n:010d}",
+            child_cf=child_cf,
+            email=lambda n: f"genitore{n}@bench.example.it",
+            sex="M",
         )
         Enrollment.objects.bulk_create(
             [

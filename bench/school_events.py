@@ -19,6 +19,7 @@ import time
 import tracemalloc
 
 from bench.database import database_drop, database_recreate, in_process_env
+from bench.families import families_bulk_create
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_school_events")
 TARGET_RATIO = 1.2
@@ -28,7 +29,7 @@ def school_with_pupils(count: int, code: str, offset: int, fiscal_code: str, seg
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.models import Child, Guardianship, User
+    from accounts.models import User
     from enrollment.models import Enrollment, School, SchoolClass, SchoolStaff, SchoolYear, Service
     from payments.models import Creditor, CreditorSchool
 
@@ -53,38 +54,17 @@ def school_with_pupils(count: int, code: str, offset: int, fiscal_code: str, seg
             taxonomy={"trip": "9/0201135IM/"},
         )
         CreditorSchool.objects.create(creditor=creditor, school=school)
-        users = User.objects.bulk_create(
-            [
-                User(
-                    codice_fiscale=f"BNCEVT{offset + n:010d}",
-                    email=f"e{offset + n}@bench.example.it",
-                    password="!",
-                    first_name="Genitore",
-                    last_name=f"N{offset + n}",
-                )
-                for n in range(count + 1)
-            ],
-            batch_size=2000,
+        users, children = families_bulk_create(
+            count=count,
+            adult_cf=lambda n: f"BNCEVT{offset + n:010d}",
+            child_cf=lambda n: f"BNCEVC{offset + n:010d}",
+            email=lambda n: f"e{offset + n}@bench.example.it",
+            child_first_name="Alunno",
         )
-        secretary = users.pop()
+        secretary = User.objects.create_user(
+            f"BNCEVT{offset + count:010d}", f"e{offset + count}@bench.example.it", None, first_name="Segreteria"
+        )
         SchoolStaff.objects.create(user=secretary).schools.add(school)
-        children = Child.objects.bulk_create(
-            [
-                Child(
-                    codice_fiscale=f"BNCEVC{offset + n:010d}",
-                    first_name="Alunno",
-                    last_name=f"N{offset + n}",
-                    birth_date="2018-01-01",
-                    sex="F",
-                )
-                for n in range(count)
-            ],
-            batch_size=2000,
-        )
-        Guardianship.objects.bulk_create(
-            [Guardianship(adult=u, child=c, role="reference") for u, c in zip(users, children, strict=True)],
-            batch_size=2000,
-        )
         Enrollment.objects.bulk_create(
             [
                 Enrollment(
