@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from lxml import etree
 
-from tests.spid.conftest import acs_post, idp, idp_answer, saml_value  # noqa: F401 - idp is a fixture
+from tests.spid.conftest import acs_post, idp_answer, saml_value
 
 pytestmark = pytest.mark.django_db
 HERE = Path(__file__).parent
