@@ -199,3 +199,22 @@ def test_an_expired_signing_certificate_is_shown_to_the_office_and_logged(idp, s
     settings.CIE_METADATA_URL = ""
     registry.identity_providers_refresh()
     assert "Scaduto: its signing certificate expires (or expired) on 2025-03-08" in caplog.text
+
+
+def test_the_office_group_sees_the_identity_providers_but_does_not_change_them(idp, client, legal_documents):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from tests.conftest import make_user
+    from tests.enrollment.helpers import signed_in
+
+    clerk = make_user(
+        codice_fiscale="VRDGLI79P61A944R", email="ufficio@example.it", documents=legal_documents, is_staff=True
+    )
+    clerk.groups.add(Group.objects.get(name="Ufficio scuola"))
+    office = signed_in(client, clerk)
+    assert "IdP di prova" in office.get(reverse("admin:spid_identityprovider_changelist")).content.decode()
+    assert office.get(reverse("admin:spid_loginrecord_changelist")).status_code == 200
+    assert (
+        office.post(reverse("admin:spid_identityprovider_delete", args=[idp.pk]), {"post": "yes"}).status_code == 403
+    )
