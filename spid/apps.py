@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class SpidConfig(AppConfig):
     name = "spid"
-    verbose_name = _("SPID")
+    verbose_name = _("Accesso con SPID e CIE")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
