@@ -117,3 +117,14 @@ def field_file_get_or_make(*, instance, field: str, name: str, make: Callable[[]
     file_delete_on_rollback(storage=file.storage, name=file.name)
     instance.save(update_fields=[field])
     return content
+
+
+def field_file_forget(*, instance, field: str) -> None:
+    """Empty `instance.<field>` (the caller saves it): the stored file is deleted once the transaction commits, so
+    a document made stale (a notice whose amount changed) is made again and the old one does not stay behind."""
+    file = getattr(instance, field)
+    if not file:
+        return
+    storage, name = file.storage, file.name
+    setattr(instance, field, "")
+    transaction.on_commit(lambda: storage.delete(name))

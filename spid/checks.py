@@ -10,10 +10,6 @@ DEMO_IPA_CODE = "c_demo"
 DEMO_MUNICIPALITY = "A944"
 
 
-def _configured(name: str) -> bool:
-    return bool(conf._get(name, ""))
-
-
 @register(Tags.security, deploy=True)
 def spid_production_settings(app_configs, **kwargs) -> list[Warning]:
     warnings = []
@@ -26,7 +22,7 @@ def spid_production_settings(app_configs, **kwargs) -> list[Warning]:
                 id="spid.W201",
             )
         )
-    if not (_configured("SPID_KEY_FILE") and _configured("SPID_CERT_FILE")):
+    if not (conf.configured("SPID_KEY_FILE") and conf.configured("SPID_CERT_FILE")):
         warnings.append(
             Warning(
                 "SPID signs with a key and certificate the portal made itself (var/saml/).",

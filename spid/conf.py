@@ -21,6 +21,11 @@ def _get(name: str, default: str) -> str:
     return str(getattr(settings, name, None) or os.environ.get(name) or default)
 
 
+def configured(name: str) -> bool:
+    """Whether a setting was given (in Django's settings or the environment), not left to its default."""
+    return bool(_get(name, ""))
+
+
 def base_url() -> str:
     domain = settings.PORTAL_DOMAIN
     scheme = "http" if domain.startswith(("127.", "localhost", "testserver")) or settings.DEBUG else "https"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import family_summary_invalidate
+from portal.files import field_file_forget
 
 from .. import gateway as gateway_module
 from ..errors import NoticeDataError, PlatformRejectedError, PlatformUnavailableError
@@ -52,7 +53,7 @@ def voluntary_amount_choose(*, user: User, notice_id: int, amount: Decimal | str
         for option in options:
             option.amount = value
         notice.amount = value
-        notice.pdf = ""  # printed again with the new amount
+        field_file_forget(instance=notice, field="pdf")  # printed again with the new amount
         notice.save(update_fields=["amount", "pdf"])
         family_summary_invalidate(child_ids=[notice.child_id])
         if notice.platform_state:

@@ -72,3 +72,21 @@ def test_a_fixed_or_paid_notice_has_no_amount_page(parent_client, contribution):
     receipt_pay(single_option(contribution), creditor="80012345676")
     assert PaymentNotice.objects.get(pk=contribution.pk).status == "paid"
     assert parent_client.get(_url(contribution)).status_code == 404
+
+
+def test_the_printed_notice_with_the_old_amount_is_deleted_and_printed_again(
+    parent_client, contribution, django_capture_on_commit_callbacks
+):
+    from payments import pdf
+
+    pdf.notice_pdf_get_or_render(notice=contribution)
+    contribution.refresh_from_db()
+    old_name, storage = contribution.pdf.name, contribution.pdf.storage
+    assert storage.exists(old_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert parent_client.post(_url(contribution), {"amount": "45"}).status_code == 302
+    contribution.refresh_from_db()
+    assert not contribution.pdf
+    assert not storage.exists(old_name)  # no stale avviso left in storage
+    printed = parent_client.get(reverse("payments:notice_pdf", kwargs={"pk": contribution.pk}))
+    assert printed.status_code == 200
